@@ -1,0 +1,3 @@
+fn main() {
+    println!("impnet {}", env!("CARGO_PKG_VERSION"));
+}

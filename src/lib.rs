@@ -1,0 +1,4 @@
+//! The impnet playground: a Yew app over `impnet-core`'s trace.
+
+pub mod app;
+pub use app::App;

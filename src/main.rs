@@ -1,0 +1,9 @@
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    yew::Renderer::<impnet_playground::App>::new().render();
+}
+
+// Native builds of the workspace (`cargo test`) compile the playground too; it only runs in a
+// browser.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {}
