@@ -9,6 +9,8 @@
 //! - `scenario`: the scenario format and its validation.
 //! - `trace`: what a run produces (lines, state snapshots, summary).
 
+pub mod codec;
+pub mod presets;
 pub mod scenario;
 pub mod sim;
 pub mod time;

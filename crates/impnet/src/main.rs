@@ -1,3 +1,42 @@
-fn main() {
-    println!("impnet {}", env!("CARGO_PKG_VERSION"));
+//! `impnet`: one module per subcommand.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod device;
+mod explain;
+mod link;
+mod run;
+mod serve;
+
+#[derive(Parser)]
+#[command(name = "impnet", version, about = "Watch the Electric Imp send path: run scenarios, share them, serve the playground")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario headless and print its timeline.
+    Run(run::Args),
+    /// Print a share link for a scenario.
+    Link(link::Args),
+    /// Explain the rules and the model's choices where the docs are silent.
+    Explain(explain::Args),
+    /// Serve the playground and the WebSocket agent endpoint.
+    Serve(serve::Args),
+    /// Run a scenario live against a server over a real socket.
+    Device(device::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(a) => run::main(a),
+        Command::Link(a) => link::main(a),
+        Command::Explain(a) => explain::main(a),
+        Command::Serve(a) => serve::main(a),
+        Command::Device(a) => device::main(a),
+    }
 }

@@ -1,0 +1,11 @@
+//! `impnet link` (placeholder).
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn main(_args: Args) -> ExitCode {
+    eprintln!("impnet link: not implemented yet");
+    ExitCode::from(1)
+}

@@ -1,0 +1,11 @@
+//! `impnet run` (placeholder).
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn main(_args: Args) -> ExitCode {
+    eprintln!("impnet run: not implemented yet");
+    ExitCode::from(1)
+}
