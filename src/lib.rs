@@ -1,4 +1,8 @@
 //! The impnet playground: a Yew app over `impnet-core`'s trace.
+//!
+//! - `logic`: pure functions (stepping, zoom, bucketing, formatting, CSV), tested natively.
+//! - `state`: the app state and its reducer.
+//! - `url`: share links, embed flag, localStorage.
+//! - `components`: one small function component per view; `app` wires them.
 
-pub mod app;
-pub use app::App;
+pub mod logic;
