@@ -6,3 +6,11 @@
 //! - `components`: one small function component per view; `app` wires them.
 
 pub mod logic;
+pub mod state;
+pub mod url;
+pub mod rules;
+pub mod export;
+pub mod keys;
+pub mod components;
+pub mod app;
+pub use app::{App, Playground};

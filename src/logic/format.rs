@@ -258,3 +258,52 @@ mod tests {
         assert_eq!(axis_time(1500e3, 2e6), "1500ms");
     }
 }
+
+/// A scenario argument as Squirrel would spell it.
+pub fn arg_text(a: &impnet_core::scenario::Arg) -> String {
+    use impnet_core::scenario::Arg;
+    match a {
+        Arg::Int(i) => i.to_string(),
+        Arg::Float(f) => f.to_string(),
+        Arg::Bool(b) => b.to_string(),
+        Arg::Str(s) if s.chars().all(|c| c.is_ascii_uppercase() || c == '_') && !s.is_empty() => s.clone(),
+        Arg::Str(s) => format!("{s:?}"),
+    }
+}
+
+/// `agent.send("temp", <200 bytes>)`: the call as the script makes it.
+pub fn call_text(c: &impnet_core::scenario::Call) -> String {
+    use impnet_core::scenario::Call::*;
+    let b = |n: &u64| format!("<{} bytes>", thousands(*n));
+    let args = match c {
+        AgentSend { name, bytes } => format!("{name:?}, {}", b(bytes)),
+        ServerLog { bytes } | ServerError { bytes } => b(bytes),
+        SetSendBufferSize { size } => arg_text(size),
+        SetSendTimeoutPolicy { reconnect, wait, timeout } => format!("{}, {}, {}", arg_text(reconnect), arg_text(wait), arg_text(timeout)),
+        ServerConnect { timeout } => format!("callback, {timeout}"),
+        ServerFlush { timeout } => timeout.to_string(),
+        ImpSleep { seconds } | ImpWakeup { seconds } => seconds.to_string(),
+        OpenUdp { port } => port.as_ref().map(arg_text).unwrap_or_default(),
+        UdpSend { address, port, bytes } => format!("{}, {}, {}", arg_text(address), arg_text(port), b(bytes)),
+        ServerDisconnect | ServerIsConnected | UdpClose => String::new(),
+    };
+    format!("{}({args})", c.name())
+}
+
+#[cfg(test)]
+mod call_text_tests {
+    use super::*;
+    use impnet_core::scenario::{Arg, Call};
+
+    #[test]
+    fn s10_calls_read_like_squirrel() {
+        assert_eq!(call_text(&Call::AgentSend { name: "temp".into(), bytes: 4096 }), "agent.send(\"temp\", <4 096 bytes>)");
+        let p = Call::SetSendTimeoutPolicy {
+            reconnect: Arg::Str("RETURN_ON_ERROR".into()),
+            wait: Arg::Str("WAIT_TIL_SENT".into()),
+            timeout: Arg::Int(0),
+        };
+        assert_eq!(call_text(&p), "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 0)");
+        assert_eq!(call_text(&Call::UdpSend { address: Arg::Str("8.8.8.8".into()), port: Arg::Int(53), bytes: 10 }), "udpsocket.send(\"8.8.8.8\", 53, <10 bytes>)");
+    }
+}

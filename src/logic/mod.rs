@@ -3,6 +3,7 @@
 
 pub mod buckets;
 pub mod csv;
+pub mod edit;
 pub mod format;
 pub mod nav;
 pub mod view;
