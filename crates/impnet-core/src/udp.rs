@@ -121,17 +121,18 @@ impl Udp {
         }
     }
 
-    /// `udpsocket.send`: `Err` is a throw or runtime error (U1–U4); nothing is sent then.
-    pub fn send(&mut self, now: Instant, wifi_up: bool, address: &Arg, port: &Arg, bytes: u64) -> Result<UdpOutcome, String> {
+    /// `udpsocket.send`: `Err` is a throw or runtime error (U1–U4) with the rule that raised
+    /// it; nothing is sent then.
+    pub fn send(&mut self, now: Instant, wifi_up: bool, address: &Arg, port: &Arg, bytes: u64) -> Result<UdpOutcome, (&'static str, String)> {
         match self.socket {
-            Socket::None => return Err("udpsocket.send: no socket (call interface.openudp first)".into()),
-            Socket::Closed => return Err("udpsocket.send: the socket is closed (U3)".into()),
+            Socket::None => return Err(("U3", "udpsocket.send: no socket (call interface.openudp first)".into())),
+            Socket::Closed => return Err(("U3", "udpsocket.send: the socket is closed (U3)".into())),
             Socket::Open { .. } => {}
         }
-        check_address(address)?;
-        check_port(port)?;
+        check_address(address).map_err(|e| ("U1", e))?;
+        check_port(port).map_err(|e| ("U2", e))?;
         if bytes > MAX_DATAGRAM {
-            return Err(format!("udpsocket.send: {bytes} bytes is over the {MAX_DATAGRAM}-byte limit (U4)"));
+            return Err(("U4", format!("udpsocket.send: {bytes} bytes is over the {MAX_DATAGRAM}-byte limit (U4)")));
         }
         if !wifi_up {
             return Ok(UdpOutcome::NotConnected);

@@ -110,7 +110,7 @@ impl Device<'_> {
     fn udp_send(&mut self, now: Instant, address: &Arg, port: &Arg, bytes: u64) {
         let r = self.udp.send(now, self.wifi_up, address, port, bytes);
         match r {
-            Err(e) => self.ret(now, Outcome::Error(e), rule_of_udp_error(bytes), None, || {
+            Err((rule, e)) => self.ret(now, Outcome::Error(e), rule, None, || {
                 "thrown: nothing sent, the script goes on (§13)".into()
             }),
             Ok(UdpOutcome::NotConnected) => self.ret(now, Outcome::Returned(Ret::Int(SendError::NotConnected.code())), "U6", None, || {
@@ -136,13 +136,5 @@ impl Device<'_> {
             Ok((o, msg)) => self.ret(now, o, rule, msg, ok),
             Err(e) => self.ret(now, Outcome::Error(e), rule, None, || "thrown; the script goes on (§13)".into()),
         }
-    }
-}
-
-fn rule_of_udp_error(bytes: u64) -> &'static str {
-    if bytes > crate::udp::MAX_DATAGRAM {
-        "U4"
-    } else {
-        "U1"
     }
 }
