@@ -40,14 +40,14 @@ pub fn Controls() -> Html {
     let disabled = n == 0;
     html! {
         <div class="controls" role="toolbar" aria-label="Step through the trace">
-            <button id="btn-first" onclick={go(Nav::First)} {disabled} title="First line (Home)">{ "⏮" }</button>
+            <button id="btn-first" onclick={go(Nav::First)} {disabled} title="First line (Home)">{ "|◀" }</button>
             <button id="btn-prev-call" onclick={go(Nav::PrevCall)} {disabled} title="Previous call (Shift+←)">{ "◀ call" }</button>
             <button id="btn-prev" onclick={go(Nav::PrevEvent)} {disabled} title="Previous line (←)">{ "◀" }</button>
             <button id="btn-play" class="play" onclick={toggle} {disabled} title="Play / pause (Space)">{ if app.playing { "⏸ Pause" } else { "▶ Play" } }</button>
             <button id="btn-next" onclick={go(Nav::NextEvent)} {disabled} title="Next line (→)">{ "▶" }</button>
             <button id="btn-next-call" onclick={go(Nav::NextCall)} {disabled} title="Next call (Shift+→)">{ "call ▶" }</button>
             <button id="btn-next-error" class="err" onclick={go(Nav::NextError)} {disabled} title="Next failed call or lost bytes (E)">{ "next error ▶" }</button>
-            <button id="btn-last" onclick={go(Nav::Last)} {disabled} title="Last line (End)">{ "⏭" }</button>
+            <button id="btn-last" onclick={go(Nav::Last)} {disabled} title="Last line (End)">{ "▶|" }</button>
             <label class="speed">{ "speed " }
                 <select id="speed" onchange={on_speed}>
                     { for SPEEDS.iter().map(|s| html! { <option value={s.to_string()} selected={*s == app.speed}>{ format!("{s}/s") }</option> }) }

@@ -89,7 +89,7 @@ pub fn FlowView() -> Html {
                 <path class="fl-acked" d={path(&acked, &y_seq)} />
                 <text class="scale" x={(L - 4.0).to_string()} y="16" text-anchor="end">{ format!("{} B", thousands(hi as u64)) }</text>
                 <text class="scale" x={(L - 4.0).to_string()} y={SEQ_H.to_string()} text-anchor="end">{ format!("{} B", thousands(lo as u64)) }</text>
-                <text class="axis-title" x={L.to_string()} y={(GP_Y - 6.0).to_string()}>{ format!("ACKed throughput (wire bytes/s), peak {} · dashed: ceiling min(uplink, capacity/RTT, rwnd/RTT)", rate(peak)) }</text>
+                <text class="axis-title" x={L.to_string()} y={(GP_Y - 6.0).to_string()}>{ format!("ACKed wire bytes/s (peak {}); dashed: ceiling min(uplink, buffer/RTT, rwnd/RTT)", rate(peak)) }</text>
                 <rect class="lane-bg" x={L.to_string()} y={GP_Y.to_string()} width={W.to_string()} height={GP_H.to_string()} />
                 { bars }
                 <path class="gp-ceiling" d={path(&ceil_b, &y_gp)} />

@@ -163,13 +163,13 @@ fn trim(x: f64, decimals: usize) -> String {
     }
 }
 
-/// 30720 → "30 720" (a thin space would be nicer; a plain one survives copy and paste).
+/// 30720 → "30 720", grouped with a no-break space so a number never wraps.
 pub fn thousands(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::with_capacity(d.len() + d.len() / 3);
     for (i, ch) in d.chars().enumerate() {
         if i > 0 && (d.len() - i) % 3 == 0 {
-            out.push(' ');
+            out.push('\u{a0}');
         }
         out.push(ch);
     }
@@ -231,7 +231,7 @@ mod tests {
         let e = call(0, "imp.setsendbuffersize", ret(3456), 0, Default::default());
         let (n, meaning) = ret_text(call_of(&e));
         assert_eq!(n, "3456");
-        assert!(meaning.contains("3 456 bytes"), "{meaning}");
+        assert!(meaning.contains("3\u{a0}456 bytes"), "{meaning}");
         assert_eq!(RetClass::of(call_of(&e)), RetClass::Ok, "a size of 3456 is not an error code");
     }
 
@@ -244,10 +244,10 @@ mod tests {
 
     #[test]
     fn spec_1_times_print_in_ms_with_up_to_three_decimals() {
-        assert_eq!(ms(1_500_000), "1 500 ms");
-        assert_eq!(ms(1_500_250), "1 500.25 ms");
+        assert_eq!(ms(1_500_000), "1\u{a0}500 ms");
+        assert_eq!(ms(1_500_250), "1\u{a0}500.25 ms");
         assert_eq!(ms(1), "0.001 ms");
-        assert_eq!(thousands(30720), "30 720");
+        assert_eq!(thousands(30720), "30\u{a0}720");
         assert_eq!(thousands(999), "999");
     }
 
@@ -297,7 +297,7 @@ mod call_text_tests {
 
     #[test]
     fn s10_calls_read_like_squirrel() {
-        assert_eq!(call_text(&Call::AgentSend { name: "temp".into(), bytes: 4096 }), "agent.send(\"temp\", <4 096 bytes>)");
+        assert_eq!(call_text(&Call::AgentSend { name: "temp".into(), bytes: 4096 }), "agent.send(\"temp\", <4\u{a0}096 bytes>)");
         let p = Call::SetSendTimeoutPolicy {
             reconnect: Arg::Str("RETURN_ON_ERROR".into()),
             wait: Arg::Str("WAIT_TIL_SENT".into()),
