@@ -70,17 +70,17 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 
     let body = if state.embed {
         html! {
-            <div class="pg embed" id="playground" data-mode="embed">
+            <main class="pg embed" id="app" data-mode="embed">
                 <Header />
                 { for notice }
                 <Controls />
                 <Timeline />
                 <DetailPanel />
-            </div>
+            </main>
         }
     } else {
         html! {
-            <div class="pg" id="playground" data-mode="full">
+            <main class="pg" id="app" data-mode="full">
                 <Header extra={props.header_extra.clone()} />
                 { for notice }
                 { for run_error }
@@ -97,7 +97,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                     </section>
                 </div>
                 <ShareDialog />
-            </div>
+            </main>
         }
     };
     html! { <ContextProvider<AppCtx> context={state.clone()}>{ body }</ContextProvider<AppCtx>> }

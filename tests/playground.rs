@@ -168,7 +168,7 @@ async fn s10_toml_errors_name_the_field_inline() {
 async fn spec_12_every_preset_renders_a_timeline_of_bounded_size() {
     for p in presets::ALL {
         let root = mount(preset(p.id)).await;
-        assert_eq!(text(&root, "#scenario-title"), p.title);
+        assert_eq!(text(&root, "#scenario-title"), parse_toml(p.toml).unwrap().title);
         let nodes = root.query_selector_all("#timeline svg *").unwrap().length();
         assert!(nodes < 6000, "{}: {nodes} SVG nodes", p.id);
     }
