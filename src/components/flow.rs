@@ -3,7 +3,7 @@
 //! min(uplink, capacity/RTT, rwnd/RTT). Same time window as the timeline.
 
 use super::use_app;
-use crate::logic::buckets::{bucket_series, ceiling_bps, goodput};
+use crate::logic::buckets::{bucket_series, ceiling_bps, goodput, goodput_slices};
 use crate::logic::format::thousands;
 use crate::logic::view::View;
 use impnet_core::trace::Sample;
@@ -65,11 +65,12 @@ pub fn FlowView() -> Html {
         let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, hi.max(1.0)) };
         let y_seq = move |v: f64| 8.0 + SEQ_H - 8.0 - ((v - lo) / (hi - lo)) * (SEQ_H - 8.0);
 
-        let g = goodput(s, &view, GOODPUT_SLICES);
+        let slices = goodput_slices(&view, scenario.network.rtt_ms, GOODPUT_SLICES);
+        let g = goodput(s, &view, slices);
         let ceil_b = bucket_series(&model.times, &ceiling_bps(&model, &scenario), &view, W);
         let gmax = g.iter().copied().chain(ceil_b.iter().flatten().map(|v| v.1)).fold(1.0, f64::max) * 1.1;
         let y_gp = move |v: f64| GP_Y + GP_H - (v / gmax) * GP_H;
-        let slice_w = W as f64 / GOODPUT_SLICES as f64;
+        let slice_w = W as f64 / slices as f64;
         let bars: Html = g
             .iter()
             .enumerate()
