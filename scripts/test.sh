@@ -19,9 +19,7 @@ load_route
 
 # Test builds without debug info: smaller, faster links; failures still name file and line.
 export CARGO_PROFILE_DEV_DEBUG=0
-# wasm-bindgen-test-runner drives Debian's chromium through chromedriver (TOOLCHAIN.md §4).
-export CHROMEDRIVER=/usr/bin/chromedriver
-export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json"
+# wasm-bindgen-test-runner finds chromedriver and webdriver.json through .cargo/config.toml [env].
 
 phase native cargo test --workspace
 
