@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod sim;
 pub mod time;
 pub mod trace;
+pub mod wire;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use time::{Duration, Instant};
