@@ -55,7 +55,7 @@ async fn hello(socket: &mut WebSocket, shared: &Shared, query: &Knobs) -> Result
     let limits = &shared.config.limits;
     let first = match timeout(limits.hello_timeout, socket.recv()).await {
         Err(_) => {
-            let why = format!("no hello within {} s", limits.hello_timeout.as_secs());
+            let why = format!("no hello within {} ms", limits.hello_timeout.as_millis());
             return Err(End::Close(CloseCode::Timeout, why));
         }
         Ok(None) => return Err(End::Peer),
@@ -128,7 +128,7 @@ async fn serve(socket: &mut WebSocket, shared: &Shared, id: u64, knobs: Knobs) -
             }
             _ = sleep_until(wake.unwrap_or(idle_deadline)), if wake.is_some() => rx.handle_timeout(now_us()),
             _ = sleep_until(idle_deadline) => {
-                let why = format!("idle for {} s", limits.idle_timeout.as_secs());
+                let why = format!("idle for {} ms", limits.idle_timeout.as_millis());
                 return End::Close(CloseCode::Timeout, why);
             }
         }
