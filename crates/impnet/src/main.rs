@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod device;
 mod explain;
+mod input;
 mod link;
 mod run;
 mod serve;
