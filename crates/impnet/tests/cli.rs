@@ -167,6 +167,9 @@ fn run_unknown_argument_says_what_it_accepts() {
     let o = impnet(&["run", "no-such-thing"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a file, a preset or a share link"), "{}", stderr(&o));
+    let o = impnet(&["run", "missing.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.toml: no such file"), "{}", stderr(&o));
 }
 
 #[test]
