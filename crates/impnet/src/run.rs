@@ -71,8 +71,8 @@ fn timeline(out: &mut impl Write, s: &Scenario, seed: u64, trace: &Trace, summar
         writeln!(out, "{:>12}  {:<14} {:<28} {:<26} {:>12}  {:<4} why", "t (ms)", "step", "call", "returned", "blocked", "rule")?;
         for e in &trace.entries {
             match &e.line {
-                Line::Call(c) => call_line(out, &e.t.to_string(), c)?,
-                Line::Event(ev) => event_line(out, &e.t.to_string(), ev)?,
+                Line::Call(c) => call_line(out, &ms(e.t.micros), c)?,
+                Line::Event(ev) => event_line(out, &ms(e.t.micros), ev)?,
             }
         }
     }
@@ -91,7 +91,7 @@ fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
     if let Some(id) = c.msg {
         returned.push_str(&format!(" msg {id}"));
     }
-    let blocked = if c.blocked.micros == 0 { String::new() } else { format!("{} ms", c.blocked) };
+    let blocked = if c.blocked.micros == 0 { String::new() } else { format!("{} ms", ms(c.blocked.micros)) };
     writeln!(out, "{t:>12}  {who:<14} {:<28} {returned:<26} {blocked:>12}  {:<4} {}", c.call, c.rule, c.why)
 }
 
@@ -112,12 +112,14 @@ fn event_line(out: &mut impl Write, t: &str, e: &EventLine) -> io::Result<()> {
     if let Some(p) = e.packets {
         text.push_str(&format!(" ({p} packet{})", if p == 1 { "" } else { "s" }));
     }
-    let why = match (e.rule, e.why.as_str()) {
-        (_, "") => String::new(),
-        ("", why) => format!("  — {why}"),
-        (rule, why) => format!("  — {rule}: {why}"),
-    };
+    // The model's `why` already ends with its rule, e.g. "(T3)".
+    let why = if e.why.is_empty() { String::new() } else { format!("  — {}", e.why) };
     writeln!(out, "{t:>12}    {text}{why}")
+}
+
+/// Milliseconds with three decimals, so the column lines up (SPEC §1: µs resolution).
+fn ms(micros: u64) -> String {
+    format!("{}.{:03}", micros / 1000, micros % 1000)
 }
 
 /// Return values by name (SPEC §3) where the call returns a send code.
@@ -190,5 +192,12 @@ mod tests {
         assert_eq!(ret_name("server.flush", &Ret::Bool(false)), "false");
         assert_eq!(reason_name(1), "NO_WIFI");
         assert_eq!(reason_name(5), "SERVER_CONNECTED");
+    }
+
+    #[test]
+    fn s1_readable_times_show_three_decimals() {
+        assert_eq!(ms(1_611_520), "1611.520");
+        assert_eq!(ms(1_500_000), "1500.000");
+        assert_eq!(ms(7), "0.007");
     }
 }

@@ -191,3 +191,62 @@ fn run_readable_timeline_ends_with_a_summary() {
     assert!(out.starts_with("# Twenty logs with a zero timeout (seed 7)"), "{out}");
     assert!(out.lines().last().unwrap().starts_with("summary:"), "{out}");
 }
+
+#[test]
+fn explain_prints_a_rule_and_refuses_an_unknown_one() {
+    let o = impnet(&["explain", "S5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("S5: "), "{}", stdout(&o));
+    assert!(stdout(&o).contains("[choice]"), "S5 is a [choice] in SPEC: {}", stdout(&o));
+    let all = impnet(&["explain"]);
+    assert_eq!(all.status.code(), Some(0));
+    assert!(stdout(&all).contains("[choice]"));
+    let bad = impnet(&["explain", "Q7"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("no rule `Q7`"), "{}", stderr(&bad));
+}
+
+#[test]
+fn s12_every_preset_runs_by_id_and_matches_its_link() {
+    assert!(!impnet_core::presets::ALL.is_empty(), "SPEC §12 ships presets");
+    for p in impnet_core::presets::ALL {
+        let by_id = impnet(&["run", p.id, "--json"]);
+        assert_eq!(by_id.status.code(), Some(0), "{}: {}", p.id, stderr(&by_id));
+        let link = impnet(&["link", p.id]);
+        assert_eq!(link.status.code(), Some(0), "{}: {}", p.id, stderr(&link));
+        let by_link = impnet(&["run", stdout(&link).trim(), "--json"]);
+        assert_eq!(stdout(&by_id), stdout(&by_link), "{}", p.id);
+    }
+}
+
+#[test]
+fn run_seed_option_overrides_the_scenario_seed() {
+    // Loss makes the trace depend on the seed (SPEC §1: one seeded stream per random source).
+    let lossy = "[network]\nloss = 0.3\n[[steps]]\ncall = \"agent.send\"\nname = \"x\"\nbytes = 2000\nrepeat = 30\n";
+    let a = impnet_stdin(&["run", "-", "--json", "--seed", "1"], lossy.as_bytes());
+    let b = impnet_stdin(&["run", "-", "--json", "--seed", "2"], lossy.as_bytes());
+    let a_again = impnet_stdin(&["run", "-", "--json", "--seed", "1"], lossy.as_bytes());
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert_eq!(stdout(&a), stdout(&a_again), "same seed, same trace");
+    assert_ne!(stdout(&a), stdout(&b), "a different seed draws different losses");
+    let with_seed_in_file = format!("seed = 1\n{lossy}");
+    let c = impnet_stdin(&["run", "-", "--json"], with_seed_in_file.as_bytes());
+    assert_eq!(stdout(&a), stdout(&c));
+}
+
+#[test]
+fn run_summary_only_gives_the_same_summary_as_the_full_trace() {
+    let full = impnet(&["run", "window-bound", "--json"]);
+    let summary = impnet(&["run", "window-bound", "--json", "--summary-only"]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    assert_eq!(stdout(&full).lines().last(), stdout(&summary).lines().next());
+}
+
+#[test]
+fn s3_readable_timeline_names_return_codes() {
+    let o = impnet(&["run", "zero-timeout-trap"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("2 SEND_ERROR_TIMEOUT"), "{out}");
+    assert!(out.contains("· disconnected"), "{out}");
+}
