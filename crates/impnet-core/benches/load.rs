@@ -13,7 +13,7 @@ fn too_many_steps() -> String {
 
 /// The largest accepted shape: 10 000 steps in each of the three lists.
 fn max_steps_json() -> String {
-    let step = r#"{"call":"agent.send","name":"m","bytes":100,"repeat":3}"#;
+    let step = r#"{"call":"server.log","bytes":100,"repeat":3}"#;
     let list = vec![step; 10_000].join(",");
     let text = format!(r#"{{"steps":[{list}],"on_connect":[{list}]}}"#);
     assert!(text.len() <= 1 << 20, "{}", text.len());

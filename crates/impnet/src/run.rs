@@ -36,7 +36,8 @@ pub fn main(args: Args) -> ExitCode {
     let trace = match run(&scenario, &opts) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("impnet run: {e}");
+            let hint = if args.summary_only { "" } else { " (--summary-only keeps no trace lines)" };
+            eprintln!("impnet run: {e}{hint}");
             return ExitCode::from(1);
         }
     };
