@@ -96,6 +96,12 @@ pub struct TimelineModel {
     pub in_flight: Vec<f64>,
     pub rwnd: Vec<f64>,
     pub calls: Vec<CallMark>,
+    /// The flow graph's series (from `trace.samples`), one value per sample.
+    pub sample_times: Vec<u64>,
+    pub written: Vec<f64>,
+    pub sent: Vec<f64>,
+    pub acked: Vec<f64>,
+    pub window_limit: Vec<f64>,
 }
 
 /// Runs of consecutive entries with the same state become one segment; a state holds from its
@@ -157,7 +163,13 @@ impl TimelineModel {
             }
         }
         let val = |f: fn(&Snapshot) -> u32| es.iter().map(|e| f(&e.state) as f64).collect::<Vec<_>>();
+        let sv = |f: fn(&Sample) -> u64| trace.samples.iter().map(|s| f(s) as f64).collect::<Vec<_>>();
         TimelineModel {
+            sample_times: trace.samples.iter().map(|s| s.t.micros).collect(),
+            written: sv(|s| s.written_total),
+            sent: sv(|s| s.sent_total),
+            acked: sv(|s| s.acked_total),
+            window_limit: sv(|s| s.window_limit),
             total_us,
             used: val(|s| s.unsent.saturating_add(s.in_flight)),
             capacity: val(|s| s.capacity),
