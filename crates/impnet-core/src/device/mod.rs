@@ -9,7 +9,8 @@
 //!   [`Device::poll_command`] hands out connection commands (connect, abort, probes).
 //! * **in**: [`Device::handle_ack`] (a segment ACKed, with the advertised window),
 //!   [`Device::handle_answer`] (a probe or keepalive answered), [`Device::handle_connected`],
-//!   [`Device::handle_wifi`] / [`Device::handle_upstream`] (link state), and
+//!   [`Device::handle_link_lost`] (the transport closed), [`Device::handle_wifi`] /
+//!   [`Device::handle_upstream`] (link state), and
 //!   [`Device::handle_timeout`] for its own timers, due at [`Device::poll_timeout`].
 //!
 //! After every `handle_*` call, drain `poll_command` and `poll_transmit` until they return
@@ -285,6 +286,16 @@ impl<'a> Device<'a> {
         self.wifi_up = up;
         if !up && self.conn == ConnState::Online {
             self.lose_link(now, Reason::NoWifi);
+        }
+        self.drive(now);
+    }
+
+    /// The transport closed under the device (live mode: the WebSocket dropped). Handled as
+    /// an unexpected loss (L2) with `reason`, like a WiFi drop or a failed keepalive.
+    pub fn handle_link_lost(&mut self, now: Instant, reason: Reason) {
+        self.now = now;
+        if self.conn == ConnState::Online {
+            self.lose_link(now, reason);
         }
         self.drive(now);
     }
