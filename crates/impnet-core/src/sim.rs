@@ -42,6 +42,8 @@ impl std::error::Error for RunError {}
 
 /// Turns of the event loop a run may take, whatever it keeps (runaway guard).
 pub const MAX_TURNS: u64 = 200_000_000;
+/// Turns a run may take without time moving on.
+pub const MAX_TURNS_PER_INSTANT: u64 = 100_000;
 
 /// Run `scenario` to its end in virtual time.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
@@ -69,6 +71,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
     let mut next_edge = 0;
     let mut now = Instant::ZERO;
     let mut turns = 0u64;
+    let mut same_instant = 0u64;
     loop {
         sim.settle(now);
         let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, edges.get(next_edge).map(|e| e.at)]
@@ -86,15 +89,19 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
             break;
         }
         match next {
-            Some(t) if t <= end => now = t.max(now),
+            Some(t) if t <= end => {
+                same_instant = if t > now { 0 } else { same_instant + 1 };
+                now = t.max(now);
+            }
             _ => {
                 now = end;
                 break;
             }
         }
         turns += 1;
-        if turns > MAX_TURNS {
-            return Err(RunError::TooManyEvents { limit: MAX_TURNS });
+        if turns > MAX_TURNS || same_instant > MAX_TURNS_PER_INSTANT {
+            // Parameters such as a zero keepalive interval can make time stand still.
+            return Err(RunError::TooManyEvents { limit: turns });
         }
         while let Some(e) = edges.get(next_edge).filter(|e| e.at <= now) {
             match e.kind {

@@ -88,3 +88,15 @@ fn l1_repeat_zero_skips_the_step() {
     assert!(calls(&v, "agent.send").is_empty());
     assert_eq!(calls(&v, "server.isconnected")[0]["step"], 1);
 }
+
+#[test]
+fn l2_zero_keepalive_interval_is_refused_at_run_time_not_hung() {
+    // With idle_ms = ack_ms = connect_ms = 0 the keepalive fails, the link reconnects and the
+    // keepalive fails again at the same instant: the run must stop with an error, not spin.
+    let sc = impnet_core::scenario::parse_toml(
+        "[device]\nconnect_ms = 0\n[keepalive]\nidle_ms = 0\nack_ms = 0\n[[steps]]\ncall = \"imp.wakeup\"\nseconds = 1\n",
+    )
+    .unwrap();
+    let r = impnet_core::run(&sc, &impnet_core::RunOptions { seed: None, summary_only: true });
+    assert!(matches!(r, Err(impnet_core::RunError::TooManyEvents { .. })), "{r:?}");
+}
