@@ -93,10 +93,12 @@ fn l1_repeat_zero_skips_the_step() {
 fn l2_zero_keepalive_interval_is_refused_at_run_time_not_hung() {
     // With idle_ms = ack_ms = connect_ms = 0 the keepalive fails, the link reconnects and the
     // keepalive fails again at the same instant: the run must stop with an error, not spin.
-    let sc = impnet_core::scenario::parse_toml(
-        "[device]\nconnect_ms = 0\n[keepalive]\nidle_ms = 0\nack_ms = 0\n[[steps]]\ncall = \"imp.wakeup\"\nseconds = 1\n",
-    )
-    .unwrap();
+    // Built directly: `parse_toml` refuses these values, but `run` must hold for any Scenario.
+    let mut sc = impnet_core::Scenario::default();
+    sc.device.connect_ms = 0;
+    sc.keepalive.idle_ms = 0;
+    sc.keepalive.ack_ms = 0;
+    sc.steps = vec![impnet_core::scenario::Step::new(impnet_core::scenario::Call::ImpWakeup { seconds: 1.0 })];
     let r = impnet_core::run(&sc, &impnet_core::RunOptions { seed: None, summary_only: true });
     assert!(matches!(r, Err(impnet_core::RunError::TooManyEvents { .. })), "{r:?}");
 }
