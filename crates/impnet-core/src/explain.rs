@@ -70,7 +70,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("§2", "buffer_max defaults to 30 720 (classic imps); the imp005/imp006 profile (65 535) is a parameter."),
 ];
 
-/// Every **[choice]** the model makes: (rule, text).
+/// Every **\[choice\]** the model makes: (rule, text).
 pub fn choices() -> &'static [(&'static str, &'static str)] {
     CHOICES
 }
