@@ -126,3 +126,22 @@ fn t5_slow_agent_bounds_goodput_by_consume_rate() {
     assert!(g < 5480.0 && g > 4000.0, "goodput {g}");
     assert_eq!(summary(&v)["acked_msgs"], 40);
 }
+
+#[test]
+fn t5_zero_window_probe_resumes_sending_when_the_agent_reads() {
+    // rwnd 2000 drained at 1000 B/s: the window closes again and again; probes after rto
+    // (200 ms, doubling) fetch the reopened window and the transfer completes.
+    let v = lines(
+        &[
+            "[server]\nrwnd = 2000\n[agent]\nconsume_bps = 1000\n".to_string(),
+            policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 60.0),
+            send(1000, 6),
+        ]
+        .concat(),
+    );
+    assert_eq!(summary(&v)["acked_msgs"], 6);
+    assert!(events(&v, "disconnected").is_empty());
+    let last = t(events(&v, "acked").last().unwrap());
+    // 6 × 1041 bytes, the first 2000 taken at once, the rest at 1000 B/s.
+    assert!(last >= 1500.0 + (6.0 * 1041.0 - 2000.0), "last ACK at {last}");
+}

@@ -178,7 +178,6 @@ pub struct Device<'a> {
     cmds: VecDeque<NetCommand>,
     next_id: u64,
     rec: Recorder,
-    now: Instant,
 }
 
 /// §13: at most this many `on_ret` retries a run.
@@ -218,7 +217,6 @@ impl<'a> Device<'a> {
             cmds: VecDeque::new(),
             next_id: 0,
             rec: Recorder::new(keep),
-            now: Instant::ZERO,
         };
         d.cmds.push_back(NetCommand::Connect);
         d
@@ -248,7 +246,6 @@ impl<'a> Device<'a> {
 
     /// T3/T5: the ACK of `seg` arrived, advertising `window` bytes of receive space.
     pub fn handle_ack(&mut self, now: Instant, seg: Segment, window: u32) {
-        self.now = now;
         if self.conn != ConnState::Online {
             return;
         }
@@ -260,7 +257,6 @@ impl<'a> Device<'a> {
 
     /// A window probe or keepalive was answered with the current receive window.
     pub fn handle_answer(&mut self, now: Instant, window: u32) {
-        self.now = now;
         if self.conn != ConnState::Online {
             return;
         }
@@ -275,14 +271,12 @@ impl<'a> Device<'a> {
 
     /// The connection attempt asked for with `NetCommand::Connect` succeeded.
     pub fn handle_connected(&mut self, now: Instant) {
-        self.now = now;
         self.on_connected(now);
         self.drive(now);
     }
 
     /// WiFi went down or came back (L2: the device sees it at once).
     pub fn handle_wifi(&mut self, now: Instant, up: bool) {
-        self.now = now;
         self.wifi_up = up;
         if !up && self.conn == ConnState::Online {
             self.lose_link(now, Reason::NoWifi);
@@ -293,7 +287,6 @@ impl<'a> Device<'a> {
     /// The transport closed under the device (live mode: the WebSocket dropped). Handled as
     /// an unexpected loss (L2) with `reason`, like a WiFi drop or a failed keepalive.
     pub fn handle_link_lost(&mut self, now: Instant, reason: Reason) {
-        self.now = now;
         if self.conn == ConnState::Online {
             self.lose_link(now, reason);
         }
@@ -303,13 +296,11 @@ impl<'a> Device<'a> {
     /// The path to the server broke or healed. Silent (L2): the device only uses it to name
     /// the reason of a connection attempt that fails meanwhile (NO_SERVER).
     pub fn handle_upstream(&mut self, now: Instant, up: bool) {
-        self.now = now;
         self.upstream_up = up;
     }
 
     /// Runs every timer due at `now`, then lets Squirrel run.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.now = now;
         self.lifecycle_timers(now);
         self.send_timers(now);
         self.drive(now);
