@@ -295,7 +295,7 @@ impl<'a> Device<'a> {
 
     /// The path to the server broke or healed. Silent (L2): the device only uses it to name
     /// the reason of a connection attempt that fails meanwhile (NO_SERVER).
-    pub fn handle_upstream(&mut self, now: Instant, up: bool) {
+    pub fn handle_upstream(&mut self, _now: Instant, up: bool) {
         self.upstream_up = up;
     }
 
