@@ -13,8 +13,10 @@
 //!   [`Device::handle_upstream`] (link state), and
 //!   [`Device::handle_timeout`] for its own timers, due at [`Device::poll_timeout`].
 //!
-//! After every `handle_*` call, drain `poll_command` and `poll_transmit` until they return
-//! `None`, then call [`Device::end_instant`] before moving time on. The simulation
+//! After every `handle_*` call, drain `poll_command` until it returns `None`; whenever the
+//! uplink can take a segment, ask `poll_transmit` for one (the simulated uplink carries one at
+//! a time; a live driver may ask until `None`). Call [`Device::end_instant`] before moving time
+//! on, and `handle_timeout` at [`Device::poll_timeout`]. The simulation
 //! (`crate::sim`) composes Device + `Link` + `Server` in virtual time; a live driver replaces
 //! Link + Server with a real WebSocket and feeds real time.
 //!
