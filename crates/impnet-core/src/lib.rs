@@ -33,6 +33,7 @@ pub mod sim;
 pub mod time;
 pub mod trace;
 pub mod udp;
+pub mod wire;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use time::{Duration, Instant};

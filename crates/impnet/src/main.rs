@@ -1,13 +1,13 @@
 //! `impnet`: one module per subcommand.
 
 use clap::{Parser, Subcommand};
+use impnet::{device, serve};
 use std::process::ExitCode;
 
-mod device;
 mod explain;
+mod input;
 mod link;
 mod run;
-mod serve;
 
 #[derive(Parser)]
 #[command(name = "impnet", version, about = "Watch the Electric Imp send path: run scenarios, share them, serve the playground")]
