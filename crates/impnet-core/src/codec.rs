@@ -1,6 +1,23 @@
-//! Share links: a scenario ⇄ URL fragment. (Placeholder; the codec lands in its own commits.)
+//! Share links: a scenario ⇄ URL fragment.
+//!
+//! The fragment is one kind character and URL-safe base64 (no padding):
+//! - `j`: the payload as JSON;
+//! - `z`: the payload as zlib-deflated JSON, used when that is shorter.
+//!
+//! The payload is a JSON object with a version `v` and only the fields that differ from the
+//! defaults of that version (TypeScript playground style: the default scenario is `{"v":1}`).
+//! Old links must open forever (Compiler Explorer style): `MIGRATIONS` upgrades a payload one
+//! version at a time, and its length *is* the current version. If a default ever changes, the
+//! migration into the new version writes the old default into payloads that omitted the field.
+//!
+//! Decoding trusts nothing: the fragment and the inflated payload are capped at the scenario
+//! size limit (no zip bombs), zlib's checksum catches most tampering with deflated links, and
+//! the scenario goes through the same checks as a file (`scenario::validate`).
 
-use crate::scenario::Scenario;
+use crate::scenario::{load, validate::MAX_FILE_BYTES, Scenario};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{Map, Value};
 
 /// Why a link could not be decoded. Shown to users as is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,12 +33,126 @@ impl std::fmt::Display for LinkError {
 
 impl std::error::Error for LinkError {}
 
+fn fail<T>(reason: impl Into<String>) -> Result<T, LinkError> {
+    Err(LinkError { reason: reason.into() })
+}
+
+/// One upgrade step: a payload of version `i + 1` (without `v`) to version `i + 2`.
+type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, LinkError>;
+
+/// Upgrades, oldest first. Never remove or edit an entry: links in the wild depend on it.
+const MIGRATIONS: &[Migration] = &[];
+
+/// The payload version this build writes.
+pub const VERSION: u64 = 1 + MIGRATIONS.len() as u64;
+
+const RAW: char = 'j';
+const DEFLATED: char = 'z';
+
+/// A fragment can be no longer than base64 of the largest payload (deflate is used only when
+/// it is shorter than the raw JSON).
+const MAX_FRAGMENT_CHARS: usize = MAX_FILE_BYTES / 3 * 4 + 8;
+
 /// The fragment (without `#`) that carries `scenario`.
-pub fn encode(_scenario: &Scenario) -> String {
-    String::new()
+pub fn encode(scenario: &Scenario) -> String {
+    // Serialising plain data into a `Value` cannot fail: every map key is a string.
+    let mut payload = serde_json::to_value(scenario).expect("scenario serialises");
+    let defaults = serde_json::to_value(Scenario::default()).expect("scenario serialises");
+    strip_defaults(&mut payload, &defaults);
+    if let Value::Object(m) = &mut payload {
+        m.insert("v".into(), VERSION.into());
+    }
+    let json = payload.to_string().into_bytes();
+    let deflated = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
+    if deflated.len() < json.len() {
+        format!("{DEFLATED}{}", URL_SAFE_NO_PAD.encode(deflated))
+    } else {
+        format!("{RAW}{}", URL_SAFE_NO_PAD.encode(json))
+    }
+}
+
+/// Removes every field whose value is the default's; groups left empty go too.
+fn strip_defaults(v: &mut Value, defaults: &Value) {
+    let (Value::Object(m), Value::Object(d)) = (v, defaults) else { return };
+    m.retain(|key, value| match d.get(key) {
+        None => true,
+        Some(dv) if dv == value => false,
+        Some(dv) => {
+            strip_defaults(value, dv);
+            !matches!(value, Value::Object(o) if o.is_empty())
+        }
+    });
 }
 
 /// Accepts a fragment with or without the leading `#`, or a whole URL.
-pub fn decode(_fragment: &str) -> Result<Scenario, LinkError> {
-    Err(LinkError { reason: "not implemented yet".into() })
+pub fn decode(input: &str) -> Result<Scenario, LinkError> {
+    let fragment = fragment_of(input)?;
+    if fragment.len() > MAX_FRAGMENT_CHARS {
+        return fail(format!("it is {} characters long; no scenario needs more than {MAX_FRAGMENT_CHARS}", fragment.len()));
+    }
+    let mut chars = fragment.chars();
+    let kind = chars.next();
+    let body = chars.as_str().trim_end_matches('=');
+    let bytes = URL_SAFE_NO_PAD
+        .decode(body)
+        .or_else(|_| fail("it is damaged (not URL-safe base64); was it cut short or edited?"))?;
+    let json = match kind {
+        Some(RAW) => bytes,
+        Some(DEFLATED) => inflate(&bytes)?,
+        _ => return fail("it does not start with a known format letter (`j` or `z`); was it copied whole?"),
+    };
+    if json.len() > MAX_FILE_BYTES {
+        return fail(format!("its scenario is over the {MAX_FILE_BYTES}-byte limit"));
+    }
+    let payload: Value =
+        serde_json::from_slice(&json).or_else(|e| fail(format!("it is damaged (its payload is not JSON: {e})")))?;
+    let Value::Object(mut map) = payload else {
+        return fail("it is damaged (its payload is not a JSON object)");
+    };
+    let version = match map.remove("v") {
+        None => return fail("it has no version (`v`); it was not made by impnet"),
+        Some(v) => v.as_u64().map_or_else(|| fail(format!("its version {v} is not a positive integer")), Ok)?,
+    };
+    let map = migrate(MIGRATIONS, version, map)?;
+    load::from_json_value(Value::Object(map)).or_else(|e| fail(format!("its scenario is invalid: {e}")))
 }
+
+fn fragment_of(input: &str) -> Result<&str, LinkError> {
+    let input = input.trim();
+    let fragment = match input.split_once('#') {
+        Some((_, f)) => f,
+        None if input.contains("://") => return fail("the URL has no `#…` part; the scenario travels after the `#`"),
+        None => input,
+    };
+    if fragment.is_empty() {
+        return fail("it is empty");
+    }
+    Ok(fragment)
+}
+
+fn inflate(bytes: &[u8]) -> Result<Vec<u8>, LinkError> {
+    use miniz_oxide::inflate::{decompress_to_vec_zlib_with_limit, TINFLStatus};
+    decompress_to_vec_zlib_with_limit(bytes, MAX_FILE_BYTES).or_else(|e| match e.status {
+        TINFLStatus::HasMoreOutput => fail(format!("it inflates past the {MAX_FILE_BYTES}-byte scenario limit")),
+        _ => fail("it is damaged (the compressed data does not check out); was it cut short or edited?"),
+    })
+}
+
+/// Runs `chain[from-1..]` over a payload of version `from`, giving the current version.
+fn migrate(chain: &[Migration], from: u64, mut map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
+    let current = 1 + chain.len() as u64;
+    if from == 0 {
+        return fail("its version is 0; versions start at 1");
+    }
+    if from > current {
+        return fail(format!("it was made by a newer impnet (format v{from}); this one reads up to v{current}"));
+    }
+    for step in &chain[(from - 1) as usize..] {
+        map = step(map)?;
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

@@ -6,15 +6,33 @@
 //!
 //! Layout, one module per concept:
 //! - `time`: virtual `Instant`/`Duration` in µs.
+//! - `rng`: seeded random streams, one per random source.
 //! - `scenario`: the scenario format and its validation.
+//! - `policy`: send timeout policy, send error and reason codes.
+//! - `buffer`: the TCP send buffer with per-message accounting (T1).
+//! - `device`: impOS's connection and send path plus the Squirrel script runner.
+//! - `link`: the uplink, path delay, loss, retransmission and outages.
+//! - `server`: the server's receive window and the agent draining it.
+//! - `udp`: local-network UDP.
+//! - `sim`: composes device, link and server in virtual time.
 //! - `trace`: what a run produces (lines, state snapshots, summary).
+//! - `explain`: the text of every rule and every modelling choice.
 
+pub mod buffer;
 pub mod codec;
+pub mod device;
+pub mod explain;
+pub mod link;
+pub mod policy;
 pub mod presets;
+pub(crate) mod record;
+pub mod rng;
 pub mod scenario;
+pub mod server;
 pub mod sim;
 pub mod time;
 pub mod trace;
+pub mod udp;
 pub mod wire;
 
 pub use scenario::{Scenario, ScenarioError};

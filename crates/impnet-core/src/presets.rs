@@ -1,5 +1,5 @@
-//! The presets of SPEC §12: scenario files in `presets/`, compiled in so the playground and the
-//! binary ship the same ones.
+//! The presets of SPEC §12: scenario files in `presets/` (repo root), compiled in so the
+//! playground and the binary ship the same ones.
 
 /// One shipped scenario.
 #[derive(Clone, Copy, Debug)]
@@ -12,7 +12,74 @@ pub struct Preset {
     pub toml: &'static str,
 }
 
-pub const ALL: &[Preset] = &[];
+macro_rules! preset {
+    ($id:literal, $title:literal, $desc:literal) => {
+        Preset { id: $id, title: $title, description: $desc, toml: include_str!(concat!("../../../presets/", $id, ".toml")) }
+    };
+}
+
+pub const ALL: &[Preset] = &[
+    preset!(
+        "default-policy-wifi-outage",
+        "Default policy under a WiFi outage",
+        "SUSPEND_ON_ERROR halts Squirrel, tries for 60 s, deep-sleeps 9 min, then restarts the script."
+    ),
+    preset!(
+        "led-wait-til-sent-vs-wait-for-ack",
+        "LED example: WAIT_TIL_SENT vs WAIT_FOR_ACK",
+        "4 KB logs in a loop: WAIT_FOR_ACK adds a round trip to every call."
+    ),
+    preset!(
+        "transmitter-retry",
+        "transmitter(): RETURN_ON_ERROR, retry every 600 s",
+        "A send during an outage waits out its timeout; the retry ten minutes later delivers."
+    ),
+    preset!(
+        "increase-buffer",
+        "increaseBuffer() before a large send",
+        "Growing the buffer to the payload size is not enough: the wire size adds header and TLS."
+    ),
+    preset!(
+        "zero-timeout-trap",
+        "Twenty logs with a zero timeout",
+        "Timeout 0: the fifteenth 200-byte log does not fit, times out and disconnects."
+    ),
+    preset!(
+        "nonblocking-streamer",
+        "Non-blocking streamer: 64 KB in 4 KB chunks",
+        "RETURN_ON_ERROR_NO_DISCONNECT returns WOULDBLOCK instead of blocking; retry until it fits."
+    ),
+    preset!(
+        "connection-manager-defaults",
+        "ConnectionManager defaults: RETURN_ON_ERROR / 1 s / 8096 B",
+        "A silent upstream outage: a 1 s send timeout drops the link; the handler reconnects."
+    ),
+    preset!(
+        "window-bound",
+        "Window bound: 3456 B at 100 ms ≈ 34.5 KB/s",
+        "Goodput is capped by buffer / RTT, far below the 250 KB/s uplink."
+    ),
+    preset!(
+        "agent-stops-reading",
+        "Agent stops reading: zero window",
+        "A full server window stalls the sender; sends block exactly as on a slow network."
+    ),
+    preset!(
+        "udp-burst-rate-limit",
+        "UDP burst past the rate limit",
+        "100 datagrams go at once, the next 50 return WOULDBLOCK; 25 tokens a second refill."
+    ),
+    preset!(
+        "udp-validation-failures",
+        "UDP validation failures",
+        "Public address, bad octet, DHCP port, oversize and closed socket all throw."
+    ),
+    preset!(
+        "udp-fragmented-under-loss",
+        "Fragmented datagram under loss",
+        "At 5 % loss a 10-packet datagram arrives only ~60 % of the time."
+    ),
+];
 
 pub fn find(id: &str) -> Option<&'static Preset> {
     ALL.iter().find(|p| p.id == id)

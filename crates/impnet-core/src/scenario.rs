@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub mod load;
+pub mod validate;
 pub use load::{parse_json, parse_toml, ScenarioError};
+pub use validate::validate;
 
 /// Upper bound and default of `end_ms` (one virtual day).
 pub const MAX_END_MS: u64 = 86_400_000;
@@ -156,8 +158,9 @@ pub struct Outage {
     pub for_ms: u64,
 }
 
-/// A byte rate that may be unlimited (`consume_bps = "unlimited"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A byte rate that may be unlimited (`consume_bps = "unlimited"`). Deserialised by hand in
+/// `load` so a bad value says what is accepted instead of "did not match any variant".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Rate {
     Bps(u64),
@@ -257,7 +260,10 @@ impl Default for UdpParams {
 
 /// A value whose type impOS checks at run time (B4, C6, U1, U2): kept as written so the model
 /// can throw the same runtime error the device would.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialised by hand in `load`: any scalar is accepted, tables and arrays are refused with a
+/// message that says so (serde's untagged enums only say "did not match any variant").
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Arg {
     Int(i64),

@@ -1,6 +1,14 @@
 //! Reading a scenario from TOML or JSON, with errors that name the field path and the reason.
+//!
+//! Both formats go through the same serde types; `serde_path_to_error` supplies the path and
+//! `humanise` rewrites serde's messages ("invalid type: string \"many\", expected u64") into
+//! ones a scenario author reads ("expected an integer (0 or more), got \"many\"") in the words
+//! of the format at hand (TOML tables, JSON objects). After parsing, `normalise` and
+//! `validate::validate` apply the §13 limits, so every entry point refuses the same things.
 
-use super::{Arg, Call, RetAction, Scenario, Step};
+use super::validate::{validate, MAX_FILE_BYTES};
+use super::{Arg, Call, Rate, RetAction, Scenario, Step, Unlimited};
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +18,12 @@ use std::fmt;
 pub struct ScenarioError {
     pub path: String,
     pub reason: String,
+}
+
+impl ScenarioError {
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        ScenarioError { path: path.into(), reason: reason.into() }
+    }
 }
 
 impl fmt::Display for ScenarioError {
@@ -24,24 +38,125 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+/// The words a message uses for containers: TOML says table, JSON says object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Toml,
+    Json,
+}
+
+fn refuse_oversize(text: &str) -> Result<(), ScenarioError> {
+    // §13: checked before parsing, so a huge input costs nothing but its length.
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ScenarioError::new(
+            "",
+            format!("the scenario is {} bytes; the limit is {MAX_FILE_BYTES} bytes (1 MiB)", text.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses, normalises and validates a TOML scenario (the file format).
 pub fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
+    refuse_oversize(text)?;
     let de = toml::Deserializer::new(text);
-    serde_path_to_error::deserialize(de).map_err(|e| ScenarioError {
-        path: e.path().to_string().trim_start_matches('.').to_string(),
-        reason: e.inner().message().to_string(),
-    })
+    let mut s: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let mut err = humanise(&path, inner.message(), Format::Toml);
+        if err.path.is_empty() {
+            // A syntax error has no field to name: say where it is instead.
+            if let Some(span) = inner.span() {
+                let (line, col) = line_col(text, span.start);
+                err.reason = format!("TOML syntax error at line {line}, column {col}: {}", err.reason);
+            }
+        }
+        err
+    })?;
+    s.normalise()?;
+    validate(&s)?;
+    Ok(s)
 }
 
+/// Parses, normalises and validates a JSON scenario (the form links carry).
 pub fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
+    refuse_oversize(text)?;
+    // serde's derived structs also accept a JSON array (fields by position): not a scenario.
+    if !text.trim_start().starts_with('{') {
+        return Err(ScenarioError::new("", "a JSON scenario is an object: it starts with `{`"));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| ScenarioError {
-        path: e.path().to_string().trim_start_matches('.').to_string(),
-        reason: e.inner().to_string(),
-    })
+    let mut s: Scenario = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end().map_err(|e| ScenarioError::new("", format!("JSON syntax error: {e}")))?;
+    s.normalise()?;
+    validate(&s)?;
+    Ok(s)
 }
 
-/// A step as written: every argument any call takes, all optional. `Step`'s `TryFrom` checks
-/// that the call is known and has exactly the arguments it needs.
+/// A scenario from an already-parsed JSON value (the link codec's path). Same checks as
+/// `parse_json`.
+pub(crate) fn from_json_value(v: serde_json::Value) -> Result<Scenario, ScenarioError> {
+    let mut s: Scenario = serde_path_to_error::deserialize(v).map_err(json_error)?;
+    s.normalise()?;
+    validate(&s)?;
+    Ok(s)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let full = inner.to_string();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            // Data errors name their field; the position would only repeat it.
+            let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+            humanise(&path, full.strip_suffix(&suffix).unwrap_or(&full), Format::Json)
+        }
+        _ => ScenarioError::new(clean_path(&path), format!("JSON syntax error: {full}")),
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, col)
+}
+
+impl Scenario {
+    /// §13: `rwnd` and `consume_bps` may sit in `[network]`; they are moved to `[server]` and
+    /// `[agent]` so the model reads each in one place. Giving both with different values is
+    /// refused rather than silently picking one.
+    pub fn normalise(&mut self) -> Result<(), ScenarioError> {
+        if let Some(rwnd) = self.network.rwnd.take() {
+            let default = super::ServerParams::default().rwnd;
+            if self.server.rwnd != default && self.server.rwnd != rwnd {
+                return Err(ScenarioError::new(
+                    "network.rwnd",
+                    format!("conflicts with server.rwnd = {}; give it in one place", self.server.rwnd),
+                ));
+            }
+            self.server.rwnd = rwnd;
+        }
+        if let Some(rate) = self.network.consume_bps.take() {
+            let default = super::AgentParams::default().consume_bps;
+            if self.agent.consume_bps != default && self.agent.consume_bps != rate {
+                return Err(ScenarioError::new(
+                    "network.consume_bps",
+                    "conflicts with agent.consume_bps; give it in one place",
+                ));
+            }
+            self.agent.consume_bps = rate;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps: every call shares one flat record (`RawStep`); `Step`'s `TryFrom` checks the call is
+// known and carries exactly the arguments it takes.
+
+/// A step as written: every argument any call takes, all optional.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
@@ -65,36 +180,117 @@ pub struct RawStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Arg>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repeat: Option<u32>,
+    pub repeat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_ret: Option<BTreeMap<String, RetAction>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_s: Option<f64>,
 }
 
-fn need<T>(v: Option<T>, call: &str, field: &str) -> Result<T, String> {
-    v.ok_or_else(|| format!("{call} needs `{field}`"))
+/// The call arguments of `RawStep` (not `call`, `repeat`, `on_ret`, `retry_after_s`).
+const ARG_FIELDS: [&str; 9] = ["name", "bytes", "size", "reconnect", "wait", "timeout", "seconds", "address", "port"];
+
+/// The arguments each call takes (required first, then optional).
+fn call_args(call: &str) -> Option<&'static [&'static str]> {
+    Some(match call {
+        "agent.send" => &["name", "bytes"],
+        "server.log" | "server.error" => &["bytes"],
+        "imp.setsendbuffersize" => &["size"],
+        "server.setsendtimeoutpolicy" => &["reconnect", "wait", "timeout"],
+        "server.connect" | "server.flush" => &["timeout"],
+        "imp.sleep" | "imp.wakeup" => &["seconds"],
+        "interface.openudp" => &["port"],
+        "udpsocket.send" => &["address", "port", "bytes"],
+        "server.disconnect" | "server.isconnected" | "udpsocket.close" => &[],
+        _ => return None,
+    })
 }
 
-fn seconds_arg(v: Option<Arg>, call: &str, field: &str, default: Option<f64>) -> Result<f64, String> {
-    let secs = match (v, default) {
-        (Some(Arg::Int(i)), _) => i as f64,
-        (Some(Arg::Float(f)), _) => f,
-        (Some(other), _) => return Err(format!("{field}: expected a number of seconds, got {other:?}")),
-        (None, Some(d)) => d,
-        (None, None) => return Err(format!("{call} needs `{field}`")),
-    };
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(format!("{field}: must be 0 or more seconds, got {secs}"));
+/// A step refused by `TryFrom<RawStep>`. serde turns it into a string, so `Display` puts the
+/// field first (`timeout: …`) and `humanise` moves it back into the path.
+pub struct StepError {
+    field: Option<&'static str>,
+    reason: String,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.field {
+            Some(field) => write!(f, "{STEP_FIELD_MARK}{field}: {}", self.reason),
+            None => write!(f, "{}", self.reason),
+        }
     }
-    Ok(secs)
+}
+
+/// Marks a step error that belongs to one field, so it cannot be confused with other text.
+const STEP_FIELD_MARK: &str = "\u{1}field ";
+
+fn need<T>(v: Option<T>, call: &str, field: &'static str) -> Result<T, StepError> {
+    v.ok_or_else(|| StepError { field: Some(field), reason: format!("required by {call}, missing") })
+}
+
+/// A wait in seconds (server.connect/flush timeouts). Must be a number here; its range is
+/// `validate`'s job so the message names the step.
+fn seconds_arg(v: Option<Arg>, call: &str, field: &'static str, default: Option<f64>) -> Result<f64, StepError> {
+    match (v, default) {
+        (Some(Arg::Int(i)), _) => Ok(i as f64),
+        (Some(Arg::Float(f)), _) => Ok(f),
+        (Some(other), _) => Err(StepError {
+            field: Some(field),
+            reason: format!("expected a number of seconds, got {}", describe_arg(&other)),
+        }),
+        (None, Some(d)) => Ok(d),
+        (None, None) => need(None, call, field),
+    }
+}
+
+fn describe_arg(a: &Arg) -> String {
+    match a {
+        Arg::Int(i) => i.to_string(),
+        Arg::Float(f) => f.to_string(),
+        Arg::Bool(b) => b.to_string(),
+        Arg::Str(s) => format!("{s:?}"),
+    }
+}
+
+impl RawStep {
+    fn given(&self, field: &str) -> bool {
+        match field {
+            "name" => self.name.is_some(),
+            "bytes" => self.bytes.is_some(),
+            "size" => self.size.is_some(),
+            "reconnect" => self.reconnect.is_some(),
+            "wait" => self.wait.is_some(),
+            "timeout" => self.timeout.is_some(),
+            "seconds" => self.seconds.is_some(),
+            "address" => self.address.is_some(),
+            "port" => self.port.is_some(),
+            _ => false,
+        }
+    }
 }
 
 impl TryFrom<RawStep> for Step {
-    type Error = String;
+    type Error = StepError;
 
-    fn try_from(r: RawStep) -> Result<Step, String> {
-        let c = r.call.as_str();
+    fn try_from(r: RawStep) -> Result<Step, StepError> {
+        let c = r.call.clone();
+        let c = c.as_str();
+        let Some(takes) = call_args(c) else {
+            return Err(StepError {
+                field: Some("call"),
+                reason: format!("unknown call `{}` (known: {})", truncate(c, 64), Call::NAMES.join(", ")),
+            });
+        };
+        // An argument the call does not take is almost always a typo (`second` for `seconds`,
+        // `timeout` on imp.sleep): refuse it like an unknown field.
+        if let Some(extra) = ARG_FIELDS.iter().find(|f| r.given(f) && !takes.contains(f)) {
+            let takes = if takes.is_empty() { "no arguments".to_string() } else { takes.join(", ") };
+            return Err(StepError {
+                field: Some(extra),
+                reason: format!("{c} does not take `{extra}` (it takes: {takes})"),
+            });
+        }
         let call = match c {
             "agent.send" => Call::AgentSend { name: need(r.name, c, "name")?, bytes: need(r.bytes, c, "bytes")? },
             "server.log" => Call::ServerLog { bytes: need(r.bytes, c, "bytes")? },
@@ -109,20 +305,26 @@ impl TryFrom<RawStep> for Step {
             "server.disconnect" => Call::ServerDisconnect,
             "server.flush" => Call::ServerFlush { timeout: seconds_arg(r.timeout, c, "timeout", None)? },
             "server.isconnected" => Call::ServerIsConnected,
-            "imp.sleep" => Call::ImpSleep { seconds: seconds_arg(r.seconds.map(Arg::Float), c, "seconds", None)? },
-            "imp.wakeup" => Call::ImpWakeup { seconds: seconds_arg(r.seconds.map(Arg::Float), c, "seconds", None)? },
+            "imp.sleep" => Call::ImpSleep { seconds: need(r.seconds, c, "seconds")? },
+            "imp.wakeup" => Call::ImpWakeup { seconds: need(r.seconds, c, "seconds")? },
             "interface.openudp" => Call::OpenUdp { port: r.port },
             "udpsocket.send" => Call::UdpSend {
                 address: need(r.address, c, "address")?,
                 port: need(r.port, c, "port")?,
                 bytes: need(r.bytes, c, "bytes")?,
             },
-            "udpsocket.close" => Call::UdpClose,
-            other => return Err(format!("unknown call `{other}` (known: {})", Call::NAMES.join(", "))),
+            _ => Call::UdpClose,
+        };
+        let repeat = match r.repeat {
+            None => 1,
+            Some(n) => u32::try_from(n).map_err(|_| StepError {
+                field: Some("repeat"),
+                reason: format!("must be 0 to {}, got {n}", super::validate::MAX_REPEAT),
+            })?,
         };
         Ok(Step {
             call,
-            repeat: r.repeat.unwrap_or(1),
+            repeat,
             on_ret: r.on_ret.unwrap_or_default(),
             retry_after_s: r.retry_after_s.unwrap_or(0.0),
         })
@@ -144,8 +346,8 @@ impl From<Step> for RawStep {
                 r.wait = Some(wait);
                 r.timeout = Some(timeout);
             }
-            Call::ServerConnect { timeout } => r.timeout = Some(Arg::Float(timeout)),
-            Call::ServerFlush { timeout } => r.timeout = Some(Arg::Float(timeout)),
+            Call::ServerConnect { timeout } => r.timeout = Some(seconds_as_arg(timeout)),
+            Call::ServerFlush { timeout } => r.timeout = Some(seconds_as_arg(timeout)),
             Call::ImpSleep { seconds } | Call::ImpWakeup { seconds } => r.seconds = Some(seconds),
             Call::OpenUdp { port } => r.port = port,
             Call::UdpSend { address, port, bytes } => {
@@ -156,7 +358,7 @@ impl From<Step> for RawStep {
             Call::ServerDisconnect | Call::ServerIsConnected | Call::UdpClose => {}
         }
         if s.repeat != 1 {
-            r.repeat = Some(s.repeat);
+            r.repeat = Some(u64::from(s.repeat));
         }
         if !s.on_ret.is_empty() {
             r.on_ret = Some(s.on_ret);
@@ -167,3 +369,193 @@ impl From<Step> for RawStep {
         r
     }
 }
+
+/// Whole seconds print as integers (`timeout = 60`, as people write them).
+fn seconds_as_arg(secs: f64) -> Arg {
+    if secs.fract() == 0.0 && secs.abs() < 1e15 {
+        Arg::Int(secs as i64)
+    } else {
+        Arg::Float(secs)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written deserialisers for the loose values, so a wrong type reads as what is accepted.
+
+impl<'de> Deserialize<'de> for Arg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Arg, D::Error> {
+        struct ArgVisitor;
+        impl Visitor<'_> for ArgVisitor {
+            type Value = Arg;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, boolean or string")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Arg, E> {
+                Ok(Arg::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Arg, E> {
+                Ok(Arg::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Arg, E> {
+                Ok(i64::try_from(v).map(Arg::Int).unwrap_or(Arg::Float(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Arg, E> {
+                Ok(Arg::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Arg, E> {
+                Ok(Arg::Str(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Arg, E> {
+                Ok(Arg::Str(v))
+            }
+        }
+        d.deserialize_any(ArgVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Rate, D::Error> {
+        struct RateVisitor;
+        impl Visitor<'_> for RateVisitor {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rate in bytes/s (an integer, 0 or more) or \"unlimited\"")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rate, E> {
+                Ok(Rate::Bps(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rate, E> {
+                u64::try_from(v).map(Rate::Bps).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rate, E> {
+                if v == "unlimited" {
+                    Ok(Rate::Unlimited(Unlimited::Unlimited))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(RateVisitor)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages.
+
+/// Rewrites one serde message at `path` into a `ScenarioError` in the author's words.
+pub(crate) fn humanise(path: &str, msg: &str, fmt: Format) -> ScenarioError {
+    let path = clean_path(path);
+    let path = path.as_str();
+    // serde_path_to_error has sometimes already pushed the field the message names.
+    let join = |field: &str| {
+        if path.is_empty() || path == field {
+            field.to_string()
+        } else if path.ends_with(&format!(".{field}")) {
+            path.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+
+    // A step error tied to one argument: `steps[3]` + `timeout: …` → `steps[3].timeout`.
+    if let Some(pos) = msg.find(STEP_FIELD_MARK) {
+        let rest = &msg[pos + STEP_FIELD_MARK.len()..];
+        if let Some((field, reason)) = rest.split_once(": ") {
+            return ScenarioError::new(join(field), reason);
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((field, known)) = rest.split_once('`') {
+            let known = list_names(known);
+            let reason =
+                if known.is_empty() { "unknown field".to_string() } else { format!("unknown field (known: {known})") };
+            return ScenarioError::new(join(field), reason);
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        if let Some((name, known)) = rest.split_once('`') {
+            return ScenarioError::new(path, format!("unknown value `{name}` (known: {})", list_names(known)));
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let field = rest.trim_end_matches('`');
+        return ScenarioError::new(join(field), "required, missing");
+    }
+    if let Some(rest) = msg.strip_prefix("duplicate field `") {
+        return ScenarioError::new(join(rest.trim_end_matches('`')), "given twice");
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            if let Some((got, expected)) = rest.split_once(", expected ") {
+                return ScenarioError::new(
+                    path,
+                    format!("expected {}, got {}", expected_words(expected, fmt), got_words(got, fmt)),
+                );
+            }
+        }
+    }
+    ScenarioError::new(path, msg.trim().replace('\n', "; "))
+}
+
+/// serde_path_to_error writes `.` for the root and `?` where it lost track; neither helps.
+fn clean_path(path: &str) -> String {
+    let p = path.replace(".?", "").replace('?', "");
+    let p = p.trim_start_matches('.');
+    p.to_string()
+}
+
+/// "expected one of `a`, `b`" → "a, b".
+fn list_names(s: &str) -> String {
+    s.split('`').skip(1).step_by(2).collect::<Vec<_>>().join(", ")
+}
+
+fn container(fmt: Format) -> &'static str {
+    match fmt {
+        Format::Toml => "a table",
+        Format::Json => "an object",
+    }
+}
+
+fn expected_words(exp: &str, fmt: Format) -> String {
+    match exp {
+        "u8" | "u16" | "u64" | "usize" => "an integer (0 or more)".into(),
+        "u32" => "an integer from 0 to 4294967295".into(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "an integer".into(),
+        "f32" | "f64" => "a number".into(),
+        "a sequence" => "an array".into(),
+        "a map" => container(fmt).into(),
+        "variant identifier" | "a borrowed string" => "a string".into(),
+        e if e.starts_with("struct ") => container(fmt).into(),
+        e => e.into(),
+    }
+}
+
+fn got_words(got: &str, fmt: Format) -> String {
+    for prefix in ["integer `", "floating point `", "boolean `", "character `"] {
+        if let Some(rest) = got.strip_prefix(prefix) {
+            return rest.trim_end_matches('`').into();
+        }
+    }
+    if let Some(rest) = got.strip_prefix("string ") {
+        return truncate(rest, 80);
+    }
+    match got {
+        "map" => container(fmt).into(),
+        "sequence" => "an array".into(),
+        "unit value" | "Option value" => "nothing".into(),
+        g => g.into(),
+    }
+}
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

@@ -1,0 +1,140 @@
+//! The API calls other than the send path: buffer size (B1–B4), policy (C6), connection
+//! calls (C1–C3), sleeps, and UDP (U1–U7).
+
+use super::{Device, UdpEvent, Wait};
+use crate::policy::{ReconnectPolicy, SendError, SendTimeoutPolicy};
+use crate::scenario::{Arg, Call};
+use crate::time::{Duration, Instant};
+use crate::trace::{ConnState, Outcome, Ret};
+use crate::udp::UdpOutcome;
+
+const NULL: Outcome = Outcome::Returned(Ret::Null);
+
+impl Device<'_> {
+    /// Executes the current call (its step is `current_step`).
+    pub(super) fn call(&mut self, now: Instant) {
+        let step = self.current_step();
+        match &step.call {
+            Call::AgentSend { name, bytes } => self.send(now, name.len(), *bytes),
+            Call::ServerLog { bytes } | Call::ServerError { bytes } => self.send(now, 0, *bytes),
+            Call::SetSendBufferSize { size } => self.set_send_buffer_size(now, size),
+            Call::SetSendTimeoutPolicy { reconnect, wait, timeout } => match SendTimeoutPolicy::from_args(reconnect, wait, timeout) {
+                Ok(p) => {
+                    self.policy = p;
+                    self.policy_changed();
+                    self.ret(now, NULL, "C6", None, || format!("policy is now {p}"));
+                }
+                Err(e) => self.ret(now, Outcome::Error(format!("server.setsendtimeoutpolicy: {e}")), "C6", None, || {
+                    "runtime error: the policy is unchanged and the script goes on (C6)".into()
+                }),
+            },
+            Call::ServerConnect { timeout } => self.connect(now, Duration::from_secs_f64(*timeout)),
+            Call::ServerDisconnect => {
+                self.user_disconnect(now);
+                self.ret(now, NULL, "C2", None, || "closed; unACKed bytes are lost (C2)".into());
+            }
+            Call::ServerFlush { timeout } => self.flush(now, Duration::from_secs_f64(*timeout)),
+            Call::ServerIsConnected => {
+                let c = self.conn == ConnState::Online;
+                let state = self.conn.as_str();
+                self.ret(now, Outcome::Returned(Ret::Bool(c)), "C3", None, || {
+                    format!("{state}: {}", if c { "connected as far as the device knows (C3)" } else { "not connected (C3)" })
+                });
+            }
+            Call::ImpSleep { seconds } => {
+                let d = Duration::from_secs_f64(*seconds);
+                self.wait = Wait::Sleep { until: now + d };
+                if d == Duration::ZERO {
+                    self.send_timers(now);
+                }
+            }
+            Call::ImpWakeup { seconds } => {
+                let d = Duration::from_secs_f64(*seconds);
+                self.ret_then(now, NULL, "§10", None, Some(d), || {
+                    format!("Squirrel idles for {d} ms; handlers may run meanwhile")
+                });
+            }
+            Call::OpenUdp { port } => {
+                let r = self.udp.open(self.wifi_up, port.as_ref());
+                self.udp_ret(now, r.map(|()| (NULL, None)), "U3", || "socket open; any previous one is closed".into());
+            }
+            Call::UdpClose => {
+                let r = self.udp.close();
+                self.udp_ret(now, r.map(|()| (NULL, None)), "U3", || "socket closed (closing twice is harmless)".into());
+            }
+            Call::UdpSend { address, port, bytes } => self.udp_send(now, address, port, *bytes),
+        }
+    }
+
+    /// B1–B4: `imp.setsendbuffersize(n)` returns the previous capacity.
+    fn set_send_buffer_size(&mut self, now: Instant, size: &Arg) {
+        let n = match size {
+            Arg::Int(n) if *n >= 0 => *n as u64,
+            other => {
+                let e = format!("imp.setsendbuffersize: size must be a non-negative integer, got {other:?}");
+                return self.ret(now, Outcome::Error(e), "B4", None, || "runtime error: capacity unchanged (B4)".into());
+            }
+        };
+        let prev = self.buf.capacity();
+        let (def, max) = (self.cfg.buffer_default as u64, self.cfg.buffer_max as u64);
+        let (cap, rule) = if self.conn == ConnState::Online {
+            (n.min(max).max(prev as u64), "B1")
+        } else {
+            (n.clamp(def, max), "B2")
+        };
+        self.buf.set_capacity(cap as u32);
+        self.after_buffer_change(now);
+        self.ret(now, Outcome::Returned(Ret::Int(prev as i64)), rule, None, || {
+            if rule == "B1" {
+                format!("connected: capacity {prev} → {cap} (only grows, up to {max}; granted as asked, B3)")
+            } else {
+                format!("not connected: capacity {prev} → {cap} (clamped to {def}–{max}, B3)")
+            }
+        });
+    }
+
+    /// C1: synchronous under SUSPEND_ON_ERROR (S7), asynchronous under the RETURN policies.
+    fn connect(&mut self, now: Instant, timeout: Duration) {
+        if self.conn == ConnState::Online {
+            return self.ret(now, NULL, "C1", None, || "already connected: no callback (C1)".into());
+        }
+        if self.policy.reconnect == ReconnectPolicy::SuspendOnError {
+            return self.enter_s7(now, crate::policy::Reason::NotConnected);
+        }
+        self.user_connect(now, timeout);
+        self.ret(now, NULL, "C1", None, || {
+            format!("connecting in the background; on_connect runs on success or after {timeout} ms (C1)")
+        });
+    }
+
+    fn udp_send(&mut self, now: Instant, address: &Arg, port: &Arg, bytes: u64) {
+        let r = self.udp.send(now, self.wifi_up, address, port, bytes);
+        match r {
+            Err((rule, e)) => self.ret(now, Outcome::Error(e), rule, None, || {
+                "thrown: nothing sent, the script goes on (§13)".into()
+            }),
+            Ok(UdpOutcome::NotConnected) => self.ret(now, Outcome::Returned(Ret::Int(SendError::NotConnected.code())), "U6", None, || {
+                "the WiFi interface is down: SEND_ERROR_NOT_CONNECTED (U6)".into()
+            }),
+            Ok(UdpOutcome::WouldBlock) => self.ret(now, Outcome::Returned(Ret::Int(SendError::WouldBlock.code())), "U5", None, || {
+                "no token in the rate-limit bucket: SEND_ERROR_WOULDBLOCK, not sent (U5)".into()
+            }),
+            Ok(UdpOutcome::Sent { packets, delivered }) => {
+                let id = self.new_id();
+                self.rec.summary.udp_sent += 1;
+                self.udp_events.push_back(UdpEvent { msg: id, packets, delivered });
+                let tokens = self.udp.bucket.tokens_at(now);
+                self.ret(now, Outcome::Returned(Ret::Int(0)), "U7", Some(id), || {
+                    format!("{bytes} bytes as {packets} packet(s); {tokens} token(s) left (U5, U7)")
+                });
+            }
+        }
+    }
+
+    fn udp_ret(&mut self, now: Instant, r: Result<(Outcome, Option<u64>), String>, rule: &'static str, ok: impl FnOnce() -> String) {
+        match r {
+            Ok((o, msg)) => self.ret(now, o, rule, msg, ok),
+            Err(e) => self.ret(now, Outcome::Error(e), rule, None, || "thrown; the script goes on (§13)".into()),
+        }
+    }
+}

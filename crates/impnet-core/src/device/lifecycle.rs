@@ -1,0 +1,332 @@
+//! The connection lifecycle (SPEC §4, §8, §13 "Lifecycle"): boot (L1), unexpected loss and
+//! silent recovery (L2, L3a, C5), explicit connect/disconnect (C1, C2), SUSPEND_ON_ERROR's
+//! reconnect / deep-sleep cycle (S7), keepalive (L2) and zero-window probes (§13).
+
+use super::{Attempt, AttemptKind, Device, List, NetCommand, Vm, Wait};
+use crate::buffer::Segment;
+use crate::policy::{Reason, ReconnectPolicy, SendTimeoutPolicy};
+use crate::time::{Duration, Instant};
+use crate::trace::{ConnState, EventKind};
+
+/// §13: zero-window probes back off up to this interval.
+const MAX_PROBE_INTERVAL: Duration = Duration::from_millis(60_000);
+
+impl Device<'_> {
+    /// Starts (or keeps) a connection attempt of `kind`. A running attempt keeps going: a
+    /// connect completes after `connect_ms` of up-time counted from the *first* try (§13).
+    pub(super) fn set_attempt(&mut self, kind: AttemptKind, deadline: Option<Instant>) {
+        if self.attempt.is_none() {
+            self.cmds.push_back(NetCommand::Connect);
+        }
+        self.attempt = Some(Attempt { kind, deadline });
+    }
+
+    fn cancel_attempt(&mut self) {
+        if self.attempt.take().is_some() {
+            self.cmds.push_back(NetCommand::Abort);
+        }
+    }
+
+    pub(super) fn on_connected(&mut self, now: Instant) {
+        let Some(attempt) = self.attempt.take() else { return };
+        self.conn = ConnState::Online;
+        self.buf.reset_stream();
+        self.rwnd = self.cfg.rwnd;
+        self.last_rx = now;
+        self.ka_deadline = None;
+        self.zw_probe_at = None;
+        self.zw_backoff = 0;
+        let kind = attempt.kind;
+        self.state_event(now, EventKind::Connected, Reason::ServerConnected, "L1", || match kind {
+            AttemptKind::Boot => "power-on connection up (L1)".into(),
+            AttemptKind::Recovery => "silent reconnection succeeded within the grace period (C5)".into(),
+            AttemptKind::User => "server.connect succeeded (C1)".into(),
+            AttemptKind::Suspend => "SUSPEND_ON_ERROR reconnected while Squirrel was halted (S7)".into(),
+            AttemptKind::Wake => "connected after waking from deep sleep (S7)".into(),
+        });
+        match kind {
+            AttemptKind::Boot => {
+                if self.vm == Vm::NotStarted {
+                    self.start_squirrel(now);
+                }
+            }
+            AttemptKind::User => self.queue_handler(now, List::OnConnect, Reason::ServerConnected),
+            AttemptKind::Wake => self.squirrel_restart(now),
+            AttemptKind::Recovery | AttemptKind::Suspend => {}
+        }
+        // A call halted by S7 runs again; one waiting out RECOVERING (S9) proceeds.
+        match self.wait {
+            Wait::Suspended => self.rerun_current(now, true),
+            Wait::Recovering { .. } => self.rerun_current(now, false),
+            _ => {}
+        }
+    }
+
+    /// Disconnected: `disconnected`, then a `lost` line per message holding unACKed bytes, by
+    /// id (L4, §13 order). The caller writes the state that follows.
+    pub(super) fn drop_connection(&mut self, now: Instant, reason: Reason, why: &'static str) {
+        self.state_event(now, EventKind::Disconnected, reason, "L4", || why.into());
+        let mut lost: Vec<(u64, u32)> = Vec::new();
+        let keep = self.rec.keep;
+        let mut n = 0u64;
+        let mut bytes = 0u64;
+        self.buf.drop_all(|m, b| {
+            n += 1;
+            bytes += b as u64;
+            if keep {
+                lost.push((m.id, b));
+            }
+        });
+        self.rec.summary.lost_msgs += n;
+        self.rec.summary.lost_bytes += bytes;
+        for (id, b) in lost {
+            self.event(now, EventKind::Lost, None, Some(id), Some(b as u64), None, "L4", || {
+                format!("{b} written bytes were not ACKed when the connection dropped (L4)")
+            });
+        }
+        self.cmds.push_back(NetCommand::Abort);
+        self.attempt = None;
+        self.ka_deadline = None;
+        self.zw_probe_at = None;
+        self.rwnd = self.cfg.rwnd;
+    }
+
+    /// The link was lost without Squirrel asking (WiFi down, keepalive unanswered).
+    pub(super) fn lose_link(&mut self, now: Instant, reason: Reason) {
+        let why = if reason == Reason::NoWifi { "WiFi went down (L2)" } else { "keepalive unanswered (L2)" };
+        self.drop_connection(now, reason, why);
+        self.lost_at = now;
+        let sending = self.wait.is_send();
+        if self.policy.reconnect == ReconnectPolicy::SuspendOnError && sending {
+            self.enter_s7(now, reason);
+            return;
+        }
+        self.conn = ConnState::Recovering;
+        self.set_attempt(AttemptKind::Recovery, self.grace_deadline());
+        let suspend = self.policy.reconnect == ReconnectPolicy::SuspendOnError;
+        let grace = self.cfg.grace;
+        self.state_event(now, EventKind::Recovering, reason, if suspend { "L3a" } else { "C5" }, || {
+            if suspend {
+                "SUSPEND_ON_ERROR with Squirrel not sending: impOS reconnects in the background, no limit (L3a)".into()
+            } else {
+                format!("impOS reconnects silently for up to {grace} ms before on_unexpected_disconnect (C5)")
+            }
+        });
+        self.link_lost_while_waiting(now);
+    }
+
+    /// The grace limit follows the policy in force, counted from the original loss (§13).
+    fn grace_deadline(&self) -> Option<Instant> {
+        match self.policy.reconnect {
+            ReconnectPolicy::SuspendOnError => None,
+            _ => Some(self.lost_at + self.cfg.grace),
+        }
+    }
+
+    /// `server.setsendtimeoutpolicy` ran: a recovery in progress takes the new grace rule.
+    pub(super) fn policy_changed(&mut self) {
+        if let Some(a) = self.attempt {
+            if a.kind == AttemptKind::Recovery {
+                self.attempt = Some(Attempt { kind: a.kind, deadline: self.grace_deadline() });
+            }
+        }
+    }
+
+    /// S7: Squirrel halts while impOS tries to connect for `connect_window_ms`.
+    pub(super) fn enter_s7(&mut self, now: Instant, reason: Reason) {
+        self.conn = ConnState::Suspended;
+        self.wait = Wait::Suspended;
+        let window = self.cfg.connect_window;
+        self.set_attempt(AttemptKind::Suspend, Some(now + window));
+        self.state_event(now, EventKind::Suspended, reason, "S7", || {
+            format!("SUSPEND_ON_ERROR: Squirrel halts while impOS tries to connect for {window} ms (S7)")
+        });
+    }
+
+    /// C1 under a RETURN policy: asynchronous; the callback fires on success or at `timeout`.
+    pub(super) fn user_connect(&mut self, now: Instant, timeout: Duration) {
+        self.conn = ConnState::Connecting;
+        self.set_attempt(AttemptKind::User, Some(now + timeout));
+    }
+
+    /// C2: closes now; cancels any attempt or recovery without a callback.
+    pub(super) fn user_disconnect(&mut self, now: Instant) {
+        let was = self.conn;
+        if was == ConnState::Online {
+            self.drop_connection(now, Reason::NotConnected, "server.disconnect (C2)");
+        } else {
+            self.cancel_attempt();
+        }
+        if was != ConnState::Offline {
+            self.conn = ConnState::Offline;
+            self.state_event(now, EventKind::Offline, Reason::NotConnected, "C2", || {
+                "server.disconnect: offline until a send (SUSPEND_ON_ERROR) or server.connect (RETURN_ON_ERROR)".into()
+            });
+        }
+    }
+
+    pub(super) fn keepalive_due(&self) -> Option<Instant> {
+        if self.conn != ConnState::Online {
+            return None;
+        }
+        Some(self.ka_deadline.unwrap_or(self.last_rx + self.cfg.ka_idle))
+    }
+
+    /// Boot, attempt deadlines, deep sleep, keepalive, zero-window probes.
+    pub(super) fn lifecycle_timers(&mut self, now: Instant) {
+        if self.vm == Vm::NotStarted && self.squirrel_start_at.is_some_and(|t| t <= now) {
+            // L1: Squirrel starts after boot_squirrel_ms even without a connection.
+            self.start_squirrel(now);
+        }
+        if let Some(a) = self.attempt {
+            if a.deadline.is_some_and(|d| d <= now) {
+                self.attempt_failed(now, a.kind);
+            }
+        }
+        if self.deep_sleep_end.is_some_and(|t| t <= now) {
+            self.deep_sleep_end = None;
+            self.conn = ConnState::Connecting;
+            let window = self.cfg.connect_window;
+            self.set_attempt(AttemptKind::Wake, Some(now + window));
+            self.state_event(now, EventKind::Wake, Reason::NotConnected, "S7", || {
+                format!("deep sleep over: try to connect for {window} ms (S7)")
+            });
+        }
+        if self.keepalive_due().is_some_and(|t| t <= now) {
+            if self.ka_deadline.is_some() {
+                self.lose_link(now, Reason::NoServer);
+            } else {
+                self.cmds.push_back(NetCommand::Keepalive);
+                self.ka_deadline = Some(now + self.cfg.ka_ack);
+            }
+        }
+        if self.zw_probe_at.is_some_and(|t| t <= now) {
+            self.cmds.push_back(NetCommand::WindowProbe);
+            self.zw_backoff += 1;
+            self.zw_probe_at = Some(now + self.probe_interval());
+        }
+    }
+
+    fn probe_interval(&self) -> Duration {
+        let d = Duration::from_micros(self.cfg.rto.micros.saturating_mul(1u64 << self.zw_backoff.min(20)));
+        d.min(MAX_PROBE_INTERVAL)
+    }
+
+    fn attempt_failed(&mut self, now: Instant, kind: AttemptKind) {
+        let reason = self.failure_reason();
+        match kind {
+            AttemptKind::Boot if self.policy.reconnect == ReconnectPolicy::SuspendOnError => {
+                // §13: keep trying in the background without limit, as L3a.
+                self.attempt = Some(Attempt { kind: AttemptKind::Recovery, deadline: None });
+                self.lost_at = now;
+                self.conn = ConnState::Recovering;
+                self.state_event(now, EventKind::Recovering, reason, "L3", || {
+                    "boot connection window over; SUSPEND_ON_ERROR keeps trying in the background (L3, L3a)".into()
+                });
+            }
+            AttemptKind::Boot => {
+                self.cancel_attempt();
+                self.conn = ConnState::Offline;
+                self.state_event(now, EventKind::Offline, reason, "L3", || {
+                    "boot connection failed: not unexpected, so no on_unexpected_disconnect (L3)".into()
+                });
+            }
+            AttemptKind::Recovery => {
+                self.cancel_attempt();
+                self.conn = ConnState::Offline;
+                let grace = self.cfg.grace;
+                self.state_event(now, EventKind::Offline, reason, "C5", || {
+                    format!("no reconnection within {grace} ms: on_unexpected_disconnect fires (C5)")
+                });
+                self.grace_expired(now);
+                self.queue_handler(now, List::OnUnexpectedDisconnect, reason);
+            }
+            AttemptKind::User => {
+                self.cancel_attempt();
+                self.conn = ConnState::Offline;
+                self.state_event(now, EventKind::Offline, reason, "C1", || {
+                    format!("server.connect timed out: the callback gets {} (C1)", reason.name())
+                });
+                self.queue_handler(now, List::OnConnect, reason);
+            }
+            AttemptKind::Suspend | AttemptKind::Wake => {
+                self.cancel_attempt();
+                self.conn = ConnState::DeepSleep;
+                self.vm = Vm::Frozen;
+                // A call cut off by deep sleep never returns: no line (§13).
+                self.cur = None;
+                self.wait = Wait::None;
+                self.running = None;
+                self.idle.clear();
+                let sleep = self.cfg.deep_sleep;
+                self.deep_sleep_end = Some(now + sleep);
+                self.state_event(now, EventKind::DeepSleep, reason, "S7", || {
+                    format!("no connection within the window: deep sleep for {sleep} ms (S7)")
+                });
+            }
+        }
+    }
+
+    /// S7 / L4: a wake-up connection succeeded: Squirrel restarts from the top; capacity,
+    /// policy, the UDP socket and pending handlers reset; the bucket and ids carry on.
+    pub(super) fn squirrel_restart(&mut self, now: Instant) {
+        self.buf.set_capacity(self.cfg.buffer_default);
+        self.policy = SendTimeoutPolicy::default();
+        self.udp.socket = crate::udp::Socket::None;
+        self.cur = None;
+        self.wait = Wait::None;
+        self.running = None;
+        self.idle.clear();
+        self.vm = Vm::NotStarted;
+        self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, "S7", || {
+            "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
+        });
+        self.start_squirrel(now);
+    }
+
+    /// T3: frees a segment's bytes; each message it completes gets an `acked` line.
+    pub(super) fn ack_segment(&mut self, now: Instant, seg: Segment) {
+        let keep = self.rec.keep;
+        let mut done = [0u64; 64];
+        let mut n = 0usize;
+        let mut payload = 0u64;
+        let mut count = 0u64;
+        let mut overflow: Vec<u64> = Vec::new();
+        self.buf.ack(seg, |m| {
+            payload += m.payload as u64;
+            count += 1;
+            if keep {
+                if n < done.len() {
+                    done[n] = m.id;
+                    n += 1;
+                } else {
+                    overflow.push(m.id);
+                }
+            }
+        });
+        if count > 0 {
+            self.rec.summary.acked_msgs += count;
+            self.rec.acked_payload += payload;
+            self.rec.last_ack = Some(now);
+        }
+        for id in done[..n].iter().copied().chain(overflow) {
+            self.event(now, EventKind::Acked, None, Some(id), None, None, "T3", || {
+                format!("the server ACKed the last bytes of message {id} (T3)")
+            });
+        }
+    }
+
+    /// §13: with a zero window and nothing outstanding, probe after `rto`, doubling to 60 s.
+    pub(super) fn after_buffer_change(&mut self, now: Instant) {
+        let stalled = self.conn == ConnState::Online && self.rwnd == 0 && self.buf.in_flight() == 0 && self.buf.unsent() > 0;
+        if stalled {
+            if self.zw_probe_at.is_none() {
+                self.zw_probe_at = Some(now + self.probe_interval());
+            }
+        } else if self.rwnd > 0 {
+            self.zw_probe_at = None;
+            self.zw_backoff = 0;
+        }
+        self.progress_blocked(now);
+    }
+}

@@ -1,0 +1,495 @@
+//! The device: impOS's send path and connection manager plus the Squirrel script runner.
+//!
+//! # The sans-IO split
+//!
+//! The device never touches a network or a clock. It talks to the network through a small
+//! interface, the same one in simulation and live mode:
+//!
+//! * **out**: [`Device::poll_transmit`] hands out the next segment of new bytes to send;
+//!   [`Device::poll_command`] hands out connection commands (connect, abort, probes).
+//! * **in**: [`Device::handle_ack`] (a segment ACKed, with the advertised window),
+//!   [`Device::handle_answer`] (a probe or keepalive answered), [`Device::handle_connected`],
+//!   [`Device::handle_wifi`] / [`Device::handle_upstream`] (link state), and
+//!   [`Device::handle_timeout`] for its own timers, due at [`Device::poll_timeout`].
+//!
+//! After every `handle_*` call, drain `poll_command` and `poll_transmit` until they return
+//! `None`, then call [`Device::end_instant`] before moving time on. The simulation
+//! (`crate::sim`) composes Device + `Link` + `Server` in virtual time; a live driver replaces
+//! Link + Server with a real WebSocket and feeds real time.
+//!
+//! Submodules: `lifecycle` (L1–L4, C1–C2, S7's reconnect cycle, keepalive), `script` (the
+//! Squirrel task runner: steps, repeat, retries, handlers), `send` (S1–S9, C4), `calls` (the
+//! other API calls: B1–B4, C3, C6, U1–U7).
+
+mod calls;
+mod lifecycle;
+mod script;
+mod send;
+
+use crate::buffer::{SendBuffer, Segment};
+use crate::policy::{Reason, SendTimeoutPolicy};
+use crate::record::Recorder;
+use crate::scenario::Scenario;
+use crate::time::{Duration, Instant};
+use crate::trace::{ConnState, Entry, EventKind, EventLine, Handler, Line, Snapshot, SquirrelState};
+use crate::udp::Udp;
+use std::collections::VecDeque;
+
+pub use script::List;
+use script::{Cur, Task, Wait};
+
+/// What the device asks of the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetCommand {
+    /// Start a connection attempt; answer with `handle_connected` once it succeeds.
+    /// The device gives up on its own timers; it never needs a failure message.
+    Connect,
+    /// Close the connection or abandon the attempt; everything in transit is gone.
+    Abort,
+    /// Zero-window probe (§13): answer with `handle_answer(window)` after a round trip.
+    WindowProbe,
+    /// Keepalive (L2): answer with `handle_answer(window)` if the path works.
+    Keepalive,
+}
+
+/// Device parameters, read once from the scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    pub buffer_default: u32,
+    pub buffer_max: u32,
+    pub mss: u32,
+    pub tls_overhead: u32,
+    pub msg_header: u32,
+    pub connect: Duration,
+    pub boot_squirrel: Duration,
+    pub connect_window: Duration,
+    pub deep_sleep: Duration,
+    pub grace: Duration,
+    pub ka_idle: Duration,
+    pub ka_ack: Duration,
+    pub rto: Duration,
+    pub rwnd: u32,
+}
+
+impl Config {
+    pub fn from_scenario(sc: &Scenario) -> Self {
+        Config {
+            buffer_default: sc.device.buffer_default,
+            buffer_max: sc.device.buffer_max.max(sc.device.buffer_default),
+            mss: sc.device.mss.max(1),
+            tls_overhead: sc.device.tls_overhead,
+            msg_header: sc.device.msg_header,
+            connect: Duration::from_millis(sc.device.connect_ms),
+            boot_squirrel: Duration::from_millis(sc.device.boot_squirrel_ms),
+            connect_window: Duration::from_millis(sc.suspend.connect_window_ms),
+            deep_sleep: Duration::from_millis(sc.suspend.sleep_ms),
+            grace: Duration::from_millis(sc.recover.grace_ms),
+            ka_idle: Duration::from_millis(sc.keepalive.idle_ms),
+            ka_ack: Duration::from_millis(sc.keepalive.ack_ms),
+            rto: Duration::from_millis(sc.network.rto_ms()),
+            rwnd: sc.server.rwnd,
+        }
+    }
+
+    /// §13 "Messages": wire size = plaintext + tls_overhead × records, plaintext = payload +
+    /// msg_header + name length, records = max(1, ⌈plaintext / 16384⌉). At least one byte.
+    pub fn wire_size(&self, name_len: usize, payload: u64) -> u32 {
+        let plain = payload + self.msg_header as u64 + name_len as u64;
+        let records = plain.div_ceil(16_384).max(1);
+        (plain + self.tls_overhead as u64 * records).clamp(1, u32::MAX as u64) as u32
+    }
+}
+
+/// Why a connection attempt is running, which decides what its deadline does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AttemptKind {
+    /// L1: the power-on attempt (`connect_window_ms`).
+    Boot,
+    /// Silent reconnection after an unexpected loss; under the RETURN policies it gives up at
+    /// `lost_at + grace` (C5), under SUSPEND_ON_ERROR never (L3a).
+    Recovery,
+    /// `server.connect` under a RETURN policy (C1).
+    User,
+    /// S7: Squirrel halted while impOS reconnects for `connect_window_ms`.
+    Suspend,
+    /// S7: a wake from deep sleep; success restarts Squirrel.
+    Wake,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Attempt {
+    pub kind: AttemptKind,
+    pub deadline: Option<Instant>,
+}
+
+/// Whether Squirrel exists right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Vm {
+    NotStarted,
+    Alive,
+    /// Deep sleep: nothing runs; waking restarts the script.
+    Frozen,
+}
+
+/// A UDP delivery event waiting for the end of its instant (§13).
+#[derive(Clone, Copy, Debug)]
+struct UdpEvent {
+    msg: u64,
+    packets: u32,
+    delivered: bool,
+}
+
+pub struct Device<'a> {
+    sc: &'a Scenario,
+    cfg: Config,
+    // connection
+    conn: ConnState,
+    attempt: Option<Attempt>,
+    /// When the link was lost unexpectedly (the grace limit counts from here).
+    lost_at: Instant,
+    wifi_up: bool,
+    upstream_up: bool,
+    buf: SendBuffer,
+    /// The receive window the server last advertised.
+    rwnd: u32,
+    last_rx: Instant,
+    ka_deadline: Option<Instant>,
+    zw_probe_at: Option<Instant>,
+    zw_backoff: u32,
+    deep_sleep_end: Option<Instant>,
+    policy: SendTimeoutPolicy,
+    udp: Udp,
+    udp_events: VecDeque<UdpEvent>,
+    // Squirrel
+    vm: Vm,
+    squirrel_start_at: Option<Instant>,
+    /// The call being executed (blocked or about to return).
+    cur: Option<Cur>,
+    wait: Wait,
+    /// The task that continues once `cur` returns, or that is between two calls.
+    running: Option<Task>,
+    /// Tasks waiting for a time (imp.wakeup, retry pauses) or queued handlers.
+    idle: Vec<Task>,
+    seq: u64,
+    retries: u64,
+    stopped: bool,
+    // network interface
+    cmds: VecDeque<NetCommand>,
+    next_id: u64,
+    rec: Recorder,
+    now: Instant,
+}
+
+/// §13: at most this many `on_ret` retries a run.
+pub const MAX_RETRIES: u64 = 100_000;
+
+impl<'a> Device<'a> {
+    /// Power-on at `t = 0` (L1): impOS starts connecting at once.
+    pub fn new(sc: &'a Scenario, seed: u64, keep: bool) -> Self {
+        let cfg = Config::from_scenario(sc);
+        let mut d = Device {
+            sc,
+            cfg,
+            conn: ConnState::Booting,
+            attempt: Some(Attempt { kind: AttemptKind::Boot, deadline: Some(Instant::ZERO + cfg.connect_window) }),
+            lost_at: Instant::ZERO,
+            wifi_up: true,
+            upstream_up: true,
+            buf: SendBuffer::new(cfg.buffer_default),
+            rwnd: cfg.rwnd,
+            last_rx: Instant::ZERO,
+            ka_deadline: None,
+            zw_probe_at: None,
+            zw_backoff: 0,
+            deep_sleep_end: None,
+            policy: SendTimeoutPolicy::default(),
+            udp: Udp::new(&sc.udp, sc.network.loss, seed),
+            udp_events: VecDeque::new(),
+            vm: Vm::NotStarted,
+            squirrel_start_at: Some(Instant::ZERO + cfg.boot_squirrel),
+            cur: None,
+            wait: Wait::None,
+            running: None,
+            idle: Vec::new(),
+            seq: 0,
+            retries: 0,
+            stopped: false,
+            cmds: VecDeque::new(),
+            next_id: 0,
+            rec: Recorder::new(keep),
+            now: Instant::ZERO,
+        };
+        d.cmds.push_back(NetCommand::Connect);
+        d
+    }
+
+    // ----- network interface -----
+
+    /// The next command for the network. Call until `None` after every `handle_*`.
+    pub fn poll_command(&mut self) -> Option<NetCommand> {
+        self.cmds.pop_front()
+    }
+
+    /// The next segment of new data, when the uplink is free (T2): at most `mss` bytes and
+    /// what the window leaves (min(capacity, advertised window) − in flight).
+    /// Lost segments are the network's to resend; they never come out of here twice.
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Segment> {
+        if self.conn != ConnState::Online {
+            return None;
+        }
+        let limit = self.buf.capacity().min(self.rwnd);
+        let room = limit.saturating_sub(self.buf.in_flight());
+        if room == 0 {
+            return None;
+        }
+        self.buf.take_segment(self.cfg.mss.min(room))
+    }
+
+    /// T3/T5: the ACK of `seg` arrived, advertising `window` bytes of receive space.
+    pub fn handle_ack(&mut self, now: Instant, seg: Segment, window: u32) {
+        self.now = now;
+        if self.conn != ConnState::Online {
+            return;
+        }
+        self.heard_from_server(now, window);
+        self.ack_segment(now, seg);
+        self.after_buffer_change(now);
+        self.drive(now);
+    }
+
+    /// A window probe or keepalive was answered with the current receive window.
+    pub fn handle_answer(&mut self, now: Instant, window: u32) {
+        self.now = now;
+        if self.conn != ConnState::Online {
+            return;
+        }
+        self.heard_from_server(now, window);
+        if window > 0 {
+            self.zw_probe_at = None;
+            self.zw_backoff = 0;
+        }
+        self.after_buffer_change(now);
+        self.drive(now);
+    }
+
+    /// The connection attempt asked for with `NetCommand::Connect` succeeded.
+    pub fn handle_connected(&mut self, now: Instant) {
+        self.now = now;
+        self.on_connected(now);
+        self.drive(now);
+    }
+
+    /// WiFi went down or came back (L2: the device sees it at once).
+    pub fn handle_wifi(&mut self, now: Instant, up: bool) {
+        self.now = now;
+        self.wifi_up = up;
+        if !up && self.conn == ConnState::Online {
+            self.lose_link(now, Reason::NoWifi);
+        }
+        self.drive(now);
+    }
+
+    /// The path to the server broke or healed. Silent (L2): the device only uses it to name
+    /// the reason of a connection attempt that fails meanwhile (NO_SERVER).
+    pub fn handle_upstream(&mut self, now: Instant, up: bool) {
+        self.now = now;
+        self.upstream_up = up;
+    }
+
+    /// Runs every timer due at `now`, then lets Squirrel run.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.lifecycle_timers(now);
+        self.send_timers(now);
+        self.drive(now);
+    }
+
+    /// The earliest instant at which `handle_timeout` has something to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.stopped {
+            return None;
+        }
+        let mut t: Option<Instant> = None;
+        let mut min = |x: Option<Instant>| {
+            if let Some(x) = x {
+                t = Some(t.map_or(x, |t| t.min(x)));
+            }
+        };
+        if self.vm == Vm::NotStarted {
+            min(self.squirrel_start_at);
+        }
+        min(self.attempt.and_then(|a| a.deadline));
+        min(self.deep_sleep_end);
+        min(self.keepalive_due());
+        min(self.zw_probe_at);
+        min(self.wait.deadline());
+        if self.vm == Vm::Alive && self.cur.is_none() && self.running.is_none() {
+            min(self.idle.iter().map(|t| t.ready_at).min());
+        }
+        t
+    }
+
+    /// Ends the instant: UDP delivery events come after the calls of their instant (§13).
+    pub fn end_instant(&mut self, now: Instant) {
+        while let Some(u) = self.udp_events.pop_front() {
+            let (kind, rule) = if u.delivered {
+                self.rec.summary.udp_delivered += 1;
+                (EventKind::UdpDelivered, "U7")
+            } else {
+                self.rec.summary.udp_lost += 1;
+                (EventKind::UdpLost, "U7")
+            };
+            let packets = u.packets;
+            let loss = self.sc.network.loss;
+            self.event(now, kind, None, Some(u.msg), None, Some(packets as u64), rule, || {
+                format!("{packets} packet(s), each lost with p={loss}: delivered with p=(1−{loss})^{packets}")
+            });
+        }
+    }
+
+    /// Is the run still going (§13 "The run is pending while…")?
+    pub fn pending(&self) -> bool {
+        if self.stopped {
+            return false;
+        }
+        let tasks = self.cur.is_some() || self.running.is_some() || !self.idle.is_empty();
+        let squirrel = match self.vm {
+            Vm::NotStarted => true,
+            Vm::Alive => tasks,
+            Vm::Frozen => true,
+        };
+        let lifecycle = matches!(self.conn, ConnState::Booting | ConnState::Suspended | ConnState::DeepSleep)
+            || self.attempt.is_some_and(|a| matches!(a.kind, AttemptKind::Wake | AttemptKind::Boot));
+        let unacked = self.conn == ConnState::Online && self.buf.held() > 0;
+        let callback = self.attempt.is_some_and(|a| match a.kind {
+            AttemptKind::User => !self.sc.on_connect.is_empty(),
+            AttemptKind::Recovery => a.deadline.is_some() && !self.sc.on_unexpected_disconnect.is_empty(),
+            _ => false,
+        });
+        squirrel || lifecycle || unacked || !self.udp_events.is_empty() || callback
+    }
+
+    /// The run stopped itself (retry limit).
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    pub fn conn_state(&self) -> ConnState {
+        self.conn
+    }
+
+    pub fn buffer(&self) -> &SendBuffer {
+        &self.buf
+    }
+
+    pub fn advertised_window(&self) -> u32 {
+        self.rwnd
+    }
+
+    pub fn recorder_mut(&mut self) -> &mut Recorder {
+        &mut self.rec
+    }
+
+    pub fn into_recorder(self) -> Recorder {
+        self.rec
+    }
+
+    /// The state a viewer shows next to a line.
+    pub fn snapshot(&self, now: Instant) -> Snapshot {
+        Snapshot {
+            conn: Some(self.conn),
+            squirrel: Some(self.squirrel_state()),
+            capacity: self.buf.capacity(),
+            unsent: self.buf.unsent(),
+            in_flight: self.buf.in_flight(),
+            written_total: self.buf.written_total,
+            sent_total: self.buf.sent_total,
+            acked_total: self.buf.acked_total,
+            rwnd: self.rwnd,
+            udp_tokens: self.udp.bucket.tokens_at(now),
+        }
+    }
+
+    fn squirrel_state(&self) -> SquirrelState {
+        match self.vm {
+            Vm::NotStarted => SquirrelState::NotStarted,
+            Vm::Frozen => SquirrelState::DeepSleep,
+            Vm::Alive => match (&self.cur, &self.wait) {
+                (Some(_), Wait::Suspended) => SquirrelState::Suspended,
+                (Some(_), Wait::None) => SquirrelState::Running,
+                (Some(_), _) => SquirrelState::Blocked,
+                (None, _) if self.running.is_some() => SquirrelState::Running,
+                (None, _) if !self.idle.is_empty() => SquirrelState::Idle,
+                _ => SquirrelState::Finished,
+            },
+        }
+    }
+
+    // ----- shared helpers -----
+
+    fn heard_from_server(&mut self, now: Instant, window: u32) {
+        self.rwnd = window;
+        self.last_rx = now;
+        self.ka_deadline = None;
+    }
+
+    fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// The reason a connection attempt failing now carries (§13).
+    fn failure_reason(&self) -> Reason {
+        if !self.wifi_up {
+            Reason::NoWifi
+        } else if !self.upstream_up {
+            Reason::NoServer
+        } else {
+            Reason::NotConnected
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        now: Instant,
+        event: EventKind,
+        reason: Option<i64>,
+        msg: Option<u64>,
+        bytes: Option<u64>,
+        packets: Option<u64>,
+        rule: &'static str,
+        why: impl FnOnce() -> String,
+    ) {
+        if !self.rec.keep {
+            return;
+        }
+        let line = Line::Event(EventLine { event, reason, handler: None, msg, bytes, packets, rule, why: why() });
+        let state = self.snapshot(now);
+        self.rec.push(Entry { t: now, line, state });
+    }
+
+    fn state_event(&mut self, now: Instant, event: EventKind, reason: Reason, rule: &'static str, why: impl FnOnce() -> String) {
+        self.event(now, event, Some(reason.code()), None, None, None, rule, why);
+    }
+
+    fn handler_event(&mut self, now: Instant, h: Handler, reason: Option<i64>) {
+        if !self.rec.keep {
+            return;
+        }
+        let why = format!("Squirrel is idle, so the {} handler runs (C5: run to completion)", h.as_str());
+        let line = Line::Event(EventLine {
+            event: EventKind::Handler,
+            reason,
+            handler: Some(h),
+            msg: None,
+            bytes: None,
+            packets: None,
+            rule: "C5",
+            why,
+        });
+        let state = self.snapshot(now);
+        self.rec.push(Entry { t: now, line, state });
+    }
+}

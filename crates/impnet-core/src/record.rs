@@ -1,0 +1,81 @@
+//! Building the trace while a run goes: lines with their snapshots, flow-graph samples with
+//! decimation, and the summary counters. With `keep = false` (summary only) nothing but the
+//! counters is stored, so memory stays flat however many calls a scenario makes.
+
+use crate::time::Instant;
+use crate::trace::{Entry, Sample, Summary};
+
+/// Samples kept at most (about; decimation halves them when the cap is reached).
+pub const MAX_SAMPLES: usize = 50_000;
+/// Lines kept at most before a run fails with `RunError::TooManyEvents`.
+pub const MAX_ENTRIES: usize = 2_000_000;
+
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    pub keep: bool,
+    pub entries: Vec<Entry>,
+    pub samples: Vec<Sample>,
+    /// Keep one sample in `stride`; doubles each time the cap is reached.
+    stride: u64,
+    seen: u64,
+    pub overflow: bool,
+    pub summary: Summary,
+    /// §11/§13 goodput: start of the first send-method call, last ACK, payload ACKed.
+    pub first_send: Option<Instant>,
+    pub last_ack: Option<Instant>,
+    pub acked_payload: u64,
+}
+
+impl Recorder {
+    pub fn new(keep: bool) -> Self {
+        Recorder {
+            keep,
+            entries: Vec::new(),
+            samples: Vec::new(),
+            stride: 1,
+            seen: 0,
+            overflow: false,
+            summary: Summary::default(),
+            first_send: None,
+            last_ack: None,
+            acked_payload: 0,
+        }
+    }
+
+    pub fn push(&mut self, e: Entry) {
+        if self.entries.len() >= MAX_ENTRIES {
+            self.overflow = true;
+            return;
+        }
+        self.entries.push(e);
+    }
+
+    pub fn sample(&mut self, s: Sample) {
+        if !self.keep {
+            return;
+        }
+        self.seen += 1;
+        if self.seen % self.stride != 0 {
+            return;
+        }
+        if self.samples.len() >= MAX_SAMPLES {
+            // Keep every other sample and halve the rate from now on.
+            let mut i = 0;
+            self.samples.retain(|_| {
+                i += 1;
+                i % 2 == 0
+            });
+            self.stride *= 2;
+        }
+        self.samples.push(s);
+    }
+
+    pub fn finish(mut self, end: Instant) -> (Vec<Entry>, Vec<Sample>, Summary) {
+        self.summary.end = end;
+        self.summary.goodput_bps = match (self.first_send, self.last_ack) {
+            (Some(a), Some(b)) if b > a => self.acked_payload as f64 / (b - a).as_secs_f64(),
+            _ => 0.0,
+        };
+        (self.entries, self.samples, self.summary)
+    }
+}

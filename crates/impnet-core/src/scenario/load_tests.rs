@@ -1,0 +1,354 @@
+//! Parsing: each refusal names the field path and the reason, in TOML and in JSON (SPEC §10,
+//! §13 "Errors").
+
+use super::*;
+use crate::scenario::{Arg, Call, OutageKind, Rate};
+use proptest::prelude::*;
+
+fn toml_err(text: &str) -> ScenarioError {
+    match parse_toml(text) {
+        Ok(s) => panic!("accepted: {text}\n{s:?}"),
+        Err(e) => e,
+    }
+}
+
+fn json_err(text: &str) -> ScenarioError {
+    match parse_json(text) {
+        Ok(s) => panic!("accepted: {text}\n{s:?}"),
+        Err(e) => e,
+    }
+}
+
+#[track_caller]
+fn assert_refused(e: &ScenarioError, path: &str, reason_has: &str) {
+    assert_eq!(e.path, path, "path of {e}");
+    assert!(e.reason.contains(reason_has), "reason of {e:?} lacks {reason_has:?}");
+}
+
+const SPEC_EXAMPLE: &str = r#"
+title = "Twenty logs with a zero timeout"
+seed = 1
+[network]
+outages = [{ kind = "wifi", at_ms = 5000, for_ms = 70000 }]
+[[steps]]
+call = "server.setsendtimeoutpolicy"
+reconnect = "RETURN_ON_ERROR"
+wait = "WAIT_TIL_SENT"
+timeout = 0
+[[steps]]
+call = "server.log"
+bytes = 200
+repeat = 20
+"#;
+
+#[test]
+fn s10_spec_example_loads() {
+    let s = parse_toml(SPEC_EXAMPLE).unwrap();
+    assert_eq!(s.title, "Twenty logs with a zero timeout");
+    assert_eq!(s.seed, 1);
+    assert_eq!(s.network.outages[0].kind, OutageKind::Wifi);
+    assert_eq!(s.network.outages[0].for_ms, 70_000);
+    assert_eq!(s.steps.len(), 2);
+    assert_eq!(s.steps[1].call, Call::ServerLog { bytes: 200 });
+    assert_eq!(s.steps[1].repeat, 20);
+    assert_eq!(
+        s.steps[0].call,
+        Call::SetSendTimeoutPolicy {
+            reconnect: Arg::Str("RETURN_ON_ERROR".into()),
+            wait: Arg::Str("WAIT_TIL_SENT".into()),
+            timeout: Arg::Int(0)
+        }
+    );
+}
+
+#[test]
+fn s10_toml_and_json_load_the_same_scenario() {
+    let t = parse_toml(SPEC_EXAMPLE).unwrap();
+    let j = parse_json(&serde_json::to_string(&t).unwrap()).unwrap();
+    assert_eq!(t, j);
+}
+
+#[test]
+fn s13_defaults_seed_zero_and_connect_timeout_sixty() {
+    let s = parse_toml("[[steps]]\ncall = \"server.connect\"\n").unwrap();
+    assert_eq!(s.seed, 0);
+    assert_eq!(s.end_ms, crate::scenario::MAX_END_MS);
+    assert_eq!(s.steps[0].call, Call::ServerConnect { timeout: 60.0 });
+}
+
+#[test]
+fn s10_ill_typed_value_names_field_toml_and_json() {
+    let t = toml_err("[[steps]]\ncall = \"agent.send\"\nname = \"x\"\nbytes = \"many\"\n");
+    assert_refused(&t, "steps[0].bytes", "expected an integer");
+    assert!(t.reason.contains("\"many\""));
+    let j = json_err(r#"{"steps":[{"call":"agent.send","name":"x","bytes":"many"}]}"#);
+    assert_eq!(t, j, "both formats say the same thing");
+}
+
+#[test]
+fn s10_path_counts_steps_from_zero() {
+    let e = toml_err(
+        "[[steps]]\ncall = \"server.isconnected\"\n[[steps]]\ncall = \"server.isconnected\"\n\
+         [[steps]]\ncall = \"server.isconnected\"\n[[steps]]\ncall = \"server.log\"\nbytes = \"many\"\n",
+    );
+    assert_eq!(e.to_string(), "steps[3].bytes: expected an integer (0 or more), got \"many\"");
+}
+
+#[test]
+fn s13_unknown_top_level_field_lists_known_ones() {
+    let e = toml_err("sed = 1\n");
+    assert_refused(&e, "sed", "unknown field");
+    assert!(e.reason.contains("seed"));
+    assert_refused(&json_err(r#"{"sed":1}"#), "sed", "unknown field");
+}
+
+#[test]
+fn s13_unknown_parameter_field_names_its_group() {
+    assert_refused(&toml_err("[device]\nbufer_max = 3\n"), "device.bufer_max", "buffer_max");
+    assert_refused(&json_err(r#"{"network":{"rtt":3}}"#), "network.rtt", "rtt_ms");
+}
+
+#[test]
+fn s13_unknown_group_is_refused() {
+    assert_refused(&toml_err("[wifi]\nx = 1\n"), "wifi", "unknown field");
+}
+
+#[test]
+fn s13_unknown_step_field_is_refused() {
+    assert_refused(&toml_err("[[steps]]\ncall = \"server.log\"\nbytez = 1\n"), "steps[0].bytez", "unknown field");
+}
+
+#[test]
+fn s13_argument_the_call_does_not_take_is_refused() {
+    let e = toml_err("[[steps]]\ncall = \"imp.sleep\"\nseconds = 1\ntimeout = 2\n");
+    assert_refused(&e, "steps[0].timeout", "imp.sleep does not take `timeout`");
+}
+
+#[test]
+fn s13_unknown_call_lists_the_known_ones() {
+    let e = toml_err("[[steps]]\ncall = \"agent.sned\"\n");
+    assert_refused(&e, "steps[0].call", "unknown call `agent.sned`");
+    for name in Call::NAMES {
+        assert!(e.reason.contains(name), "{name} missing from {e}");
+    }
+    assert_refused(&json_err(r#"{"steps":[{"call":"x"}]}"#), "steps[0].call", "unknown call");
+}
+
+#[test]
+fn s10_missing_call_and_missing_argument_are_named() {
+    assert_refused(&toml_err("[[steps]]\nbytes = 3\n"), "steps[0].call", "missing");
+    assert_refused(&toml_err("[[steps]]\ncall = \"agent.send\"\nbytes = 3\n"), "steps[0].name", "missing");
+    assert_refused(&json_err(r#"{"steps":[{"call":"server.flush"}]}"#), "steps[0].timeout", "missing");
+    assert_refused(&toml_err("[[steps]]\ncall = \"imp.wakeup\"\n"), "steps[0].seconds", "missing");
+}
+
+#[test]
+fn s13_handler_lists_are_checked_with_their_own_path() {
+    let e = toml_err("[[on_connect]]\ncall = \"server.log\"\nbytes = true\n");
+    assert_refused(&e, "on_connect[0].bytes", "expected an integer");
+    let e = toml_err("[[on_unexpected_disconnect]]\ncall = \"server.connect\"\ntimeout = -1\n");
+    assert_refused(&e, "on_unexpected_disconnect[0].timeout", "0 or more");
+}
+
+#[test]
+fn s13_negative_waits_are_refused_at_load() {
+    for (call, field) in
+        [("imp.sleep", "seconds"), ("imp.wakeup", "seconds"), ("server.connect", "timeout"), ("server.flush", "timeout")]
+    {
+        let e = toml_err(&format!("[[steps]]\ncall = \"{call}\"\n{field} = -0.5\n"));
+        assert_refused(&e, &format!("steps[0].{field}"), "0 or more seconds");
+    }
+}
+
+#[test]
+fn s13_ill_typed_wait_is_refused_at_load() {
+    assert_refused(
+        &toml_err("[[steps]]\ncall = \"server.connect\"\ntimeout = \"soon\"\n"),
+        "steps[0].timeout",
+        "expected a number of seconds",
+    );
+    assert_refused(&toml_err("[[steps]]\ncall = \"imp.sleep\"\nseconds = [1]\n"), "steps[0].seconds", "a number");
+}
+
+#[test]
+fn b4_c6_u1_u4_bad_values_are_runtime_errors_and_load_fine() {
+    let s = parse_toml(
+        r#"
+[[steps]]
+call = "imp.setsendbuffersize"
+size = -1
+[[steps]]
+call = "imp.setsendbuffersize"
+size = "big"
+[[steps]]
+call = "server.setsendtimeoutpolicy"
+reconnect = "NOT_A_POLICY"
+wait = 3
+timeout = -5
+[[steps]]
+call = "interface.openudp"
+port = 80
+[[steps]]
+call = "udpsocket.send"
+address = "8.8.8.8"
+port = 67
+bytes = 70000
+[[steps]]
+call = "udpsocket.send"
+address = 12
+port = "x"
+bytes = 1
+"#,
+    )
+    .unwrap();
+    assert_eq!(s.steps[0].call, Call::SetSendBufferSize { size: Arg::Int(-1) });
+    assert_eq!(s.steps[1].call, Call::SetSendBufferSize { size: Arg::Str("big".into()) });
+    assert!(matches!(&s.steps[2].call, Call::SetSendTimeoutPolicy { timeout: Arg::Int(-5), .. }));
+    assert!(matches!(&s.steps[4].call, Call::UdpSend { bytes: 70_000, .. }));
+    assert!(matches!(&s.steps[5].call, Call::UdpSend { address: Arg::Int(12), .. }));
+}
+
+#[test]
+fn s10_loose_argument_refuses_tables_with_a_clear_message() {
+    let e = toml_err("[[steps]]\ncall = \"imp.setsendbuffersize\"\nsize = { n = 1 }\n");
+    assert_refused(&e, "steps[0].size", "expected a number, boolean or string, got a table");
+    let e = json_err(r#"{"steps":[{"call":"imp.setsendbuffersize","size":{"n":1}}]}"#);
+    assert_refused(&e, "steps[0].size", "got an object");
+}
+
+#[test]
+fn s10_outage_kind_lists_known_kinds() {
+    let e = toml_err("[network]\noutages = [{ kind = \"wifii\", at_ms = 1, for_ms = 2 }]\n");
+    assert_refused(&e, "network.outages[0].kind", "unknown value `wifii` (known: wifi, upstream)");
+    let e = toml_err("[network]\noutages = [{ kind = \"wifi\", at_ms = 1 }]\n");
+    assert_refused(&e, "network.outages[0].for_ms", "missing");
+}
+
+#[test]
+fn s13_on_ret_action_must_be_retry() {
+    let e = toml_err("[[steps]]\ncall = \"server.log\"\nbytes = 3\non_ret = { \"4\" = \"again\" }\n");
+    assert!(e.path.starts_with("steps[0].on_ret"), "{e}");
+    assert!(e.reason.contains("known: retry"), "{e}");
+}
+
+#[test]
+fn s13_on_ret_retry_loads() {
+    let s = parse_toml("[[steps]]\ncall = \"server.log\"\nbytes = 3\non_ret = { \"4\" = \"retry\" }\nretry_after_s = 600\n")
+        .unwrap();
+    assert_eq!(s.steps[0].on_ret.get("4"), Some(&crate::scenario::RetAction::Retry));
+    assert_eq!(s.steps[0].retry_after_s, 600.0);
+}
+
+#[test]
+fn s13_consume_bps_accepts_unlimited_and_refuses_other_words() {
+    let s = parse_toml("[agent]\nconsume_bps = \"unlimited\"\n").unwrap();
+    assert_eq!(s.agent.consume_bps.bps(), None);
+    let s = parse_toml("[agent]\nconsume_bps = 0\n").unwrap();
+    assert_eq!(s.agent.consume_bps, Rate::Bps(0));
+    assert_refused(&toml_err("[agent]\nconsume_bps = \"lots\"\n"), "agent.consume_bps", "\"unlimited\"");
+    assert_refused(&toml_err("[agent]\nconsume_bps = -3\n"), "agent.consume_bps", "got -3");
+}
+
+#[test]
+fn s13_rwnd_and_consume_bps_in_network_move_to_server_and_agent() {
+    let s = parse_toml("[network]\nrwnd = 1000\nconsume_bps = 500\n").unwrap();
+    assert_eq!(s.server.rwnd, 1000);
+    assert_eq!(s.agent.consume_bps, Rate::Bps(500));
+    assert_eq!(s.network.rwnd, None);
+    assert_eq!(s.network.consume_bps, None);
+    let j = parse_json(r#"{"network":{"consume_bps":"unlimited","rwnd":2000}}"#).unwrap();
+    assert_eq!(j.server.rwnd, 2000);
+}
+
+#[test]
+fn s13_rwnd_given_twice_with_different_values_is_refused() {
+    let e = toml_err("[network]\nrwnd = 1000\n[server]\nrwnd = 2000\n");
+    assert_refused(&e, "network.rwnd", "server.rwnd");
+    // The same value in both places is not a conflict.
+    assert_eq!(parse_toml("[network]\nrwnd = 1000\n[server]\nrwnd = 1000\n").unwrap().server.rwnd, 1000);
+}
+
+#[test]
+fn s10_integer_fields_refuse_fractions_and_overflow() {
+    assert_refused(&toml_err("[device]\nbuffer_max = 1.5\n"), "device.buffer_max", "got 1.5");
+    assert_refused(&toml_err("[device]\nbuffer_max = 5000000000\n"), "device.buffer_max", "got 5000000000");
+    assert_refused(&json_err(r#"{"seed":-1}"#), "seed", "got -1");
+}
+
+#[test]
+fn s10_wrong_container_types_are_named() {
+    assert_refused(&toml_err("steps = 3\n"), "steps", "expected an array, got 3");
+    assert_refused(&toml_err("device = 3\n"), "device", "expected a table, got 3");
+    assert_refused(&json_err(r#"{"device":3}"#), "device", "expected an object, got 3");
+}
+
+#[test]
+fn s10_syntax_errors_say_where() {
+    let e = toml_err("title = \"x\"\n[device\n");
+    assert!(e.reason.starts_with("TOML syntax error at line 2"), "{e}");
+    let e = json_err(r#"{"steps":[{"call":"server.log","bytes":1}]"#);
+    assert!(e.reason.starts_with("JSON syntax error"), "{e}");
+    let e = json_err(r#"{"title":"x"} trailing"#);
+    assert!(e.reason.contains("trailing characters"), "{e}");
+    assert!(json_err("").reason.contains("object"));
+    assert!(json_err("[]").reason.contains("object"));
+}
+
+#[test]
+fn s10_duplicate_keys_are_refused() {
+    assert!(toml_err("title = \"a\"\ntitle = \"b\"\n").reason.contains("duplicate key"));
+    assert_refused(&json_err(r#"{"seed":1,"seed":2}"#), "seed", "given twice");
+}
+
+#[test]
+fn s13_limits_refuse_a_file_over_one_mib_before_parsing() {
+    let big = format!("title = \"x\"\n#{}\n", "a".repeat(1 << 20));
+    let e = toml_err(&big);
+    assert_eq!(e.path, "");
+    assert!(e.reason.contains("1 MiB"), "{e}");
+    let e = json_err(&format!("{{\"title\":\"{}\"}}", "a".repeat(1 << 20)));
+    assert!(e.reason.contains("1 MiB"), "{e}");
+}
+
+#[test]
+fn s13_deep_nesting_is_refused_quickly() {
+    let depth = 100_000;
+    let toml = format!("title = {}{}\n", "[".repeat(depth), "]".repeat(depth));
+    assert!(parse_toml(&toml).is_err());
+    let json = format!("{{\"title\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+    assert!(parse_json(&json).is_err());
+    let json = format!("{{\"steps\":[{{\"call\":\"imp.setsendbuffersize\",\"size\":{}{}}}]}}", "[".repeat(depth), "]".repeat(depth));
+    assert!(parse_json(&json).is_err());
+    let toml = format!("x = {}1{}\n", "{a=".repeat(depth), "}".repeat(depth));
+    assert!(parse_toml(&toml).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// §10: bad input is refused, never a panic — whatever the bytes.
+    #[test]
+    fn s10_arbitrary_text_never_panics_the_parsers(text in "\\PC{0,400}") {
+        let _ = parse_toml(&text);
+        let _ = parse_json(&text);
+    }
+
+    /// The same, with text that looks like a scenario so the parsers get past the first byte.
+    #[test]
+    fn s10_scenario_like_text_never_panics(
+        keys in proptest::collection::vec(
+            prop_oneof![
+                Just("[[steps]]\n"), Just("call = \"agent.send\"\n"), Just("call = \"server.flush\"\n"),
+                Just("bytes = 9999999999999\n"), Just("timeout = -1e308\n"), Just("seconds = nan\n"),
+                Just("repeat = 4294967296\n"), Just("[device]\n"), Just("buffer_max = 0\n"),
+                Just("[network]\n"), Just("loss = inf\n"), Just("rwnd = 0\n"), Just("name = \"\"\n"),
+                Just("on_ret = { \"4\" = \"retry\" }\n"), Just("size = -9223372036854775808\n"),
+                Just("[[on_connect]]\n"), Just("outages = [{kind=\"wifi\",at_ms=0,for_ms=1}]\n"),
+            ],
+            0..24,
+        )
+    ) {
+        let text: String = keys.concat();
+        let _ = parse_toml(&text);
+    }
+}

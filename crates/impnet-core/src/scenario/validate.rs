@@ -1,0 +1,235 @@
+//! The §13 limits and the ranges that make a scenario meaningful. Every way into the core
+//! (TOML file, JSON, share link) ends here, so they all refuse the same things with the same
+//! words. Bad *runtime* values (B4, C6, U1–U4: sizes, policy names, addresses, ports) are left
+//! alone: the model raises them as the device would.
+
+use super::{Arg, Call, Rate, Scenario, ScenarioError, Step, MAX_END_MS};
+
+/// §13: a scenario file (or an inflated link) is at most 1 MiB.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// §13: steps per list (main steps and each handler list).
+pub const MAX_STEPS: usize = 10_000;
+/// §13: `repeat` is 0–1 000 000.
+pub const MAX_REPEAT: u32 = 1_000_000;
+/// §13: the sum of `repeat` over every list.
+pub const MAX_CALLS: u64 = 10_000_000;
+/// §13: `bytes` of one call.
+pub const MAX_BYTES: u64 = 1 << 20;
+/// §13: scheduled outages.
+pub const MAX_OUTAGES: usize = 1_000;
+/// §13: waits and timeouts, seconds (one virtual day).
+pub const MAX_WAIT_S: f64 = 86_400.0;
+/// Strings are bounded so a scenario cannot smuggle megabytes into every trace line.
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_NAME_BYTES: usize = 256;
+pub const MAX_ARG_STR_BYTES: usize = 256;
+/// `on_ret` entries per step: one per return value is plenty.
+pub const MAX_ON_RET: usize = 16;
+/// Rates above 10 GB/s only risk overflow in the model's arithmetic.
+pub const MAX_RATE_BPS: u64 = 10_000_000_000;
+/// imp005/imp006 allow 65 535; 1 MiB leaves room for what-ifs.
+pub const MAX_BUFFER: u32 = 1 << 20;
+/// The largest window a TCP peer can advertise (scaled).
+pub const MAX_RWND: u32 = 1 << 30;
+
+type Check = Result<(), ScenarioError>;
+
+fn err(path: impl Into<String>, reason: impl Into<String>) -> Check {
+    Err(ScenarioError::new(path, reason))
+}
+
+fn ms_range(path: &str, v: u64, min: u64) -> Check {
+    if v < min || v > MAX_END_MS {
+        return err(path, format!("must be {min} to {MAX_END_MS} ms, got {v}"));
+    }
+    Ok(())
+}
+
+fn u32_range(path: &str, v: u32, min: u32, max: u32) -> Check {
+    if v < min || v > max {
+        return err(path, format!("must be {min} to {max}, got {v}"));
+    }
+    Ok(())
+}
+
+fn rate(path: &str, v: u64, min: u64) -> Check {
+    if v < min || v > MAX_RATE_BPS {
+        return err(path, format!("must be {min} to {MAX_RATE_BPS} bytes/s, got {v}"));
+    }
+    Ok(())
+}
+
+/// A wait or timeout in seconds: finite, 0 to one day.
+fn seconds(path: &str, v: f64) -> Check {
+    if v.is_nan() {
+        return err(path, "must be a number of seconds, got NaN");
+    }
+    if v < 0.0 {
+        return err(path, format!("must be 0 or more seconds, got {v}"));
+    }
+    if v > MAX_WAIT_S {
+        return err(path, format!("must be at most {MAX_WAIT_S} seconds (one day), got {v}"));
+    }
+    Ok(())
+}
+
+/// Checks every limit and range of `s`. Parsers call this after `normalise`; call it yourself
+/// on a scenario built in code before handing it to `run`.
+pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
+    if s.title.chars().count() > MAX_TITLE_CHARS {
+        return err("title", format!("at most {MAX_TITLE_CHARS} characters, got {}", s.title.chars().count()));
+    }
+    ms_range("end_ms", s.end_ms, 0)?;
+    params(s)?;
+    let mut calls: u64 = 0;
+    for (list, steps) in [("steps", &s.steps), ("on_connect", &s.on_connect), ("on_unexpected_disconnect", &s.on_unexpected_disconnect)] {
+        if steps.len() > MAX_STEPS {
+            return err(list, format!("at most {MAX_STEPS} steps, got {}", steps.len()));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            let path = format!("{list}[{i}]");
+            self::step(&path, step)?;
+            calls += u64::from(step.repeat);
+            if calls > MAX_CALLS {
+                return err(path + ".repeat", format!("the scenario would make more than {MAX_CALLS} calls in all"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn params(s: &Scenario) -> Check {
+    let d = &s.device;
+    u32_range("device.buffer_max", d.buffer_max, 1, MAX_BUFFER)?;
+    u32_range("device.buffer_default", d.buffer_default, 1, MAX_BUFFER)?;
+    if d.buffer_default > d.buffer_max {
+        return err(
+            "device.buffer_default",
+            format!("must not exceed device.buffer_max ({}), got {}", d.buffer_max, d.buffer_default),
+        );
+    }
+    // A segment below 64 bytes would only make the model crawl; TCP's own floor is higher.
+    u32_range("device.mss", d.mss, 64, 65_535)?;
+    u32_range("device.tls_overhead", d.tls_overhead, 0, 1024)?;
+    u32_range("device.msg_header", d.msg_header, 0, 1024)?;
+    ms_range("device.connect_ms", d.connect_ms, 0)?;
+    ms_range("device.boot_squirrel_ms", d.boot_squirrel_ms, 0)?;
+
+    let n = &s.network;
+    ms_range("network.rtt_ms", n.rtt_ms, 1)?;
+    rate("network.uplink_bps", n.uplink_bps, 1)?;
+    if !(0.0..=1.0).contains(&n.loss) {
+        return err("network.loss", format!("a probability must be 0 to 1, got {}", n.loss));
+    }
+    if let Some(rto) = n.rto_ms {
+        ms_range("network.rto_ms", rto, 1)?;
+    }
+    // Only reached by scenarios built in code: the parsers move these out (`normalise`).
+    if let Some(rwnd) = n.rwnd {
+        u32_range("network.rwnd", rwnd, 1, MAX_RWND)?;
+    }
+    if let Some(Rate::Bps(b)) = n.consume_bps {
+        rate("network.consume_bps", b, 0)?;
+    }
+    if n.outages.len() > MAX_OUTAGES {
+        return err("network.outages", format!("at most {MAX_OUTAGES} outages, got {}", n.outages.len()));
+    }
+    for (i, o) in n.outages.iter().enumerate() {
+        ms_range(&format!("network.outages[{i}].at_ms"), o.at_ms, 0)?;
+        ms_range(&format!("network.outages[{i}].for_ms"), o.for_ms, 1)?;
+    }
+
+    u32_range("server.rwnd", s.server.rwnd, 1, MAX_RWND)?;
+    if let Rate::Bps(b) = s.agent.consume_bps {
+        rate("agent.consume_bps", b, 0)?;
+    }
+    ms_range("suspend.connect_window_ms", s.suspend.connect_window_ms, 1)?;
+    ms_range("suspend.sleep_ms", s.suspend.sleep_ms, 0)?;
+    ms_range("recover.grace_ms", s.recover.grace_ms, 0)?;
+    ms_range("keepalive.idle_ms", s.keepalive.idle_ms, 1)?;
+    ms_range("keepalive.ack_ms", s.keepalive.ack_ms, 1)?;
+
+    let u = &s.udp;
+    u32_range("udp.burst", u.burst, 0, 1_000_000)?;
+    if !(0.0..=1_000_000.0).contains(&u.refill_per_s) {
+        return err("udp.refill_per_s", format!("must be 0 to 1000000 tokens/s, got {}", u.refill_per_s));
+    }
+    u32_range("udp.mtu", u.mtu, 1, 65_535)?;
+    Ok(())
+}
+
+fn step(path: &str, s: &Step) -> Check {
+    if s.repeat > MAX_REPEAT {
+        return err(format!("{path}.repeat"), format!("must be 0 to {MAX_REPEAT}, got {}", s.repeat));
+    }
+    if s.on_ret.len() > MAX_ON_RET {
+        return err(format!("{path}.on_ret"), format!("at most {MAX_ON_RET} entries, got {}", s.on_ret.len()));
+    }
+    for key in s.on_ret.keys() {
+        if key.parse::<i64>().is_err() && key != "true" && key != "false" {
+            return err(
+                format!("{path}.on_ret"),
+                format!("keys are return values such as \"4\" or \"true\", got {:?}", truncate(key)),
+            );
+        }
+    }
+    seconds(&format!("{path}.retry_after_s"), s.retry_after_s)?;
+    let at = |field: &str| format!("{path}.{field}");
+    match &s.call {
+        Call::AgentSend { name, bytes } => {
+            if name.len() > MAX_NAME_BYTES {
+                return err(at("name"), format!("at most {MAX_NAME_BYTES} bytes, got {}", name.len()));
+            }
+            payload(&at("bytes"), *bytes)
+        }
+        Call::ServerLog { bytes } | Call::ServerError { bytes } => payload(&at("bytes"), *bytes),
+        Call::SetSendBufferSize { size } => arg(&at("size"), size),
+        Call::SetSendTimeoutPolicy { reconnect, wait, timeout } => {
+            arg(&at("reconnect"), reconnect)?;
+            arg(&at("wait"), wait)?;
+            arg(&at("timeout"), timeout)?;
+            // Negative is C6's runtime error; past a day is a limit (§13).
+            match timeout {
+                Arg::Int(i) if *i as f64 > MAX_WAIT_S => seconds(&at("timeout"), *i as f64),
+                Arg::Float(f) if *f > MAX_WAIT_S => seconds(&at("timeout"), *f),
+                _ => Ok(()),
+            }
+        }
+        Call::ServerConnect { timeout } | Call::ServerFlush { timeout } => seconds(&at("timeout"), *timeout),
+        Call::ImpSleep { seconds: v } | Call::ImpWakeup { seconds: v } => seconds(&at("seconds"), *v),
+        Call::OpenUdp { port } => port.as_ref().map_or(Ok(()), |p| arg(&at("port"), p)),
+        Call::UdpSend { address, port, bytes } => {
+            arg(&at("address"), address)?;
+            arg(&at("port"), port)?;
+            payload(&at("bytes"), *bytes)
+        }
+        Call::ServerDisconnect | Call::ServerIsConnected | Call::UdpClose => Ok(()),
+    }
+}
+
+fn payload(path: &str, bytes: u64) -> Check {
+    if bytes > MAX_BYTES {
+        return err(path, format!("at most {MAX_BYTES} bytes (1 MiB), got {bytes}"));
+    }
+    Ok(())
+}
+
+/// A loose argument: any type may reach the model (it throws at run time), but a NaN has no
+/// text form in a trace and a long string is an attack, not a test.
+fn arg(path: &str, a: &Arg) -> Check {
+    match a {
+        Arg::Float(f) if !f.is_finite() => err(path, format!("must be a finite number, got {f}")),
+        Arg::Str(s) if s.len() > MAX_ARG_STR_BYTES => {
+            err(path, format!("at most {MAX_ARG_STR_BYTES} bytes, got {}", s.len()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

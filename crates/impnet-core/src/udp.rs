@@ -1,0 +1,254 @@
+//! Local-network UDP (SPEC §9, §13 "UDP"): one socket, the validation impOS does before a send
+//! (U1–U4), the device-wide token bucket (U5), and fragmentation under loss (U7).
+
+use crate::rng::{Source, Stream};
+use crate::scenario::{Arg, UdpParams};
+use crate::time::Instant;
+
+/// U4: the largest datagram impOS sends.
+pub const MAX_DATAGRAM: u64 = 65_507;
+
+/// The one socket a script can hold (§13: the latest `interface.openudp`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Socket {
+    /// Never opened in this Squirrel run (or reset by a restart).
+    None,
+    /// Open; `bound` once the first valid send picked a local port (U4).
+    Open { bound: bool },
+    Closed,
+}
+
+/// U5: `burst` tokens, refilled continuously at `refill_per_s`, one per datagram.
+/// Kept in millionths of a token so the arithmetic is exact on every platform.
+#[derive(Clone, Debug)]
+pub struct TokenBucket {
+    cap: u64,
+    rate: u64,
+    level: u64,
+    at: Instant,
+}
+
+const MICRO: u64 = 1_000_000;
+
+impl TokenBucket {
+    pub fn new(burst: u32, refill_per_s: f64) -> Self {
+        let rate = if refill_per_s.is_finite() && refill_per_s > 0.0 { (refill_per_s * MICRO as f64).round() as u64 } else { 0 };
+        let cap = burst as u64 * MICRO;
+        TokenBucket { cap, rate, level: cap, at: Instant::ZERO }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        if now > self.at {
+            let add = ((now - self.at).micros as u128 * self.rate as u128 / MICRO as u128) as u64;
+            self.level = (self.level.saturating_add(add)).min(self.cap);
+            self.at = now;
+        }
+    }
+
+    /// Takes one token if there is one.
+    pub fn take(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        if self.level >= MICRO {
+            self.level -= MICRO;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Whole tokens left at `now` (for snapshots); does not change the bucket.
+    pub fn tokens_at(&self, now: Instant) -> u32 {
+        let mut b = self.clone();
+        b.refill(now);
+        (b.level / MICRO) as u32
+    }
+}
+
+/// What a valid `udpsocket.send` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UdpOutcome {
+    /// Sent as `packets` packets; `delivered` is the drawn fate (U7).
+    Sent { packets: u32, delivered: bool },
+    /// U6: the interface is down.
+    NotConnected,
+    /// U5: no token.
+    WouldBlock,
+}
+
+#[derive(Clone, Debug)]
+pub struct Udp {
+    pub socket: Socket,
+    pub bucket: TokenBucket,
+    mtu: u32,
+    loss: f64,
+    rng: Stream,
+}
+
+impl Udp {
+    pub fn new(p: &UdpParams, loss: f64, seed: u64) -> Self {
+        Udp {
+            socket: Socket::None,
+            bucket: TokenBucket::new(p.burst, p.refill_per_s),
+            mtu: p.mtu.max(1),
+            loss,
+            rng: Stream::new(seed, Source::UdpLoss),
+        }
+    }
+
+    /// `interface.openudp(port?)`: replaces any previous socket (§13).
+    pub fn open(&mut self, wifi_up: bool, port: Option<&Arg>) -> Result<(), String> {
+        if !wifi_up {
+            return Err("interface.openudp: the WiFi interface is down".into());
+        }
+        if let Some(p) = port {
+            match p {
+                Arg::Int(n) if (1024..=65535).contains(n) => {}
+                other => return Err(format!("interface.openudp: local port must be an integer 1024–65535, got {}", show(other))),
+            }
+        }
+        self.socket = Socket::Open { bound: port.is_some() };
+        Ok(())
+    }
+
+    /// `udpsocket.close()`: twice is harmless (U3); with no socket at all it throws (§13).
+    pub fn close(&mut self) -> Result<(), String> {
+        match self.socket {
+            Socket::None => Err("udpsocket.close: no socket (call interface.openudp first)".into()),
+            _ => {
+                self.socket = Socket::Closed;
+                Ok(())
+            }
+        }
+    }
+
+    /// `udpsocket.send`: `Err` is a throw or runtime error (U1–U4) with the rule that raised
+    /// it; nothing is sent then.
+    pub fn send(&mut self, now: Instant, wifi_up: bool, address: &Arg, port: &Arg, bytes: u64) -> Result<UdpOutcome, (&'static str, String)> {
+        match self.socket {
+            Socket::None => return Err(("U3", "udpsocket.send: no socket (call interface.openudp first)".into())),
+            Socket::Closed => return Err(("U3", "udpsocket.send: the socket is closed (U3)".into())),
+            Socket::Open { .. } => {}
+        }
+        check_address(address).map_err(|e| ("U1", e))?;
+        check_port(port).map_err(|e| ("U2", e))?;
+        if bytes > MAX_DATAGRAM {
+            return Err(("U4", format!("udpsocket.send: {bytes} bytes is over the {MAX_DATAGRAM}-byte limit (U4)")));
+        }
+        if !wifi_up {
+            return Ok(UdpOutcome::NotConnected);
+        }
+        if !self.bucket.take(now) {
+            return Ok(UdpOutcome::WouldBlock);
+        }
+        self.socket = Socket::Open { bound: true };
+        let packets = packets(bytes, self.mtu);
+        // Draw every packet so the stream's position depends only on packets sent.
+        let mut delivered = true;
+        for _ in 0..packets {
+            delivered &= !self.rng.chance(self.loss);
+        }
+        Ok(UdpOutcome::Sent { packets, delivered })
+    }
+}
+
+/// U7: a datagram travels as max(1, ⌈len / mtu⌉) packets.
+pub fn packets(len: u64, mtu: u32) -> u32 {
+    len.div_ceil(mtu.max(1) as u64).max(1) as u32
+}
+
+fn show(a: &Arg) -> String {
+    match a {
+        Arg::Int(i) => i.to_string(),
+        Arg::Float(x) => x.to_string(),
+        Arg::Bool(b) => b.to_string(),
+        Arg::Str(s) => format!("{s:?}"),
+    }
+}
+
+/// U1: dotted-quad IPv4, decimal octets without leading zeros, inside a private range.
+pub fn check_address(a: &Arg) -> Result<[u8; 4], String> {
+    let bad = |why: &str| Err(format!("udpsocket.send: address {} {why} (U1)", show(a)));
+    let Arg::Str(s) = a else { return bad("is not a string") };
+    let mut octets = [0u8; 4];
+    let mut n = 0;
+    for part in s.split('.') {
+        if n == 4 {
+            return bad("is not a dotted quad");
+        }
+        let ok_digits = !part.is_empty() && part.len() <= 3 && part.bytes().all(|b| b.is_ascii_digit());
+        if !ok_digits || (part.len() > 1 && part.starts_with('0')) {
+            return bad("is not a dotted quad of decimal octets");
+        }
+        let v: u32 = part.parse().unwrap_or(256);
+        if v > 255 {
+            return bad("has an octet over 255");
+        }
+        octets[n] = v as u8;
+        n += 1;
+    }
+    if n != 4 {
+        return bad("is not a dotted quad");
+    }
+    let private = octets[0] == 10
+        || (octets[0] == 172 && (16..=31).contains(&octets[1]))
+        || (octets[0] == 192 && octets[1] == 168);
+    if !private {
+        return bad("is not in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16");
+    }
+    Ok(octets)
+}
+
+/// U2: an integer 0–65535 except 67 (DHCP) and 68 (BOOTP).
+pub fn check_port(p: &Arg) -> Result<u16, String> {
+    match p {
+        Arg::Int(n) if (0..=65535).contains(n) && *n != 67 && *n != 68 => Ok(*n as u16),
+        other => Err(format!("udpsocket.send: port {} must be an integer 0–65535, not 67 or 68 (U2)", show(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(x: &str) -> Arg {
+        Arg::Str(x.into())
+    }
+
+    #[test]
+    fn u1_private_dotted_quads_only() {
+        assert!(check_address(&s("192.168.1.20")).is_ok());
+        assert!(check_address(&s("10.0.0.1")).is_ok());
+        assert!(check_address(&s("172.31.255.255")).is_ok());
+        for bad in ["8.8.8.8", "172.32.0.1", "192.168.1", "192.168.1.2.3", "192.168.01.2", "192.168.1.256", "", "a.b.c.d"] {
+            assert!(check_address(&s(bad)).is_err(), "{bad}");
+        }
+        assert!(check_address(&Arg::Int(1)).is_err());
+    }
+
+    #[test]
+    fn u2_port_range_excludes_dhcp() {
+        assert!(check_port(&Arg::Int(0)).is_ok());
+        assert!(check_port(&Arg::Int(65535)).is_ok());
+        for bad in [-1, 67, 68, 65536] {
+            assert!(check_port(&Arg::Int(bad)).is_err());
+        }
+        assert!(check_port(&s("80")).is_err());
+    }
+
+    #[test]
+    fn u5_bucket_burst_then_refill() {
+        let mut b = TokenBucket::new(100, 25.0);
+        let t0 = Instant::ZERO;
+        assert_eq!((0..150).filter(|_| b.take(t0)).count(), 100);
+        assert!(!b.take(Instant::from_millis(39)));
+        assert!(b.take(Instant::from_millis(40)));
+    }
+
+    #[test]
+    fn u7_fragments() {
+        assert_eq!(packets(0, 1460), 1);
+        assert_eq!(packets(1460, 1460), 1);
+        assert_eq!(packets(1461, 1460), 2);
+        assert_eq!(packets(65507, 1460), 45);
+    }
+}
