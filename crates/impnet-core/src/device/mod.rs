@@ -289,6 +289,17 @@ impl<'a> Device<'a> {
         self.drive(now);
     }
 
+    /// Live mode: the transport lost the connection (the server closed it, the socket failed).
+    /// The device notices at once, as when keepalive finds the server gone: reason NO_SERVER.
+    /// The simulation never calls this; its link losses are outages and keepalive.
+    pub fn handle_link_lost(&mut self, now: Instant) {
+        self.now = now;
+        if self.conn == ConnState::Online {
+            self.lose_link(now, Reason::NoServer);
+        }
+        self.drive(now);
+    }
+
     /// The path to the server broke or healed. Silent (L2): the device only uses it to name
     /// the reason of a connection attempt that fails meanwhile (NO_SERVER).
     pub fn handle_upstream(&mut self, now: Instant, up: bool) {
