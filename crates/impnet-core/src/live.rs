@@ -185,7 +185,9 @@ impl<'a> LiveDevice<'a> {
         Knobs {
             delay_ms: Some((self.sc.network.rtt_ms as f64 / s).round() as u64),
             rwnd: Some(self.sc.server.rwnd.max(1)),
-            consume_bps: consume.map(|b| ((b as f64 * s).round() as u64).max(1)),
+            // A rate of 0 is an agent that never reads: the server's knob for that is a stop.
+            consume_bps: consume.filter(|&b| b > 0).map(|b| ((b as f64 * s).round() as u64).max(1)),
+            agent_stop_at_ms: (consume == Some(0)).then_some(0),
             ..Knobs::default()
         }
     }
