@@ -5,6 +5,7 @@ use impnet::{device, serve};
 use std::process::ExitCode;
 
 mod explain;
+mod input;
 mod link;
 mod run;
 

@@ -1,11 +1,204 @@
-//! `impnet run` (placeholder).
+//! `impnet run SCENARIO [--json] [--seed N] [--summary-only]`: run a scenario headless.
+//!
+//! Exit codes: 0 the run completed, 2 the scenario was refused (stderr names the field),
+//! 1 the run itself failed.
 
+use crate::input;
+use impnet_core::trace::{CallLine, EventLine, Line, Outcome, Ret, Summary};
+use impnet_core::{run, RunOptions, Scenario, Trace};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, or a share link.
+    pub scenario: String,
+    /// Print the SPEC §11 JSON lines instead of the readable timeline.
+    #[arg(long)]
+    pub json: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print only the summary (memory stays flat however many calls the scenario makes).
+    #[arg(long)]
+    pub summary_only: bool,
+}
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("impnet run: not implemented yet");
-    ExitCode::from(1)
+pub fn main(args: Args) -> ExitCode {
+    let scenario = match input::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("impnet run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let opts = RunOptions { seed: args.seed, summary_only: args.summary_only };
+    let trace = match run(&scenario, &opts) {
+        Ok(t) => t,
+        Err(e) => {
+            let hint = if args.summary_only { "" } else { " (--summary-only keeps no trace lines)" };
+            eprintln!("impnet run: {e}{hint}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let written = if args.json {
+        if args.summary_only {
+            writeln!(out, "{}", trace.summary.to_json_line())
+        } else {
+            out.write_all(trace.to_json_lines().as_bytes())
+        }
+    } else {
+        let seed = args.seed.unwrap_or(scenario.seed);
+        timeline(&mut out, &scenario, seed, &trace, args.summary_only)
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `impnet run … | head` closes the pipe early: not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("impnet run: writing the output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The readable form: one line per call, events indented under the calls they follow.
+fn timeline(out: &mut impl Write, s: &Scenario, seed: u64, trace: &Trace, summary_only: bool) -> io::Result<()> {
+    let title = if s.title.is_empty() { "untitled scenario" } else { s.title.as_str() };
+    writeln!(out, "# {title} (seed {seed})")?;
+    if !summary_only {
+        writeln!(out, "{:>12}  {:<14} {:<28} {:<26} {:>12}  {:<4} why", "t (ms)", "step", "call", "returned", "blocked", "rule")?;
+        for e in &trace.entries {
+            match &e.line {
+                Line::Call(c) => call_line(out, &ms(e.t.micros), c)?,
+                Line::Event(ev) => event_line(out, &ms(e.t.micros), ev)?,
+            }
+        }
+    }
+    summary(out, &trace.summary)
+}
+
+fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
+    let who = match c.handler {
+        Some(h) => format!("{}[{}].{}", h.as_str(), c.step, c.iter),
+        None => format!("[{}].{}", c.step, c.iter),
+    };
+    let mut returned = match &c.outcome {
+        Outcome::Returned(r) => ret_name(c.call, r),
+        Outcome::Error(e) => format!("error: {e}"),
+    };
+    if let Some(id) = c.msg {
+        returned.push_str(&format!(" msg {id}"));
+    }
+    let blocked = if c.blocked.micros == 0 { String::new() } else { format!("{} ms", ms(c.blocked.micros)) };
+    writeln!(out, "{t:>12}  {who:<14} {:<28} {returned:<26} {blocked:>12}  {:<4} {}", c.call, c.rule, c.why)
+}
+
+fn event_line(out: &mut impl Write, t: &str, e: &EventLine) -> io::Result<()> {
+    let mut text = format!("· {}", e.event.as_str());
+    if let Some(h) = e.handler {
+        text.push_str(&format!(" {}", h.as_str()));
+    }
+    if let Some(r) = e.reason {
+        text.push_str(&format!(" reason {r} {}", reason_name(r)));
+    }
+    if let Some(id) = e.msg {
+        text.push_str(&format!(" msg {id}"));
+    }
+    if let Some(b) = e.bytes {
+        text.push_str(&format!(" ({b} bytes)"));
+    }
+    if let Some(p) = e.packets {
+        text.push_str(&format!(" ({p} packet{})", if p == 1 { "" } else { "s" }));
+    }
+    // The model's `why` already ends with its rule, e.g. "(T3)".
+    let why = if e.why.is_empty() { String::new() } else { format!("  — {}", e.why) };
+    writeln!(out, "{t:>12}    {text}{why}")
+}
+
+/// Milliseconds with three decimals, so the column lines up (SPEC §1: µs resolution).
+fn ms(micros: u64) -> String {
+    format!("{}.{:03}", micros / 1000, micros % 1000)
+}
+
+/// Return values by name (SPEC §3) where the call returns a send code.
+fn ret_name(call: &str, r: &Ret) -> String {
+    match r {
+        Ret::Int(i) if matches!(call, "agent.send" | "server.log" | "server.error" | "udpsocket.send") => {
+            match send_code_name(*i) {
+                Some(name) => format!("{i} {name}"),
+                None => i.to_string(),
+            }
+        }
+        Ret::Int(i) if call == "imp.setsendbuffersize" => format!("{i} (previous)"),
+        Ret::Int(i) => i.to_string(),
+        Ret::Bool(b) => b.to_string(),
+        Ret::Null => "-".to_string(),
+    }
+}
+
+fn send_code_name(code: i64) -> Option<&'static str> {
+    Some(match code {
+        0 => "OK",
+        1 => "SEND_ERROR_NOT_CONNECTED",
+        2 => "SEND_ERROR_TIMEOUT",
+        3 => "SEND_ERROR_DISCONNECTED",
+        4 => "SEND_ERROR_WOULDBLOCK",
+        _ => return None,
+    })
+}
+
+/// §3 reason codes.
+fn reason_name(code: i64) -> &'static str {
+    match code {
+        0 => "NOT_CONNECTED",
+        1 => "NO_WIFI",
+        2 => "NO_IP_ADDRESS",
+        3 => "NOT_RESOLVED",
+        4 => "NO_SERVER",
+        5 => "SERVER_CONNECTED",
+        _ => "?",
+    }
+}
+
+fn summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
+    writeln!(
+        out,
+        "summary: {} sent, {} acked, {} lost ({} bytes); goodput {} B/s; ended at {} ms",
+        s.sent_msgs,
+        s.acked_msgs,
+        s.lost_msgs,
+        s.lost_bytes,
+        (s.goodput_bps * 1000.0).round() / 1000.0,
+        s.end
+    )?;
+    if s.udp_sent > 0 {
+        writeln!(out, "         udp: {} sent, {} delivered, {} lost", s.udp_sent, s.udp_delivered, s.udp_lost)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_send_codes_print_by_name() {
+        assert_eq!(ret_name("agent.send", &Ret::Int(4)), "4 SEND_ERROR_WOULDBLOCK");
+        assert_eq!(ret_name("server.log", &Ret::Int(0)), "0 OK");
+        assert_eq!(ret_name("udpsocket.send", &Ret::Int(1)), "1 SEND_ERROR_NOT_CONNECTED");
+        assert_eq!(ret_name("imp.setsendbuffersize", &Ret::Int(3456)), "3456 (previous)");
+        assert_eq!(ret_name("server.flush", &Ret::Bool(false)), "false");
+        assert_eq!(reason_name(1), "NO_WIFI");
+        assert_eq!(reason_name(5), "SERVER_CONNECTED");
+    }
+
+    #[test]
+    fn s1_readable_times_show_three_decimals() {
+        assert_eq!(ms(1_611_520), "1611.520");
+        assert_eq!(ms(1_500_000), "1500.000");
+        assert_eq!(ms(7), "0.007");
+    }
 }
