@@ -5,7 +5,6 @@
 use super::use_app;
 use crate::logic::buckets::{bucket_series, ceiling_bps, goodput, goodput_slices};
 use crate::logic::format::thousands;
-use crate::logic::view::View;
 use yew::prelude::*;
 
 const W: usize = 500;
