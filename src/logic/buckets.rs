@@ -142,7 +142,9 @@ impl TimelineModel {
             v
         };
         let last_t = es.last().map(|e| e.t.micros).unwrap_or(0);
-        let total_us = trace.summary.end.micros.max(last_t).max(1000);
+        // A margin after the last line, so the state the run ends in stays visible.
+        let end = trace.summary.end.micros.max(last_t);
+        let total_us = end + (end / 25).max(20_000);
         let times: Vec<u64> = es.iter().map(|e| e.t.micros).collect();
         let mut squirrel = segments(&times, es.iter().map(|e| e.state.squirrel.map(sq_kind)), total_us);
         let mut conn = segments(&times, es.iter().map(|e| e.state.conn.map(cn_kind)), total_us);
@@ -401,7 +403,8 @@ mod tests {
         let m = TimelineModel::build(&t, &Scenario::default());
         assert_eq!(m.conn[0], Seg { start: 0, end: 1_500_000, kind: cn::BOOTING }, "L1");
         assert_eq!(m.conn[1], Seg { start: 1_500_000, end: 3_000_000, kind: cn::ONLINE });
-        assert_eq!(m.conn[2], Seg { start: 3_000_000, end: 5_000_000, kind: cn::OFFLINE });
+        assert_eq!(m.conn[2], Seg { start: 3_000_000, end: m.total_us, kind: cn::OFFLINE });
+        assert_eq!(m.total_us, 5_200_000, "4% margin after the end");
         assert_eq!(m.squirrel.last().unwrap().kind, sq::IDLE);
         assert_eq!(m.blocked, vec![Seg { start: 1_900_000, end: 2_200_000, kind: sq::BLOCKED }], "S3 block of 300 ms");
         assert_eq!(m.calls.len(), 4);
