@@ -62,6 +62,14 @@ test('a link from `impnet link` shows the scenario and the trace `impnet run --j
   else assert.equal(Number(await field(b.page, 'ret-value')), prev.ret);
 
   await b.shot('link');
+
+  // Export: the trace downloads as exactly the JSON lines `impnet run --json` prints.
+  const json = impnet('run', PRESET, '--json');
+  await b.page.locator('.menu summary').click();
+  const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.locator('#export-jsonl').click()]);
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(await readFile(await download.path(), 'utf8'), json);
+  assert.equal(download.suggestedFilename(), 'twenty-logs-with-a-zero-timeout.jsonl');
   assert.deepEqual(b.problems, []);
 });
 

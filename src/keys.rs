@@ -1,4 +1,5 @@
-//! Keyboard shortcuts: ←/→ lines, Shift+←/→ calls, Space play/pause, Home/End, E next error.
+//! Keyboard shortcuts: ←/→ lines, Shift+←/→ calls, Space play/pause, Home/End, E next error,
+//! Escape closes the Share dialog.
 //! Keys typed into a form field are left alone.
 
 use crate::logic::nav::Nav;
@@ -17,6 +18,7 @@ pub fn action_for(key: &str, shift: bool) -> Option<Action> {
         ("End", _) => Action::Go(Nav::Last),
         (" " | "Spacebar", _) => Action::TogglePlay,
         ("e" | "E", _) => Action::Go(Nav::NextError),
+        ("Escape", _) => Action::CloseDialog,
         _ => return None,
     })
 }
