@@ -1,4 +1,16 @@
 //! The impnet playground: a Yew app over `impnet-core`'s trace.
+//!
+//! - `logic`: pure functions (stepping, zoom, bucketing, formatting, CSV), tested natively.
+//! - `state`: the app state and its reducer.
+//! - `url`: share links, embed flag, localStorage.
+//! - `components`: one small function component per view; `app` wires them.
 
+pub mod logic;
+pub mod state;
+pub mod url;
+pub mod rules;
+pub mod export;
+pub mod keys;
+pub mod components;
 pub mod app;
-pub use app::App;
+pub use app::{App, Playground};

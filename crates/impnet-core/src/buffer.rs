@@ -130,6 +130,11 @@ impl SendBuffer {
         self.msgs.back()
     }
 
+    /// Messages still holding bytes, in stream order (live mode announces them to the server).
+    pub fn messages(&self) -> impl Iterator<Item = &MsgRecord> {
+        self.msgs.iter()
+    }
+
     pub fn message(&self, id: u64) -> Option<&MsgRecord> {
         self.msgs.iter().rev().find(|m| m.id == id)
     }

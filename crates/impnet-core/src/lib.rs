@@ -16,6 +16,8 @@
 //! - `udp`: local-network UDP.
 //! - `sim`: composes device, link and server in virtual time.
 //! - `trace`: what a run produces (lines, state snapshots, summary).
+//! - `wire`: the live protocol between a device driver and `impnet serve` (frames, limits).
+//! - `live`: the device model on a real connection (sans-IO; drivers bring socket and clock).
 //! - `explain`: the text of every rule and every modelling choice.
 
 pub mod buffer;
@@ -23,6 +25,7 @@ pub mod codec;
 pub mod device;
 pub mod explain;
 pub mod link;
+pub mod live;
 pub mod policy;
 pub mod presets;
 pub(crate) mod record;

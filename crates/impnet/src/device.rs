@@ -1,11 +1,280 @@
-//! `impnet device` (placeholder).
+//! `impnet device`: runs a scenario live, the device model on a real WebSocket to
+//! `impnet serve`, and prints the same trace `impnet run` prints.
+//!
+//! All decisions are `impnet_core::live::LiveDevice`'s; this module only moves frames between
+//! it and tokio-tungstenite and feeds it the clock (`tokio::time::Instant` since start).
+//!
+//! Loopback unless told otherwise: `--server` must name 127.0.0.1, ::1 or localhost, or the
+//! run needs `--allow-remote` (a real device on a LAN talking to a real server).
 
+use futures_util::{SinkExt, StreamExt};
+use impnet_core::live::{Io, LiveDevice, LiveOptions, LiveTrace, MAX_TIME_SCALE, MIN_TIME_SCALE};
+use impnet_core::scenario::{parse_json, parse_toml};
+use impnet_core::{presets, Scenario};
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-#[derive(clap::Args)]
-pub struct Args {}
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// A scenario file (TOML or JSON) or a preset id.
+    pub scenario: String,
+    /// The server's WebSocket endpoint.
+    #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
+    pub server: String,
+    /// Print the SPEC §11 JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Virtual seconds per real second.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Spend real time on idle stretches too (by default they are skipped).
+    #[arg(long)]
+    pub no_skip_idle: bool,
+    /// Give up after this many real seconds.
+    #[arg(long, default_value_t = 600)]
+    pub max_seconds: u64,
+    /// Allow a server that is not on this machine.
+    #[arg(long)]
+    pub allow_remote: bool,
+}
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("impnet device: not implemented yet");
-    ExitCode::from(1)
+/// Where the live server is: a resolved address and the URL for the upgrade request.
+#[derive(Clone, Debug)]
+pub struct ServerUrl {
+    pub url: String,
+    pub addr: SocketAddr,
+}
+
+#[derive(Debug)]
+pub enum DeviceError {
+    BadServer(String),
+    /// The run did not end within the real-time limit.
+    TimedOut { seconds: u64 },
+}
+
+impl std::fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceError::BadServer(e) => write!(f, "--server: {e}"),
+            DeviceError::TimedOut { seconds } => write!(f, "the live run did not end within {seconds} s (--max-seconds)"),
+        }
+    }
+}
+
+impl ServerUrl {
+    /// Parses `ws://HOST:PORT/PATH`. HOST must be loopback unless `allow_remote`.
+    pub async fn parse(s: &str, allow_remote: bool) -> Result<ServerUrl, DeviceError> {
+        let bad = |why: &str| DeviceError::BadServer(format!("{s:?}: {why}"));
+        let rest = s.strip_prefix("ws://").ok_or_else(|| bad("must start with ws:// (no TLS in live mode)"))?;
+        let (hostport, _path) = rest.split_once('/').unwrap_or((rest, ""));
+        let addrs: Vec<SocketAddr> = match hostport.parse::<SocketAddr>() {
+            Ok(a) => vec![a],
+            Err(_) => {
+                let (host, _) = hostport.rsplit_once(':').ok_or_else(|| bad("needs a port"))?;
+                if !allow_remote && host != "localhost" {
+                    return Err(bad("not a loopback address (pass --allow-remote for a real server)"));
+                }
+                tokio::net::lookup_host(hostport).await.map_err(|e| bad(&e.to_string()))?.collect()
+            }
+        };
+        let addr = addrs
+            .iter()
+            .copied()
+            .find(|a| allow_remote || a.ip().is_loopback())
+            .ok_or_else(|| bad("not a loopback address (pass --allow-remote for a real server)"))?;
+        Ok(ServerUrl { url: s.to_string(), addr })
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// tokio's timer granularity.
+const TIMER_TICK_US: u64 = 1000;
+
+/// Longest wait for a TCP connect + upgrade on loopback.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
+
+async fn open(server: ServerUrl) -> Result<Ws, String> {
+    let go = async {
+        let tcp = TcpStream::connect(server.addr).await.map_err(|e| e.to_string())?;
+        let _ = tcp.set_nodelay(true);
+        let (ws, _) = tokio_tungstenite::client_async(server.url.as_str(), MaybeTlsStream::Plain(tcp))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(ws)
+    };
+    timeout(OPEN_TIMEOUT, go).await.map_err(|_| "open timed out".to_string())?
+}
+
+/// Runs `sc` live against `server` and returns its trace. Ends when the scenario ends, or
+/// with `TimedOut` after `max` of real time.
+pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max: Duration) -> Result<LiveTrace, DeviceError> {
+    let t0 = Instant::now();
+    let real = move || t0.elapsed().as_micros() as u64;
+    let give_up = t0 + max;
+    let mut live = LiveDevice::new(sc, opts);
+    let mut ws: Option<(u64, Ws)> = None;
+    let mut opening: Option<(u64, std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ws, String>> + Send>>)> = None;
+    loop {
+        let mut failed = None;
+        while let Some(io) = live.poll_io() {
+            match io {
+                Io::Open { socket } => {
+                    ws = None;
+                    opening = Some((socket, Box::pin(open(server.clone()))));
+                }
+                Io::Close { socket } => {
+                    if opening.as_ref().is_some_and(|o| o.0 == socket) {
+                        opening = None;
+                    }
+                    if let Some((_, mut w)) = ws.take_if(|w| w.0 == socket) {
+                        let _ = timeout(Duration::from_millis(200), w.close(None)).await;
+                    }
+                }
+                Io::Text { socket, text } => {
+                    if let Some((_, w)) = ws.as_mut().filter(|w| w.0 == socket) {
+                        if w.send(Message::Text(text.into())).await.is_err() {
+                            failed = Some(socket);
+                        }
+                    }
+                }
+                Io::Data { socket, len } => {
+                    if let Some((_, w)) = ws.as_mut().filter(|w| w.0 == socket) {
+                        if w.send(Message::Binary(vec![0u8; len as usize].into())).await.is_err() {
+                            failed = Some(socket);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(socket) = failed {
+            ws = None;
+            live.handle_closed(real(), socket);
+            continue;
+        }
+        if live.is_done() {
+            break;
+        }
+        if Instant::now() >= give_up {
+            return Err(DeviceError::TimedOut { seconds: max.as_secs() });
+        }
+        let wake_us = live.poll_timeout();
+        // tokio's timers tick in whole milliseconds, which time_scale magnifies (1 ms real is
+        // 10 ms virtual at 10×). A deadline closer than that is run now, letting virtual time
+        // lead real time by under a millisecond instead of lagging by up to one per event.
+        if let Some(us) = wake_us.filter(|&us| us < real() + TIMER_TICK_US) {
+            live.handle_timeout(us.max(real()));
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let wake = wake_us.map(|us| t0 + Duration::from_micros(us)).unwrap_or(give_up).min(give_up);
+        tokio::select! {
+            r = async { opening.as_mut().expect("guarded").1.as_mut().await }, if opening.is_some() => {
+                let (socket, _) = opening.take().expect("guarded");
+                match r {
+                    Ok(w) => {
+                        ws = Some((socket, w));
+                        live.handle_opened(real(), socket);
+                    }
+                    Err(e) => {
+                        tracing::debug!(socket, error = %e, "open failed");
+                        live.handle_closed(real(), socket);
+                    }
+                }
+            }
+            m = async { ws.as_mut().expect("guarded").1.next().await }, if ws.is_some() => {
+                let socket = ws.as_ref().expect("guarded").0;
+                match m {
+                    Some(Ok(Message::Text(t))) => live.handle_text(real(), socket, t.as_str()),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                        ws = None;
+                        live.handle_closed(real(), socket);
+                    }
+                    Some(Ok(_)) => {}
+                }
+            }
+            _ = sleep_until(wake) => live.handle_timeout(real()),
+        }
+    }
+    if let Some((_, mut w)) = ws.take() {
+        let _ = timeout(Duration::from_millis(200), w.close(None)).await;
+    }
+    Ok(live.finish(real()))
+}
+
+/// A preset id, or a file (JSON if it ends in .json, else TOML).
+pub fn load_scenario(arg: &str) -> Result<Scenario, String> {
+    if let Some(p) = presets::find(arg) {
+        return parse_toml(p.toml).map_err(|e| format!("preset {arg}: {e}"));
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e} (not a file, nor a preset id)"))?;
+    let parsed = if arg.ends_with(".json") { parse_json(&text) } else { parse_toml(&text) };
+    parsed.map_err(|e| format!("{arg}: {e}"))
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let sc = match load_scenario(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("impnet device: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&args.time_scale) {
+        eprintln!("impnet device: --time-scale: {} is outside {MIN_TIME_SCALE}..={MAX_TIME_SCALE}", args.time_scale);
+        return ExitCode::from(2);
+    }
+    crate::serve::init_tracing_with("warn");
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("impnet device: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let opts = LiveOptions { time_scale: args.time_scale, skip_idle: !args.no_skip_idle };
+    let result = rt.block_on(async {
+        let server = ServerUrl::parse(&args.server, args.allow_remote).await?;
+        run_live(&sc, &server, opts, Duration::from_secs(args.max_seconds)).await
+    });
+    match result {
+        Ok(live) => {
+            if args.json {
+                print!("{}", live.trace.to_json_lines());
+            } else {
+                print_timeline(&live);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("impnet device: {e}");
+            ExitCode::from(if matches!(e, DeviceError::BadServer(_)) { 2 } else { 1 })
+        }
+    }
+}
+
+fn print_timeline(live: &LiveTrace) {
+    use impnet_core::trace::{Line, Outcome, Ret};
+    for e in &live.trace.entries {
+        let t = e.t.to_string();
+        match &e.line {
+            Line::Call(c) => {
+                let out = match &c.outcome {
+                    Outcome::Returned(Ret::Int(i)) => i.to_string(),
+                    Outcome::Returned(Ret::Bool(b)) => b.to_string(),
+                    Outcome::Returned(Ret::Null) => "null".into(),
+                    Outcome::Error(e) => format!("error: {e}"),
+                };
+                println!("{t:>12} ms  {:<28} -> {out:<6} [{}] {}", c.call, c.rule, c.why);
+            }
+            Line::Event(ev) => println!("{t:>12} ms  * {}", ev.event.as_str()),
+        }
+    }
+    println!("{}", live.trace.summary.to_json_line());
+    println!("(live: {:.3} s real)", live.real_micros as f64 / 1e6);
 }

@@ -2,4 +2,5 @@
 //! and the live device client. (The other subcommands stay private to the binary.)
 
 pub mod device;
+pub mod load;
 pub mod serve;

@@ -1,7 +1,7 @@
 //! `impnet`: one module per subcommand.
 
 use clap::{Parser, Subcommand};
-use impnet::{device, serve};
+use impnet::{device, load, serve};
 use std::process::ExitCode;
 
 mod explain;
@@ -28,6 +28,8 @@ enum Command {
     Serve(serve::Args),
     /// Run a scenario live against a server over a real socket.
     Device(device::Args),
+    /// Load-test `impnet serve` on loopback: N live connections, ACK latency, server memory.
+    Load(load::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,5 +40,6 @@ fn main() -> ExitCode {
         Command::Explain(a) => explain::main(a),
         Command::Serve(a) => serve::main(a),
         Command::Device(a) => device::main(a),
+        Command::Load(a) => load::main(a),
     }
 }

@@ -210,8 +210,13 @@ pub fn raise_fd_limit() -> u64 {
 }
 
 pub fn init_tracing() {
+    init_tracing_with("info");
+}
+
+/// Logs to stderr at `default` level unless RUST_LOG says otherwise.
+pub fn init_tracing_with(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
