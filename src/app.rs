@@ -1,6 +1,111 @@
+//! Wiring: `App` reads the page URL and hands it to `Playground`, which owns the state and
+//! lays the views out. Tests mount `Playground` with the URL parts as props.
+
+use crate::components::about::About;
+use crate::components::controls::Controls;
+use crate::components::detail::DetailPanel;
+use crate::components::flow::FlowView;
+use crate::components::header::Header;
+use crate::components::scenario_panel::ScenarioPanel;
+use crate::components::share::ShareDialog;
+use crate::components::timeline::Timeline;
+use crate::components::AppCtx;
+use crate::keys::KeyListener;
+use crate::state::{Action, Init, State};
+use crate::url;
+use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-#[function_component(App)]
-pub fn app() -> Html {
-    html! { <main id="app"><h1>{ "impnet playground" }</h1></main> }
+#[derive(Properties, PartialEq)]
+pub struct PlaygroundProps {
+    /// What the page was opened with (fragment, `?embed`, `?preset`, stored scenario).
+    pub init: Init,
+    /// Remember the scenario in localStorage (never in embed mode).
+    #[prop_or(false)]
+    pub persist: bool,
+    /// Extra header content (the live-mode toggle).
+    #[prop_or_default]
+    pub header_extra: Html,
+}
+
+#[component]
+pub fn Playground(props: &PlaygroundProps) -> Html {
+    let init = props.init.clone();
+    let state = use_reducer(move || State::new(init));
+
+    {
+        let d = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = KeyListener::install(d);
+            move || drop(listener)
+        });
+    }
+    {
+        let d = state.dispatcher();
+        use_effect_with((state.playing, state.speed), move |&(playing, speed)| {
+            let timer = playing.then(|| Interval::new(1000 / speed.max(1), move || d.dispatch(Action::Tick)));
+            move || drop(timer)
+        });
+    }
+    {
+        let persist = props.persist && !state.embed;
+        let valid = state.toml_error.is_none();
+        use_effect_with(state.toml_text.clone(), move |text| {
+            if persist && valid {
+                url::store(text);
+            }
+        });
+    }
+
+    let notice = state.notice.clone().map(|n| {
+        let d = state.dispatcher();
+        html! {
+            <div class="notice" id="notice" role="alert">
+                <span>{ n }</span>
+                <button class="icon" title="Dismiss" onclick={Callback::from(move |_: MouseEvent| d.dispatch(Action::DismissNotice))}>{ "✕" }</button>
+            </div>
+        }
+    });
+    let run_error = state.run_error.clone().map(|e| html! { <div class="notice error" role="alert">{ format!("The run stopped: {e}") }</div> });
+
+    let body = if state.embed {
+        html! {
+            <main class="pg embed" id="app" data-mode="embed">
+                <Header />
+                { for notice }
+                <Controls />
+                <Timeline />
+                <DetailPanel />
+            </main>
+        }
+    } else {
+        html! {
+            <main class="pg" id="app" data-mode="full">
+                <Header extra={props.header_extra.clone()} />
+                { for notice }
+                { for run_error }
+                <div class="main">
+                    <ScenarioPanel />
+                    <section class="viewer">
+                        <Controls />
+                        <Timeline />
+                        <div class="lower">
+                            <DetailPanel />
+                            <FlowView />
+                        </div>
+                        <About />
+                    </section>
+                </div>
+                <ShareDialog />
+            </main>
+        }
+    };
+    html! { <ContextProvider<AppCtx> context={state.clone()}>{ body }</ContextProvider<AppCtx>> }
+}
+
+/// The page: reads the URL (and, outside embed mode, localStorage) once.
+#[component]
+pub fn App() -> Html {
+    let init = use_memo((), |_| url::read_init());
+    html! { <Playground init={(*init).clone()} persist={!init.embed} /> }
 }

@@ -1,5 +1,18 @@
 //! The impnet playground: a Yew app over `impnet-core`'s trace.
+//!
+//! - `logic`: pure functions (stepping, zoom, bucketing, formatting, CSV), tested natively.
+//! - `state`: the app state and its reducer.
+//! - `url`: share links, embed flag, localStorage.
+//! - `components`: one small function component per view; `app` wires them.
+//! - `live`: live mode (a run against `impnet serve` over a WebSocket) and its panel.
 
+pub mod logic;
+pub mod state;
+pub mod url;
+pub mod rules;
+pub mod export;
+pub mod keys;
+pub mod components;
 pub mod app;
 pub mod live;
-pub use app::App;
+pub use app::{App, Playground};

@@ -62,10 +62,15 @@ const CHOICES: &[(&str, &str)] = &[
     ("L2", "Keepalive counts from the last thing received from the server and runs whether or not data is outstanding; an unanswered one drops the link with reason NO_SERVER (4)."),
     ("L1", "The boot attempt lasts connect_window_ms; then SUSPEND_ON_ERROR keeps trying without limit and the RETURN policies go OFFLINE without a handler."),
     ("S7", "After an S7 reconnection the halted call runs again with a fresh timeout and a new message id; bytes written before are lost."),
+    ("S9", "A send that times out while waiting out RECOVERING returns 2 without any further drop; with timeout 0 it returns 2 at once."),
+    ("S7", "The `suspended` line carries reason 0 when a send or connect found the device not connected, else the reason of the loss."),
+    ("L2", "Each connection starts with an empty server receive buffer and the full rwnd advertised."),
+    ("L3", "When the boot window ends under SUSPEND_ON_ERROR the trace shows `recovering` (impOS keeps trying); under the RETURN policies `offline`."),
+    ("§10", "imp.wakeup uses the seconds as written (no centisecond rounding); only on_ret retry pauses have the 0.01 s floor."),
     ("§2", "buffer_max defaults to 30 720 (classic imps); the imp005/imp006 profile (65 535) is a parameter."),
 ];
 
-/// Every **[choice]** the model makes: (rule, text).
+/// Every **\[choice\]** the model makes: (rule, text).
 pub fn choices() -> &'static [(&'static str, &'static str)] {
     CHOICES
 }

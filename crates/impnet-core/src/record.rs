@@ -79,3 +79,27 @@ impl Recorder {
         (self.entries, self.samples, self.summary)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_are_decimated_below_the_cap_and_stay_in_order() {
+        let mut r = Recorder::new(true);
+        for i in 0..400_000u64 {
+            r.sample(Sample { t: Instant::from_micros(i), ..Sample::default() });
+        }
+        assert!(r.samples.len() <= MAX_SAMPLES && r.samples.len() > MAX_SAMPLES / 4, "{}", r.samples.len());
+        assert!(r.samples.windows(2).all(|w| w[0].t < w[1].t));
+        // The whole run stays covered, not just its start.
+        assert!(r.samples.last().unwrap().t > Instant::from_micros(390_000));
+    }
+
+    #[test]
+    fn summary_only_keeps_nothing() {
+        let mut r = Recorder::new(false);
+        r.sample(Sample::default());
+        assert!(r.samples.is_empty());
+    }
+}

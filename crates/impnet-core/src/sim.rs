@@ -42,6 +42,8 @@ impl std::error::Error for RunError {}
 
 /// Turns of the event loop a run may take, whatever it keeps (runaway guard).
 pub const MAX_TURNS: u64 = 200_000_000;
+/// Turns a run may take without time moving on.
+pub const MAX_TURNS_PER_INSTANT: u64 = 100_000;
 
 /// Run `scenario` to its end in virtual time.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
@@ -69,28 +71,37 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
     let mut next_edge = 0;
     let mut now = Instant::ZERO;
     let mut turns = 0u64;
+    let mut same_instant = 0u64;
     loop {
         sim.settle(now);
+        let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, edges.get(next_edge).map(|e| e.at)]
+            .into_iter()
+            .flatten()
+            .min();
+        if next != Some(now) {
+            // The instant is over: UDP delivery lines follow all of its calls (§13).
+            sim.dev.end_instant(now);
+        }
         if sim.dev.recorder_mut().overflow {
             return Err(RunError::TooManyEvents { limit: crate::record::MAX_ENTRIES as u64 });
         }
         if sim.dev.stopped() || !sim.dev.pending() {
             break;
         }
-        let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, edges.get(next_edge).map(|e| e.at)]
-            .into_iter()
-            .flatten()
-            .min();
         match next {
-            Some(t) if t <= end => now = t.max(now),
+            Some(t) if t <= end => {
+                same_instant = if t > now { 0 } else { same_instant + 1 };
+                now = t.max(now);
+            }
             _ => {
                 now = end;
                 break;
             }
         }
         turns += 1;
-        if turns > MAX_TURNS {
-            return Err(RunError::TooManyEvents { limit: MAX_TURNS });
+        if turns > MAX_TURNS || same_instant > MAX_TURNS_PER_INSTANT {
+            // Parameters such as a zero keepalive interval can make time stand still.
+            return Err(RunError::TooManyEvents { limit: turns });
         }
         while let Some(e) = edges.get(next_edge).filter(|e| e.at <= now) {
             match e.kind {
@@ -107,8 +118,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
             sim.dev.handle_connected(now);
             sim.commands(now);
         }
-        if let Some((seg, _fate, _resend)) = sim.link.handle_timeout(now, &mut sim.server) {
-            let _ = seg;
+        if sim.link.handle_timeout(now, &mut sim.server).is_some() {
             sim.sample(now);
         }
         while let Some(a) = sim.link.poll_arrival(now) {
@@ -153,7 +163,7 @@ impl Sim<'_> {
         }
     }
 
-    /// Ends the instant: commands, then fill the uplink (resends first, T4), then UDP events.
+    /// After a turn: carry out commands, then fill the uplink (resends first, T4).
     fn settle(&mut self, now: Instant) {
         self.commands(now);
         if self.link.is_idle() && !self.link.start_resend(now) {
@@ -161,7 +171,6 @@ impl Sim<'_> {
                 self.link.start(now, seg);
             }
         }
-        self.dev.end_instant(now);
     }
 
     fn sample(&mut self, now: Instant) {

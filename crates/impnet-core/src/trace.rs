@@ -145,6 +145,12 @@ impl ConnState {
     }
 }
 
+impl std::fmt::Display for ConnState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What Squirrel is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SquirrelState {

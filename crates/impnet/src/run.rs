@@ -47,7 +47,7 @@ pub fn main(args: Args) -> ExitCode {
         if args.summary_only {
             writeln!(out, "{}", trace.summary.to_json_line())
         } else {
-            out.write_all(trace.to_json_lines().as_bytes())
+            json_lines(&mut out, &trace)
         }
     } else {
         let seed = args.seed.unwrap_or(scenario.seed);
@@ -62,6 +62,15 @@ pub fn main(args: Args) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `Trace::to_json_lines`, written line by line: a two-million-line trace never sits in memory
+/// twice.
+fn json_lines(out: &mut impl Write, trace: &Trace) -> io::Result<()> {
+    for e in &trace.entries {
+        writeln!(out, "{}", e.to_json_line())?;
+    }
+    writeln!(out, "{}", trace.summary.to_json_line())
 }
 
 /// The readable form: one line per call, events indented under the calls they follow.
@@ -193,6 +202,16 @@ mod tests {
         assert_eq!(ret_name("server.flush", &Ret::Bool(false)), "false");
         assert_eq!(reason_name(1), "NO_WIFI");
         assert_eq!(reason_name(5), "SERVER_CONNECTED");
+    }
+
+    #[test]
+    fn s11_streamed_json_lines_equal_the_traces_own() {
+        let s = impnet_core::scenario::parse_toml(impnet_core::presets::find("window-bound").unwrap().toml).unwrap();
+        let trace = run(&s, &RunOptions::default()).unwrap();
+        assert!(trace.entries.len() > 10);
+        let mut out = Vec::new();
+        json_lines(&mut out, &trace).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), trace.to_json_lines());
     }
 
     #[test]

@@ -37,7 +37,13 @@ impl Device<'_> {
         self.zw_probe_at = None;
         self.zw_backoff = 0;
         let kind = attempt.kind;
-        self.state_event(now, EventKind::Connected, Reason::ServerConnected, "L1", || match kind {
+        let rule = match kind {
+            AttemptKind::Boot => "L1",
+            AttemptKind::Recovery => "C5",
+            AttemptKind::User => "C1",
+            AttemptKind::Suspend | AttemptKind::Wake => "S7",
+        };
+        self.state_event(now, EventKind::Connected, Reason::ServerConnected, rule, || match kind {
             AttemptKind::Boot => "power-on connection up (L1)".into(),
             AttemptKind::Recovery => "silent reconnection succeeded within the grace period (C5)".into(),
             AttemptKind::User => "server.connect succeeded (C1)".into(),

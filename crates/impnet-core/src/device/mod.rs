@@ -9,11 +9,14 @@
 //!   [`Device::poll_command`] hands out connection commands (connect, abort, probes).
 //! * **in**: [`Device::handle_ack`] (a segment ACKed, with the advertised window),
 //!   [`Device::handle_answer`] (a probe or keepalive answered), [`Device::handle_connected`],
-//!   [`Device::handle_wifi`] / [`Device::handle_upstream`] (link state), and
+//!   [`Device::handle_link_lost`] (the transport closed), [`Device::handle_wifi`] /
+//!   [`Device::handle_upstream`] (link state), and
 //!   [`Device::handle_timeout`] for its own timers, due at [`Device::poll_timeout`].
 //!
-//! After every `handle_*` call, drain `poll_command` and `poll_transmit` until they return
-//! `None`, then call [`Device::end_instant`] before moving time on. The simulation
+//! After every `handle_*` call, drain `poll_command` until it returns `None`; whenever the
+//! uplink can take a segment, ask `poll_transmit` for one (the simulated uplink carries one at
+//! a time; a live driver may ask until `None`). Call [`Device::end_instant`] before moving time
+//! on, and `handle_timeout` at [`Device::poll_timeout`]. The simulation
 //! (`crate::sim`) composes Device + `Link` + `Server` in virtual time; a live driver replaces
 //! Link + Server with a real WebSocket and feeds real time.
 //!
@@ -177,7 +180,6 @@ pub struct Device<'a> {
     cmds: VecDeque<NetCommand>,
     next_id: u64,
     rec: Recorder,
-    now: Instant,
 }
 
 /// §13: at most this many `on_ret` retries a run.
@@ -217,7 +219,6 @@ impl<'a> Device<'a> {
             cmds: VecDeque::new(),
             next_id: 0,
             rec: Recorder::new(keep),
-            now: Instant::ZERO,
         };
         d.cmds.push_back(NetCommand::Connect);
         d
@@ -247,7 +248,6 @@ impl<'a> Device<'a> {
 
     /// T3/T5: the ACK of `seg` arrived, advertising `window` bytes of receive space.
     pub fn handle_ack(&mut self, now: Instant, seg: Segment, window: u32) {
-        self.now = now;
         if self.conn != ConnState::Online {
             return;
         }
@@ -259,7 +259,6 @@ impl<'a> Device<'a> {
 
     /// A window probe or keepalive was answered with the current receive window.
     pub fn handle_answer(&mut self, now: Instant, window: u32) {
-        self.now = now;
         if self.conn != ConnState::Online {
             return;
         }
@@ -274,14 +273,12 @@ impl<'a> Device<'a> {
 
     /// The connection attempt asked for with `NetCommand::Connect` succeeded.
     pub fn handle_connected(&mut self, now: Instant) {
-        self.now = now;
         self.on_connected(now);
         self.drive(now);
     }
 
     /// WiFi went down or came back (L2: the device sees it at once).
     pub fn handle_wifi(&mut self, now: Instant, up: bool) {
-        self.now = now;
         self.wifi_up = up;
         if !up && self.conn == ConnState::Online {
             self.lose_link(now, Reason::NoWifi);
@@ -289,27 +286,23 @@ impl<'a> Device<'a> {
         self.drive(now);
     }
 
-    /// Live mode: the transport lost the connection (the server closed it, the socket failed).
-    /// The device notices at once, as when keepalive finds the server gone: reason NO_SERVER.
-    /// The simulation never calls this; its link losses are outages and keepalive.
-    pub fn handle_link_lost(&mut self, now: Instant) {
-        self.now = now;
+    /// The transport closed under the device (live mode: the WebSocket dropped). Handled as
+    /// an unexpected loss (L2) with `reason`, like a WiFi drop or a failed keepalive.
+    pub fn handle_link_lost(&mut self, now: Instant, reason: Reason) {
         if self.conn == ConnState::Online {
-            self.lose_link(now, Reason::NoServer);
+            self.lose_link(now, reason);
         }
         self.drive(now);
     }
 
     /// The path to the server broke or healed. Silent (L2): the device only uses it to name
     /// the reason of a connection attempt that fails meanwhile (NO_SERVER).
-    pub fn handle_upstream(&mut self, now: Instant, up: bool) {
-        self.now = now;
+    pub fn handle_upstream(&mut self, _now: Instant, up: bool) {
         self.upstream_up = up;
     }
 
     /// Runs every timer due at `now`, then lets Squirrel run.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.now = now;
         self.lifecycle_timers(now);
         self.send_timers(now);
         self.drive(now);

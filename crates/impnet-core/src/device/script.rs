@@ -233,6 +233,10 @@ impl<'a> Device<'a> {
             self.rec.push(Entry { t: now, line, state });
         }
         let mut task = cur.task;
+        // A task that goes idle queues behind everything already waiting at the same instant
+        // (imp.wakeup(0) behaves like imp.onidle: pending handlers run first).
+        self.seq += 1;
+        task.seq = self.seq;
         if retry {
             self.retries += 1;
             if self.retries > MAX_RETRIES {

@@ -117,12 +117,10 @@ impl Device<'_> {
                     });
                 }
             }
-            Wait::Flush { .. } => {
-                if self.buf.held() == 0 {
-                    self.ret(now, Outcome::Returned(Ret::Bool(true)), "C4", None, || {
-                        "every byte written is ACKed: flush returns true (C4)".into()
-                    });
-                }
+            Wait::Flush { .. } if self.buf.held() == 0 => {
+                self.ret(now, Outcome::Returned(Ret::Bool(true)), "C4", None, || {
+                    "every byte written is ACKed: flush returns true (C4)".into()
+                });
             }
             _ => {}
         }
@@ -153,7 +151,7 @@ impl Device<'_> {
 
     /// Deadlines of blocked calls.
     pub(super) fn send_timers(&mut self, now: Instant) {
-        if !self.wait.deadline().is_some_and(|d| d <= now) {
+        if self.wait.deadline().is_none_or(|d| d > now) {
             return;
         }
         let timeout = self.policy.timeout;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Build the playground (release) and serve it on http://127.0.0.1:8080 (loopback only).
+#   scripts/serve.sh             # setup if needed, trunk release build, serve dist/
+#   PORT=9000 scripts/serve.sh   # another port
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+# Idempotent and quick once everything is installed.
+[ "${IMPNET_SKIP_SETUP:-}" = 1 ] || scripts/setup.sh
+load_route
+
+say "trunk build --release=true"
+wasm_env trunk build --release=true
+say "http://127.0.0.1:${PORT:-8080}/"
+exec node e2e/static-server.mjs dist "${PORT:-8080}"

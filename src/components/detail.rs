@@ -1,0 +1,118 @@
+//! The detail panel: the line under the cursor, explained. Every value carries a stable
+//! `data-field` so tests (and people comparing with `impnet run --json`) can read it.
+
+use super::use_app;
+use crate::logic::format::{self, call_text, conn_label, ms, reason_name, squirrel_label, thousands, RetClass};
+use crate::rules;
+use impnet_core::scenario::{Scenario, Step};
+use impnet_core::trace::{Entry, Handler, Line};
+use yew::prelude::*;
+
+fn row(label: &str, field: &'static str, value: Html) -> Html {
+    html! { <div class="row"><dt>{ label.to_string() }</dt><dd data-field={field}>{ value }</dd></div> }
+}
+
+fn text(s: impl Into<String>) -> Html {
+    html! { { s.into() } }
+}
+
+/// The scenario step a call line came from (§13: `step` counts within its own list).
+fn step_of<'a>(s: &'a Scenario, handler: Option<Handler>, step: u32) -> Option<&'a Step> {
+    let list = match handler {
+        None => &s.steps,
+        Some(Handler::OnConnect) => &s.on_connect,
+        Some(Handler::OnUnexpectedDisconnect) => &s.on_unexpected_disconnect,
+    };
+    list.get(step as usize)
+}
+
+fn rule_block(rule: &str, why: &str) -> Html {
+    let text = rules::rule_text(rule);
+    html! {
+        <div class="why">
+            <div class="rule"><span class="rule-id" data-field="rule">{ rule.to_string() }</span>
+                if let Some(t) = text { <span class="rule-text" data-field="rule-text">{ t }</span> }
+            </div>
+            if !why.is_empty() { <p class="why-line" data-field="why">{ why.to_string() }</p> }
+        </div>
+    }
+}
+
+fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
+    match &e.line {
+        Line::Call(c) => {
+            let (num, meaning) = format::ret_text(c);
+            let class = RetClass::of(c);
+            let list = c.handler.map(|h| h.as_str()).unwrap_or("steps");
+            let made = step_of(scenario, c.handler, c.step).map(|s| call_text(&s.call)).unwrap_or_else(|| c.call.to_string());
+            html! {
+                <>
+                    { row("call", "call", html! { <code>{ made }</code> }) }
+                    { row("step", "step", text(format!("{list}[{}], iteration {}", c.step, c.iter))) }
+                    { row("returned", "ret", html! { <span class={classes!("ret", class.css())}><b data-field="ret-value">{ num }</b>{ " " }<span data-field="ret-name">{ meaning }</span></span> }) }
+                    { row("blocked", "blocked", text(ms(c.blocked.micros))) }
+                    if let Some(m) = c.msg { { row("message", "msg", text(format!("#{m}"))) } }
+                    { rule_block(c.rule, &c.why) }
+                </>
+            }
+        }
+        Line::Event(ev) => html! {
+            <>
+                { row("event", "event", html! { <code>{ ev.event.as_str() }</code> }) }
+                if let Some(r) = ev.reason { { row("reason", "reason", text(format!("{r} {}", reason_name(r)))) } }
+                if let Some(h) = ev.handler { { row("handler", "handler", text(h.as_str())) } }
+                if let Some(m) = ev.msg { { row("message", "msg", text(format!("#{m}"))) } }
+                if let Some(b) = ev.bytes { { row("bytes", "bytes", text(format!("{} bytes", thousands(b)))) } }
+                if let Some(p) = ev.packets { { row("packets", "packets", text(p.to_string())) } }
+                { rule_block(ev.rule, &ev.why) }
+            </>
+        },
+    }
+}
+
+fn state_rows(e: &Entry) -> Html {
+    let s = &e.state;
+    let held = s.unsent.saturating_add(s.in_flight);
+    let free = s.capacity.saturating_sub(held);
+    let pct = if s.capacity > 0 { (held as f64 / s.capacity as f64 * 100.0).min(100.0) } else { 0.0 };
+    html! {
+        <>
+            { row("connection", "conn", text(conn_label(s.conn))) }
+            { row("Squirrel", "squirrel", text(squirrel_label(s.squirrel))) }
+            { row("send buffer", "buffer", html! {
+                <span>
+                    <span class="meter"><span class="meter-fill" style={format!("width:{pct:.1}%")}></span></span>
+                    { format!(" {} of {} bytes held, {} free", thousands(held as u64), thousands(s.capacity as u64), thousands(free as u64)) }
+                </span>
+            }) }
+            { row("unsent / in flight", "inflight", text(format!("{} / {} bytes", thousands(s.unsent as u64), thousands(s.in_flight as u64)))) }
+            { row("receive window", "rwnd", text(format!("{} bytes", thousands(s.rwnd as u64)))) }
+            { row("written / sent / ACKed", "totals", text(format!("{} / {} / {} bytes", thousands(s.written_total), thousands(s.sent_total), thousands(s.acked_total)))) }
+            { row("UDP tokens", "udp-tokens", text(s.udp_tokens.to_string())) }
+        </>
+    }
+}
+
+#[component]
+pub fn DetailPanel() -> Html {
+    let app = use_app();
+    let n = app.trace.entries.len();
+    let Some(e) = app.trace.entries.get(app.cursor) else {
+        let msg = match &app.run_error {
+            Some(err) => format!("The run stopped: {err}"),
+            None => "This run produced no trace lines.".to_string(),
+        };
+        return html! { <section class="detail" id="detail"><h2>{ "Detail" }</h2><p class="muted" data-field="empty">{ msg }</p></section> };
+    };
+    html! {
+        <section class="detail" id="detail" data-index={app.cursor.to_string()}>
+            <div class="panel-head">
+                <h2>{ "Detail" }</h2>
+                <span class="muted"><span data-field="index">{ format!("line {} of {}", app.cursor + 1, n) }</span>{ " · t = " }<b data-field="t">{ ms(e.t.micros) }</b></span>
+            </div>
+            <dl class="fields">{ line_rows(e, &app.scenario) }</dl>
+            <h3>{ "State at this instant" }</h3>
+            <dl class="fields">{ state_rows(e) }</dl>
+        </section>
+    }
+}

@@ -1,0 +1,49 @@
+//! The scenario panel: presets, then the scenario as a step list, a parameter form, or TOML.
+
+use super::gallery::Gallery;
+use super::params::ParamsForm;
+use super::steps::StepList;
+use super::toml_editor::TomlEditor;
+use crate::logic::edit::ListId;
+use yew::prelude::*;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Steps,
+    Params,
+    Toml,
+}
+
+#[component]
+pub fn ScenarioPanel() -> Html {
+    let tab = use_state(|| Tab::Steps);
+    let tab_btn = |t: Tab, id: &'static str, label: &'static str| {
+        let tab2 = tab.clone();
+        html! { <button id={id} role="tab" aria-selected={(*tab == t).to_string()} class={classes!((*tab == t).then_some("active"))}
+            onclick={Callback::from(move |_: MouseEvent| tab2.set(t))}>{ label }</button> }
+    };
+    html! {
+        <aside class="scenario-panel" id="scenario-panel">
+            <h2>{ "Presets" }</h2>
+            <Gallery />
+            <div class="tabs" role="tablist">
+                { tab_btn(Tab::Steps, "tab-steps", "Script") }
+                { tab_btn(Tab::Params, "tab-params", "Parameters") }
+                { tab_btn(Tab::Toml, "tab-toml", "TOML") }
+            </div>
+            {
+                match *tab {
+                    Tab::Steps => html! {
+                        <>
+                            <StepList list={ListId::Steps} title="steps" />
+                            <StepList list={ListId::OnConnect} title="on_connect handler" />
+                            <StepList list={ListId::OnUnexpectedDisconnect} title="onunexpecteddisconnect handler" />
+                        </>
+                    },
+                    Tab::Params => html! { <ParamsForm /> },
+                    Tab::Toml => html! { <TomlEditor /> },
+                }
+            }
+        </aside>
+    }
+}

@@ -1,0 +1,12 @@
+//! The playground's pure logic: no DOM, no clock, testable natively (`cargo test -p
+//! impnet-playground`). Components only render what these functions compute.
+
+pub mod buckets;
+pub mod csv;
+pub mod edit;
+pub mod format;
+pub mod nav;
+pub mod view;
+
+#[cfg(test)]
+pub(crate) mod fixtures;

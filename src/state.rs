@@ -1,0 +1,370 @@
+//! The app state and its reducer (yew's `function_todomvc` shape). Everything the views show is
+//! derived from here; the trace and its timeline geometry are computed once per run, so
+//! stepping only moves `cursor`.
+
+use crate::logic::buckets::TimelineModel;
+use crate::logic::nav::{self, Nav};
+use crate::logic::view::View;
+use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
+use impnet_core::trace::Trace;
+use impnet_core::{codec, presets, run, RunOptions};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Where the trace on screen came from. A recorded live session (browser live mode) is
+/// stepped through exactly like a simulated run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraceSource {
+    Simulated,
+    Live { label: String },
+}
+
+/// Play speeds offered, in trace lines per second.
+pub const SPEEDS: [u32; 6] = [1, 2, 5, 10, 25, 100];
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dialog {
+    Share { link: String, snippet: String, copied: bool },
+}
+
+/// What the page was opened with (URL fragment and query, localStorage): see `url`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Init {
+    pub fragment: Option<String>,
+    pub preset: Option<String>,
+    pub embed: bool,
+    pub stored_toml: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    pub scenario: Rc<Scenario>,
+    /// The TOML editor's text: the scenario's TOML, or what the user typed (maybe invalid).
+    pub toml_text: Rc<str>,
+    pub toml_error: Option<ScenarioError>,
+    pub run_error: Option<String>,
+    /// A message for the user about how the page was opened (a link that did not decode).
+    pub notice: Option<String>,
+    pub trace: Rc<Trace>,
+    pub model: Rc<TimelineModel>,
+    /// Bumped whenever `trace` changes; cheap dependency for memoised views.
+    pub generation: u64,
+    pub source: TraceSource,
+    /// The preset the scenario came from, until it is edited.
+    pub preset: Option<&'static str>,
+    pub cursor: usize,
+    pub playing: bool,
+    pub speed: u32,
+    pub view: View,
+    pub embed: bool,
+    pub dialog: Option<Dialog>,
+}
+
+/// Cheap equality: the big parts are compared by pointer (they are replaced, never mutated).
+impl PartialEq for State {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.scenario, &o.scenario)
+            && Rc::ptr_eq(&self.toml_text, &o.toml_text)
+            && Rc::ptr_eq(&self.trace, &o.trace)
+            && self.generation == o.generation
+            && self.toml_error == o.toml_error
+            && self.run_error == o.run_error
+            && self.notice == o.notice
+            && self.source == o.source
+            && self.preset == o.preset
+            && self.cursor == o.cursor
+            && self.playing == o.playing
+            && self.speed == o.speed
+            && self.view == o.view
+            && self.embed == o.embed
+            && self.dialog == o.dialog
+    }
+}
+
+pub enum Action {
+    LoadPreset(&'static str),
+    /// An edit from the form or the step editor.
+    SetScenario(Scenario),
+    /// An edit in the TOML editor: applied if it parses, else shown as an error.
+    EditToml(String),
+    /// Show a trace that was not simulated here (browser live mode records one).
+    LoadTrace(Rc<Trace>, TraceSource),
+    Go(Nav),
+    TogglePlay,
+    Pause,
+    /// One play step (from the interval timer).
+    Tick,
+    SetSpeed(u32),
+    Zoom { factor: f64, anchor: f64 },
+    Pan(f64),
+    FitView,
+    OpenShare { link: String, snippet: String },
+    MarkCopied,
+    CloseDialog,
+    DismissNotice,
+}
+
+/// The TOML the editor shows for a scenario.
+pub fn to_toml(s: &Scenario) -> String {
+    toml::to_string(s).unwrap_or_else(|e| format!("# could not write this scenario as TOML: {e}\n"))
+}
+
+/// The scenario shown when nothing else was asked for: the first preset.
+pub fn default_scenario() -> (Scenario, Option<&'static str>) {
+    match presets::ALL.first() {
+        Some(p) => match parse_toml(p.toml) {
+            Ok(s) => (s, Some(p.id)),
+            Err(_) => (Scenario::default(), None),
+        },
+        None => (Scenario { title: "Empty scenario".into(), ..Scenario::default() }, None),
+    }
+}
+
+impl State {
+    pub fn new(init: Init) -> State {
+        let mut notice = None;
+        let mut preset = None;
+        let scenario = if let Some(frag) = init.fragment.as_deref().filter(|f| !f.trim_start_matches('#').is_empty()) {
+            match codec::decode(frag) {
+                Ok(s) => s,
+                Err(e) => {
+                    notice = Some(format!("This link could not be opened ({e}). Showing the default scenario instead."));
+                    let (s, p) = default_scenario();
+                    preset = p;
+                    s
+                }
+            }
+        } else if let Some(id) = init.preset.as_deref() {
+            match presets::find(id).map(|p| (p, parse_toml(p.toml))) {
+                Some((p, Ok(s))) => {
+                    preset = Some(p.id);
+                    s
+                }
+                _ => {
+                    notice = Some(format!("There is no preset called “{id}”. Showing the default scenario instead."));
+                    let (s, p) = default_scenario();
+                    preset = p;
+                    s
+                }
+            }
+        } else if let Some(s) = init.stored_toml.as_deref().and_then(|t| parse_toml(t).ok()) {
+            s
+        } else {
+            let (s, p) = default_scenario();
+            preset = p;
+            s
+        };
+        let text: Rc<str> = to_toml(&scenario).into();
+        let mut st = State {
+            scenario: Rc::new(scenario),
+            toml_text: text,
+            toml_error: None,
+            run_error: None,
+            notice,
+            trace: Rc::default(),
+            model: Rc::default(),
+            generation: 0,
+            source: TraceSource::Simulated,
+            preset,
+            cursor: 0,
+            playing: false,
+            speed: 5,
+            view: View::fit(0),
+            embed: init.embed,
+            dialog: None,
+        };
+        st.simulate();
+        st
+    }
+
+    /// Run the scenario and show its trace, keeping the cursor near the same virtual time.
+    fn simulate(&mut self) {
+        match run(&self.scenario, &RunOptions::default()) {
+            Ok(trace) => {
+                self.run_error = None;
+                self.set_trace(Rc::new(trace), TraceSource::Simulated);
+            }
+            Err(e) => {
+                self.run_error = Some(e.to_string());
+                self.set_trace(Rc::default(), TraceSource::Simulated);
+            }
+        }
+    }
+
+    fn set_trace(&mut self, trace: Rc<Trace>, source: TraceSource) {
+        let t_before = self.current_time();
+        let first_load = self.generation == 0;
+        self.model = Rc::new(TimelineModel::build(&trace, &self.scenario));
+        self.trace = trace;
+        self.source = source;
+        self.generation += 1;
+        self.cursor = match t_before {
+            Some(t) if !first_load => nav::index_at_time(&self.trace.entries, t),
+            _ => 0,
+        };
+        self.view = if first_load { View::fit(self.model.total_us) } else { self.view.rescaled(self.model.total_us) };
+        self.playing = false;
+    }
+
+    pub fn current_time(&self) -> Option<u64> {
+        self.trace.entries.get(self.cursor).map(|e| e.t.micros)
+    }
+
+    fn set_scenario(&mut self, s: Scenario, text: Option<Rc<str>>) {
+        self.toml_text = text.unwrap_or_else(|| to_toml(&s).into());
+        self.toml_error = None;
+        self.scenario = Rc::new(s);
+        self.simulate();
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::LoadPreset(id) => {
+                if let Some(Ok(sc)) = presets::find(id).map(|p| parse_toml(p.toml)) {
+                    s.set_scenario(sc, None);
+                    s.preset = Some(id);
+                    s.cursor = 0;
+                    s.view = View::fit(s.model.total_us);
+                }
+            }
+            Action::SetScenario(sc) => {
+                s.set_scenario(sc, None);
+                s.preset = None;
+            }
+            Action::EditToml(text) => match parse_toml(&text) {
+                Ok(sc) => {
+                    s.set_scenario(sc, Some(text.into()));
+                    s.preset = None;
+                }
+                Err(e) => {
+                    s.toml_text = text.into();
+                    s.toml_error = Some(e);
+                }
+            },
+            Action::LoadTrace(trace, source) => s.set_trace(trace, source),
+            Action::Go(n) => {
+                s.cursor = nav::apply(&s.trace.entries, s.cursor, n);
+                if let Some(t) = s.current_time() {
+                    s.view = s.view.follow(t as f64);
+                }
+            }
+            Action::TogglePlay => {
+                let at_end = s.cursor + 1 >= s.trace.entries.len();
+                if !s.playing && at_end {
+                    s.cursor = 0;
+                }
+                s.playing = !s.playing && !s.trace.entries.is_empty();
+            }
+            Action::Pause => s.playing = false,
+            Action::Tick => {
+                if !s.playing {
+                    return self;
+                }
+                if s.cursor + 1 >= s.trace.entries.len() {
+                    s.playing = false;
+                } else {
+                    s.cursor += 1;
+                    if let Some(t) = s.current_time() {
+                        s.view = s.view.follow(t as f64);
+                    }
+                }
+            }
+            Action::SetSpeed(v) => s.speed = v.max(1),
+            Action::Zoom { factor, anchor } => s.view = s.view.zoom(factor, anchor),
+            Action::Pan(f) => s.view = s.view.pan(f),
+            Action::FitView => s.view = View::fit(s.model.total_us),
+            Action::OpenShare { link, snippet } => s.dialog = Some(Dialog::Share { link, snippet, copied: false }),
+            Action::MarkCopied => {
+                if let Some(Dialog::Share { copied, .. }) = &mut s.dialog {
+                    *copied = true;
+                }
+            }
+            Action::CloseDialog => s.dialog = None,
+            Action::DismissNotice => s.notice = None,
+        }
+        Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::buckets::synthetic_trace;
+
+    fn reduce(s: State, a: Action) -> State {
+        (*Rc::new(s).reduce(a)).clone()
+    }
+
+    #[test]
+    fn a_bad_link_shows_a_message_and_the_default_scenario() {
+        let s = State::new(Init { fragment: Some("#v1.%%%garbage".into()), ..Init::default() });
+        assert!(s.notice.as_deref().unwrap().contains("could not be opened"), "{:?}", s.notice);
+        assert_eq!(*s.scenario, default_scenario().0);
+    }
+
+    #[test]
+    fn an_unknown_preset_names_itself_in_the_message() {
+        let s = State::new(Init { preset: Some("no_such_thing".into()), ..Init::default() });
+        assert!(s.notice.as_deref().unwrap().contains("no_such_thing"));
+    }
+
+    #[test]
+    fn s10_toml_errors_name_the_field_and_keep_the_last_good_scenario() {
+        let s = State::new(Init::default());
+        let good = s.scenario.clone();
+        let s = reduce(s, Action::EditToml("[network]\nrtt_ms = \"slow\"\n".into()));
+        let err = s.toml_error.as_ref().expect("refused");
+        assert!(err.path.contains("rtt_ms"), "{err:?}");
+        assert!(Rc::ptr_eq(&s.scenario, &good), "the trace on screen stays that of the last valid text");
+        assert_eq!(&*s.toml_text, "[network]\nrtt_ms = \"slow\"\n", "the editor keeps what was typed");
+        let s = reduce(s, Action::EditToml("title = \"ok\"\n".into()));
+        assert!(s.toml_error.is_none());
+        assert_eq!(s.scenario.title, "ok");
+    }
+
+    #[test]
+    fn scenario_edits_rewrite_the_toml_text_and_it_parses_back() {
+        let s = State::new(Init::default());
+        let mut sc = (*s.scenario).clone();
+        sc.network.rtt_ms = 250;
+        sc.steps.push(impnet_core::scenario::Step::new(impnet_core::scenario::Call::ServerLog { bytes: 200 }));
+        let s = reduce(s, Action::SetScenario(sc.clone()));
+        assert!(s.toml_text.contains("rtt_ms = 250"), "{}", s.toml_text);
+        assert_eq!(parse_toml(&s.toml_text).unwrap(), sc);
+    }
+
+    #[test]
+    fn stepping_a_loaded_trace_is_an_index_move_and_play_stops_at_the_end() {
+        let s = State::new(Init::default());
+        let s = reduce(s, Action::LoadTrace(Rc::new(synthetic_trace(10)), TraceSource::Live { label: "recorded".into() }));
+        assert_eq!(s.cursor, 0);
+        let g = s.generation;
+        let s = reduce(s, Action::Go(Nav::Last));
+        assert_eq!(s.cursor, 9);
+        assert_eq!(s.generation, g, "stepping never re-runs");
+        let s = reduce(s, Action::TogglePlay);
+        assert!(s.playing);
+        assert_eq!(s.cursor, 0, "play from the end starts over");
+        let mut s = s;
+        for _ in 0..20 {
+            s = reduce(s, Action::Tick);
+        }
+        assert_eq!(s.cursor, 9);
+        assert!(!s.playing);
+    }
+
+    #[test]
+    fn stepping_keeps_the_cursor_in_view() {
+        let s = State::new(Init::default());
+        let s = reduce(s, Action::LoadTrace(Rc::new(synthetic_trace(10_000)), TraceSource::Simulated));
+        let s = reduce(s, Action::Zoom { factor: 0.01, anchor: 0.0 });
+        let s = reduce(s, Action::Go(Nav::Last));
+        let t = s.current_time().unwrap() as f64;
+        assert!(s.view.start <= t && t <= s.view.end);
+    }
+}

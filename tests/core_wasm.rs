@@ -1,0 +1,68 @@
+//! The core in wasm32, in headless Chromium: scenarios parse and run there as they do natively
+//! (SPEC §1: the same scenario and seed give a byte-identical trace on every platform).
+#![cfg(target_arch = "wasm32")]
+
+use impnet_core::scenario::parse_toml;
+use impnet_core::trace::{Line, Outcome, Ret};
+use impnet_core::{run, RunOptions};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const THREE_SENDS: &str = r#"
+title = "three small sends"
+seed = 3
+[[steps]]
+call = "agent.send"
+name = "t"
+bytes = 100
+repeat = 3
+"#;
+
+#[wasm_bindgen_test]
+fn s10_scenario_parses_in_wasm() {
+    let s = parse_toml(THREE_SENDS).expect("valid scenario");
+    assert_eq!(s.title, "three small sends");
+    assert_eq!(s.seed, 3);
+    assert_eq!(s.steps.len(), 1);
+    assert_eq!(s.steps[0].repeat, 3);
+}
+
+#[wasm_bindgen_test]
+fn s10_bad_field_is_refused_with_its_path_in_wasm() {
+    let err = parse_toml("[network]\nrtt_ms = \"fast\"\n").expect_err("a string RTT is refused");
+    assert!(err.path.contains("rtt_ms"), "error path {:?} should name rtt_ms ({err})", err.path);
+}
+
+/// S1 and T3: three 100-byte sends fit the default 3456-byte buffer, return 0 at once, and are
+/// all ACKed on a lossless link.
+#[wasm_bindgen_test]
+fn s1_small_sends_return_0_and_are_acked_in_wasm() {
+    let s = parse_toml(THREE_SENDS).unwrap();
+    let trace = run(&s, &RunOptions::default()).expect("the run completes");
+    let calls: Vec<_> = trace
+        .entries
+        .iter()
+        .filter_map(|e| match &e.line {
+            Line::Call(c) => Some(c),
+            Line::Event(_) => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 3, "one line per agent.send");
+    for c in &calls {
+        assert_eq!(c.call, "agent.send");
+        assert_eq!(c.outcome, Outcome::Returned(Ret::Int(0)), "S1: fits, returns 0");
+    }
+    assert_eq!(trace.summary.sent_msgs, 3);
+    assert_eq!(trace.summary.acked_msgs, 3, "T3: every message ACKed");
+    assert_eq!(trace.summary.lost_msgs, 0);
+}
+
+/// §1: runs are deterministic — the same scenario twice gives the same trace, in wasm too.
+#[wasm_bindgen_test]
+fn determinism_same_scenario_same_trace_in_wasm() {
+    let s = parse_toml(THREE_SENDS).unwrap();
+    let a = run(&s, &RunOptions::default()).unwrap();
+    let b = run(&s, &RunOptions::default()).unwrap();
+    assert_eq!(a.to_json_lines(), b.to_json_lines());
+}

@@ -1,0 +1,175 @@
+//! The playground in a real browser (wasm-bindgen-test, headless Chromium): mount
+//! `Playground` into a fresh div, let it render, read the DOM.
+//!
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown
+//! --test playground` (scripts/ set up the runner and Chromium flags).
+#![cfg(target_arch = "wasm32")]
+
+use impnet_core::{codec, presets, run, scenario::parse_toml, RunOptions};
+use impnet_playground::state::Init;
+use impnet_playground::Playground;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const TRAP: &str = "zero-timeout-trap";
+
+async fn mount(init: Init) -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<Playground>::with_root_and_props(
+        root.clone(),
+        impnet_playground::app::PlaygroundProps { init, persist: false, header_extra: Default::default() },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    root
+}
+
+fn text(root: &Element, sel: &str) -> String {
+    root.query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel} in {}", root.inner_html().chars().take(400).collect::<String>()))
+        .text_content()
+        .unwrap_or_default()
+        .replace('\u{a0}', " ")
+}
+
+fn field(root: &Element, name: &str) -> String {
+    text(root, &format!("#detail [data-field=\"{name}\"]"))
+}
+
+async fn click(root: &Element, sel: &str) {
+    root.query_selector(sel).unwrap().unwrap().dyn_into::<HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+}
+
+fn preset(id: &str) -> Init {
+    Init { preset: Some(id.into()), ..Init::default() }
+}
+
+#[wasm_bindgen_test]
+async fn s1_s8_stepping_by_call_changes_the_detail_panel() {
+    let root = mount(preset(TRAP)).await;
+    assert_eq!(field(&root, "event"), "connected");
+    click(&root, "#btn-next-call").await;
+    assert!(field(&root, "call").starts_with("server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 0)"), "{}", field(&root, "call"));
+    click(&root, "#btn-next-call").await;
+    assert_eq!(field(&root, "ret-value"), "0");
+    assert_eq!(field(&root, "ret-name"), "OK");
+    assert_eq!(field(&root, "rule"), "S1");
+    click(&root, "#btn-prev").await;
+    assert!(field(&root, "call").starts_with("server.setsendtimeoutpolicy"), "stepping back is an index move");
+    click(&root, "#btn-last").await;
+    assert_eq!(field(&root, "ret-value"), "1");
+    assert_eq!(field(&root, "ret-name"), "SEND_ERROR_NOT_CONNECTED");
+    assert_eq!(field(&root, "rule"), "S8");
+    assert!(field(&root, "rule-text").len() > 10, "the rule is explained (explain::rule_text)");
+}
+
+#[wasm_bindgen_test]
+async fn s5_next_error_walks_the_lost_bytes_to_the_timeout() {
+    let root = mount(preset(TRAP)).await;
+    let mut seen_timeout = false;
+    for _ in 0..40 {
+        click(&root, "#btn-next-error").await;
+        if root.query_selector("#detail [data-field=\"ret-value\"]").unwrap().is_some() && field(&root, "ret-value") == "2" {
+            seen_timeout = true;
+            break;
+        }
+        assert_eq!(field(&root, "event"), "lost", "errors before the timeout are the lost messages");
+    }
+    assert!(seen_timeout);
+    assert_eq!(field(&root, "ret-name"), "SEND_ERROR_TIMEOUT");
+    assert_eq!(field(&root, "rule"), "S5");
+    assert!(field(&root, "why").contains("timeout 0"), "{}", field(&root, "why"));
+}
+
+#[wasm_bindgen_test]
+async fn keys_step_lines_and_calls() {
+    let root = mount(preset(TRAP)).await;
+    let key = |k: &str, shift: bool| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(k);
+        init.set_shift_key(shift);
+        init.set_bubbles(true);
+        let e = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        web_sys::window().unwrap().document().unwrap().dispatch_event(&e).unwrap();
+    };
+    key("ArrowRight", true);
+    yew::scheduler::flush().await;
+    key("ArrowRight", true);
+    yew::scheduler::flush().await;
+    assert_eq!(field(&root, "rule"), "S1");
+    key("End", false);
+    yew::scheduler::flush().await;
+    assert_eq!(field(&root, "ret-value"), "1");
+    let n: usize = text(&root, "#position").split(" / ").nth(1).unwrap().parse().unwrap();
+    assert_eq!(text(&root, "#position"), format!("{n} / {n}"));
+    key("ArrowLeft", false);
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "#position"), format!("{} / {n}", n - 1));
+}
+
+#[wasm_bindgen_test]
+async fn spec_10_a_share_link_round_trips_to_the_same_scenario_and_trace() {
+    let mut s = parse_toml(presets::find(TRAP).unwrap().toml).unwrap();
+    s.title = "Round trip".into();
+    s.network.rtt_ms = 250;
+    let expected = run(&s, &RunOptions::default()).unwrap();
+    let frag = codec::encode(&s);
+    let root = mount(Init { fragment: Some(format!("#{frag}")), ..Init::default() }).await;
+    assert_eq!(text(&root, "#scenario-title"), "Round trip");
+    assert!(root.query_selector("#notice").unwrap().is_none(), "no error message");
+    assert_eq!(text(&root, "#position"), format!("1 / {}", expected.entries.len()));
+    click(&root, "#tab-toml").await;
+    let toml = root.query_selector("#toml").unwrap().unwrap().dyn_into::<web_sys::HtmlTextAreaElement>().unwrap().value();
+    assert_eq!(parse_toml(&toml).unwrap(), s, "the editor shows exactly the linked scenario");
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_link_shows_the_message_and_the_default_scenario() {
+    let root = mount(Init { fragment: Some("#zNOT-A-LINK".into()), ..Init::default() }).await;
+    assert!(text(&root, "#notice").contains("could not be opened"), "{}", text(&root, "#notice"));
+    assert_eq!(text(&root, "#scenario-title"), presets::ALL[0].title);
+    assert!(text(&root, "#position").starts_with("1 / "), "a trace, not a blank page");
+}
+
+#[wasm_bindgen_test]
+async fn embed_mode_hides_the_editor_and_keeps_the_controls() {
+    let root = mount(Init { embed: true, ..preset(TRAP) }).await;
+    assert!(root.query_selector("#scenario-panel").unwrap().is_none());
+    assert!(root.query_selector("#btn-share").unwrap().is_none());
+    assert!(root.query_selector("#btn-next").unwrap().is_some());
+    let open = root.query_selector("#open-in-playground").unwrap().unwrap();
+    let href = open.get_attribute("href").unwrap();
+    let frag = href.split_once('#').unwrap().1;
+    assert_eq!(codec::decode(frag).unwrap(), parse_toml(presets::find(TRAP).unwrap().toml).unwrap(), "the link carries the scenario");
+}
+
+#[wasm_bindgen_test]
+async fn s10_toml_errors_name_the_field_inline() {
+    let root = mount(preset(TRAP)).await;
+    click(&root, "#tab-toml").await;
+    let ta = root.query_selector("#toml").unwrap().unwrap().dyn_into::<web_sys::HtmlTextAreaElement>().unwrap();
+    ta.set_value("[network]\nrtt_ms = \"slow\"\n");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    ta.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    assert!(text(&root, "#toml-error").contains("rtt_ms"), "{}", text(&root, "#toml-error"));
+    assert!(text(&root, "#position").starts_with("1 / "), "the last good run stays on screen");
+}
+
+#[wasm_bindgen_test]
+async fn spec_12_every_preset_renders_a_timeline_of_bounded_size() {
+    for p in presets::ALL {
+        let root = mount(preset(p.id)).await;
+        assert_eq!(text(&root, "#scenario-title"), parse_toml(p.toml).unwrap().title);
+        let nodes = root.query_selector_all("#timeline svg *").unwrap().length();
+        assert!(nodes < 6000, "{}: {nodes} SVG nodes", p.id);
+    }
+}

@@ -1,0 +1,84 @@
+//! Opt-in speed report (no assertions on time): load to first render and time per step on a
+//! run of about 100 000 trace lines, measured with `performance.now()` in headless Chromium.
+//!
+//! Run (release, so the numbers mean something):
+//! `cargo test --release --target wasm32-unknown-unknown --test playground_bench -- --include-ignored --nocapture`
+#![cfg(target_arch = "wasm32")]
+
+use impnet_core::scenario::{parse_toml, Scenario};
+use impnet_core::{codec, run, RunOptions};
+use impnet_playground::app::PlaygroundProps;
+use impnet_playground::state::Init;
+use impnet_playground::Playground;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn now() -> f64 {
+    web_sys::window().unwrap().performance().unwrap().now()
+}
+
+/// 50 000 small logs under the default policy: each is a call line plus an `acked` event.
+fn big_scenario() -> Scenario {
+    parse_toml(
+        r#"
+title = "Benchmark: 50 000 logs"
+[[steps]]
+call = "server.log"
+bytes = 100
+repeat = 50000
+"#,
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+async fn bench_100k_lines_load_and_step() {
+    let s = big_scenario();
+    let t0 = now();
+    let trace = run(&s, &RunOptions::default()).unwrap();
+    let t_run = now() - t0;
+    let lines = trace.entries.len();
+    drop(trace);
+
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let init = Init { fragment: Some(codec::encode(&s)), ..Init::default() };
+    let t1 = now();
+    yew::Renderer::<Playground>::with_root_and_props(root.clone(), PlaygroundProps { init, persist: false, header_extra: Default::default() }).render();
+    yew::scheduler::flush().await;
+    let t_first = now() - t1;
+    assert!(root.query_selector("#detail").unwrap().is_some());
+
+    let button = |id: &str| root.query_selector(id).unwrap().unwrap().dyn_into::<HtmlElement>().unwrap();
+    let mut per = Vec::new();
+    for (id, n) in [("#btn-next", 300), ("#btn-prev", 300), ("#btn-next-call", 200), ("#btn-prev-call", 200), ("#btn-last", 20), ("#btn-first", 20)] {
+        let b = button(id);
+        let t = now();
+        for _ in 0..n {
+            b.click();
+            yew::scheduler::flush().await;
+        }
+        per.push(format!("{id}: {:.2} ms/step", (now() - t) / n as f64));
+    }
+    // Zooming re-buckets the whole visible trace: the expensive redraw.
+    let zoom_out = root.query_selector_all(".zoom button").unwrap().item(2).unwrap().dyn_into::<HtmlElement>().unwrap();
+    let zoom_in = root.query_selector_all(".zoom button").unwrap().item(1).unwrap().dyn_into::<HtmlElement>().unwrap();
+    let t = now();
+    for _ in 0..10 {
+        zoom_in.click();
+        yew::scheduler::flush().await;
+        zoom_out.click();
+        yew::scheduler::flush().await;
+    }
+    let t_zoom = (now() - t) / 20.0;
+    let svg_nodes = root.query_selector_all("#timeline svg *").unwrap().length();
+    console_log!(
+        "BENCH lines={lines} run={t_run:.1} ms, mount→first render (run + timeline model + DOM)={t_first:.1} ms, {}, zoom redraw={t_zoom:.2} ms, timeline SVG nodes={svg_nodes}",
+        per.join(", ")
+    );
+}
