@@ -121,3 +121,18 @@ pub fn live_toggle(props: &LivePanelProps) -> Html {
         </span>
     }
 }
+
+/// `LiveToggle` wired to the playground's state: runs the scenario on screen and loads the
+/// live trace with `Action::LoadTrace(trace, TraceSource::Live { label })`. Render it inside
+/// `Playground` (its `header_extra` slot is).
+#[function_component(LiveHeader)]
+pub fn live_header() -> Html {
+    let app = crate::components::use_app();
+    let on_trace = {
+        let d = app.dispatcher();
+        Callback::from(move |(trace, label): (Rc<Trace>, String)| {
+            d.dispatch(crate::state::Action::LoadTrace(trace, crate::state::TraceSource::Live { label }))
+        })
+    };
+    html! { <LiveToggle scenario={app.scenario.clone()} on_trace={on_trace} /> }
+}
