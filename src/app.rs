@@ -121,5 +121,6 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 #[component]
 pub fn App() -> Html {
     let init = use_memo((), |_| url::read_init());
-    html! { <Playground init={(*init).clone()} persist={!init.embed} /> }
+    let live = html! { <crate::live::LiveHeader /> };
+    html! { <Playground init={(*init).clone()} persist={!init.embed} header_extra={live} /> }
 }

@@ -26,6 +26,7 @@
 use crate::buffer::Segment;
 use crate::device::{Device, NetCommand};
 use crate::link::{Edge, Outages};
+use crate::policy::Reason;
 use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
 use crate::time::{Duration, Instant};
 use crate::trace::{Sample, Trace};
@@ -238,7 +239,7 @@ impl<'a> LiveDevice<'a> {
         self.reset_socket();
         self.set_now(real);
         if was_online {
-            self.dev.handle_link_lost(self.now, crate::policy::Reason::NoServer);
+            self.dev.handle_link_lost(self.now, Reason::NoServer);
         } else if self.connect_ready_at.is_some() {
             // Still connecting: try again, as impOS keeps trying until its own deadline.
             self.reopen_at = Some(self.now + REOPEN_AFTER);

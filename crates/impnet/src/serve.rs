@@ -84,7 +84,9 @@ impl Default for Limits {
             max_connections: 16_384,
             header_timeout: Duration::from_secs(5),
             hello_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(60),
+            // Above the device's keepalive idle time (60 s), so a quiet but healthy device
+            // is never cut off by the server first.
+            idle_timeout: Duration::from_secs(120),
             send_timeout: Duration::from_secs(10),
             ws_max_frame: 4 * impnet_core::wire::MAX_DATA_FRAME,
         }
