@@ -47,6 +47,8 @@ pub fn ParamsForm() -> Html {
         .collect();
     html! {
         <div class="params" id="params">
+            <p class="muted hint">{ "The send timeout policy is a call: edit the server.setsendtimeoutpolicy step in Script. \
+                Until the script sets one, impOS uses SUSPEND_ON_ERROR / WAIT_TIL_SENT / 30 (L1)." }</p>
             if let Some(e) = &*error { <p class="error" role="alert" id="param-error">{ e.clone() }</p> }
             { fields }
             <Outages />
