@@ -14,4 +14,4 @@ load_route
 say "trunk build --release=true"
 wasm_env trunk build --release=true
 say "http://127.0.0.1:${PORT:-8080}/ (and ws://127.0.0.1:${PORT:-8080}/ws for live mode)"
-exec cargo run --release -p impnet -- serve --addr "127.0.0.1:${PORT:-8080}" --dist dist
+exec cargo run --profile native -p impnet -- serve --addr "127.0.0.1:${PORT:-8080}" --dist dist

@@ -313,10 +313,12 @@ impl<'a> LiveDevice<'a> {
         .min()
     }
 
-    /// Nothing in transit and no socket being opened: skipping time changes nothing the
-    /// server could see.
+    /// Nothing in transit, no socket being opened and no retry of a refused one pending:
+    /// skipping time changes nothing the server could see. (A refusal lasts in real time, so
+    /// retries must wait in real time too.)
     fn quiescent(&self) -> bool {
-        self.flights.is_empty()
+        self.reopen_at.is_none()
+            && self.flights.is_empty()
             && self.departing.is_none()
             && self.held_out.is_empty()
             && self.state != SocketState::Opening
