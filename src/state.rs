@@ -86,7 +86,7 @@ pub enum Action {
     /// A share-link fragment (the address bar's `#…` changed).
     OpenFragment(String),
     /// An edit from the form or the step editor.
-    SetScenario(Scenario),
+    SetScenario(Box<Scenario>),
     /// An edit in the TOML editor: applied if it parses, else shown as an error.
     EditToml(String),
     /// Show a trace that was not simulated here (browser live mode records one).
@@ -245,7 +245,7 @@ impl Reducible for State {
                 Err(e) => s.notice = Some(format!("This link could not be opened ({e}). The scenario on screen is unchanged.")),
             },
             Action::SetScenario(sc) => {
-                s.set_scenario(sc, None);
+                s.set_scenario(*sc, None);
                 s.preset = None;
             }
             Action::EditToml(text) => match parse_toml(&text) {
@@ -357,7 +357,7 @@ mod tests {
         let mut sc = (*s.scenario).clone();
         sc.network.rtt_ms = 250;
         sc.steps.push(impnet_core::scenario::Step::new(impnet_core::scenario::Call::ServerLog { bytes: 200 }));
-        let s = reduce(s, Action::SetScenario(sc.clone()));
+        let s = reduce(s, Action::SetScenario(Box::new(sc.clone())));
         assert!(s.toml_text.contains("rtt_ms = 250"), "{}", s.toml_text);
         assert_eq!(parse_toml(&s.toml_text).unwrap(), sc);
     }

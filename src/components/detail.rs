@@ -17,7 +17,7 @@ fn text(s: impl Into<String>) -> Html {
 }
 
 /// The scenario step a call line came from (§13: `step` counts within its own list).
-fn step_of<'a>(s: &'a Scenario, handler: Option<Handler>, step: u32) -> Option<&'a Step> {
+fn step_of(s: &Scenario, handler: Option<Handler>, step: u32) -> Option<&Step> {
     let list = match handler {
         None => &s.steps,
         Some(Handler::OnConnect) => &s.on_connect,

@@ -28,7 +28,7 @@ pub fn ParamsForm() -> Html {
                         match set(&mut s, &v) {
                             Ok(()) => {
                                 error.set(None);
-                                app.dispatch(Action::SetScenario(s));
+                                app.dispatch(Action::SetScenario(Box::new(s)));
                             }
                             Err(msg) => error.set(Some(msg)),
                         }
@@ -64,7 +64,7 @@ fn Outages() -> Html {
         Callback::from(move |v: String| {
             let mut s = (*app.scenario).clone();
             f(&mut s.network.outages, i, v);
-            app.dispatch(Action::SetScenario(s));
+            app.dispatch(Action::SetScenario(Box::new(s)));
         })
     };
     let rows: Html = app
@@ -96,7 +96,7 @@ fn Outages() -> Html {
         Callback::from(move |_: MouseEvent| {
             let mut s = (*app.scenario).clone();
             s.network.outages.push(Outage { kind: OutageKind::Wifi, at_ms: 5_000, for_ms: 30_000 });
-            app.dispatch(Action::SetScenario(s));
+            app.dispatch(Action::SetScenario(Box::new(s)));
         })
     };
     html! {
