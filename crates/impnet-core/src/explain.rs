@@ -65,6 +65,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("S9", "A send that times out while waiting out RECOVERING returns 2 without any further drop; with timeout 0 it returns 2 at once."),
     ("S7", "The `suspended` line carries reason 0 when a send or connect found the device not connected, else the reason of the loss."),
     ("L2", "Each connection starts with an empty server receive buffer and the full rwnd advertised."),
+    ("L2", "A connect needs the WiFi up at the instant it completes: a wifi outage starting exactly then interrupts it (done at outage end + connect_ms); an upstream one starting then does not."),
     ("L3", "When the boot window ends under SUSPEND_ON_ERROR the trace shows `recovering` (impOS keeps trying); under the RETURN policies `offline`."),
     ("§10", "imp.wakeup uses the seconds as written (no centisecond rounding); only on_ret retry pauses have the 0.01 s floor."),
     ("§2", "buffer_max defaults to 30 720 (classic imps); the imp005/imp006 profile (65 535) is a parameter."),

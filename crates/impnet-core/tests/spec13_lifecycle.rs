@@ -396,3 +396,23 @@ fn s13_b1_b2_capacity_rules_and_capacity_survives_a_disconnect() {
     let r: Vec<i64> = calls(&v, "imp.setsendbuffersize").iter().map(|l| l["ret"].as_i64().unwrap()).collect();
     assert_eq!(r, vec![3456, 8192, 8192, 30_720, 3456, 5000]);
 }
+
+#[test]
+fn s13_l2_wifi_outage_starting_as_the_connect_completes_interrupts_it() {
+    // The boot connect would complete at 1500, the instant WiFi drops: the up-time was not
+    // uninterrupted through completion, so it completes at outage end + connect_ms, and the
+    // device is never ONLINE during the outage (L2: WiFi outages are seen at once).
+    let v = run(&[outage("wifi", 1500, 5000), step("server.isconnected", ""), send(100, 1)].concat());
+    assert_eq!(at(&v, "connected"), vec![8000.0]);
+    let c = calls(&v, "server.isconnected")[0];
+    assert_eq!((t(c), c["ret"].as_bool()), (8000.0, Some(true)));
+    // The same at a reconnection: lost at 2000, back at 3000 + 1500 = 4500 would meet the next
+    // outage starting at 4500 exactly.
+    let w = run(&[
+        "[network]\noutages = [{ kind = \"wifi\", at_ms = 2000, for_ms = 1000 }, { kind = \"wifi\", at_ms = 4500, for_ms = 1000 }]\n".to_string(),
+        step("imp.wakeup", "seconds = 10"),
+    ]
+    .concat());
+    assert_eq!(at(&w, "connected"), vec![1500.0, 7000.0]);
+    assert_eq!(events(&w, "disconnected").len(), 1);
+}
