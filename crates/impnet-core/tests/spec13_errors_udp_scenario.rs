@@ -260,3 +260,10 @@ fn s13_end_ms_bounds_the_run() {
     assert!(calls(&v, "server.isconnected").is_empty());
     assert!(parse_toml("end_ms = 86400001\n").is_err(), "upper bound one virtual day");
 }
+
+#[test]
+fn b4_error_text_shows_the_value_as_written() {
+    let v = run(&[step("imp.setsendbuffersize", "size = -5"), step("imp.setsendbuffersize", "size = 1.5")].concat());
+    let e: Vec<&str> = calls(&v, "imp.setsendbuffersize").iter().map(|l| l["error"].as_str().unwrap()).collect();
+    assert!(e[0].ends_with("got -5") && e[1].ends_with("got 1.5"), "{e:?}");
+}
