@@ -267,3 +267,28 @@ fn b4_error_text_shows_the_value_as_written() {
     let e: Vec<&str> = calls(&v, "imp.setsendbuffersize").iter().map(|l| l["error"].as_str().unwrap()).collect();
     assert!(e[0].ends_with("got -5") && e[1].ends_with("got 1.5"), "{e:?}");
 }
+
+#[test]
+fn s13_u3_a_throwing_openudp_leaves_the_previous_socket_open() {
+    let v = run(&[open("port = 5000"), open("port = 80"), udp("10.0.0.1", 1)].concat());
+    assert!(calls(&v, "interface.openudp")[1]["error"].is_string());
+    assert_eq!(calls(&v, "udpsocket.send")[0]["ret"], 0);
+}
+
+#[test]
+fn s13_l3_boot_window_over_under_suspend_then_return_policy_counts_grace_from_window_end() {
+    // Documented choice (explain::choices, L3): the background recovery after the boot window
+    // is an L3a recovery that began at 60 000; RETURN_ON_ERROR set at 65 000 gives it the
+    // grace limit from then: offline and the handler at 120 000.
+    let v = run(&[
+        outage("wifi", 0, 200_000),
+        step("imp.wakeup", "seconds = 55"),
+        policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 1.0),
+        step("imp.wakeup", "seconds = 100"),
+        "[[on_unexpected_disconnect]]\ncall = \"server.isconnected\"\n".into(),
+    ]
+    .concat());
+    assert_eq!(events(&v, "recovering").iter().map(|l| t(l)).collect::<Vec<_>>(), vec![60_000.0]);
+    let h = events(&v, "handler")[0];
+    assert_eq!((t(h), h["reason"].as_i64()), (120_000.0, Some(1)));
+}
