@@ -123,6 +123,30 @@ proptest! {
                 }
                 _ => {}
             }
+            if let Some(name) = l["call"].as_str() {
+                // step/iter index the call's own list; the line names that step's call.
+                let list = match l["handler"].as_str() {
+                    None => &sc.steps,
+                    Some("on_connect") => &sc.on_connect,
+                    Some(_) => &sc.on_unexpected_disconnect,
+                };
+                let st = &list[l["step"].as_u64().unwrap() as usize];
+                prop_assert_eq!(st.call.name(), name);
+                prop_assert!(l["iter"].as_u64().unwrap() < st.repeat as u64);
+                let blocked = l["blocked_ms"].as_f64().unwrap();
+                prop_assert!(blocked >= 0.0 && blocked <= l["t_ms"].as_f64().unwrap());
+                match &st.call {
+                    // imp.wakeup: ret null, blocked 0; imp.sleep blocks for its duration.
+                    Call::ImpWakeup { .. } => prop_assert!(l["ret"].is_null() && blocked == 0.0, "{}", l),
+                    Call::ImpSleep { seconds } => prop_assert!(l["ret"].is_null() && (blocked - seconds * 1000.0).abs() < 1e-9, "{}", l),
+                    _ => {}
+                }
+            }
+            if matches!(ev(l).as_str(), "udp_delivered" | "udp_lost") {
+                // Delivery events carry the send's time.
+                let send = v[..i].iter().find(|c| c["call"] == "udpsocket.send" && c["msg"] == l["msg"]);
+                prop_assert!(send.is_some_and(|c| c["t_ms"] == l["t_ms"]), "{}", l);
+            }
             if l["handler"].is_string() && l.get("call").is_some() {
                 prop_assert!(v[..i].iter().any(|h| h["event"] == "handler" && h["handler"] == l["handler"]));
             }
