@@ -54,7 +54,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("L3a", "Under SUSPEND_ON_ERROR a link lost while Squirrel is idle leaves the device RECOVERING in the background; S7 starts with the next call that needs the server."),
     ("T1", "Wire size = payload + msg_header (8) + name length + tls_overhead (29) per 16 384-byte TLS record; neither overhead is documented."),
     ("T2", "One segment on the uplink at a time, no Nagle, ACK per segment; the fate of a segment is drawn when its last byte leaves."),
-    ("T5", "ACKs advertise the server's free receive space when the segment arrives; with a zero window a probe after rto, doubling up to 60 s, fetches the window."),
+    ("T5", "ACKs advertise the server's free receive space when the segment arrives; with a zero window a probe after rto, doubling up to 60 s, fetches the window. The first probe is rto after the stall begins: the ACK that closes the window, or the first write into a window already closed."),
     ("U5", "One token per datagram, whatever its size; the bucket is device-wide and full at power-on."),
     ("U7", "UDP loss uses network.loss per packet, from its own random stream."),
     ("C1", "A failed server.connect reports NO_WIFI during a wifi outage, NO_SERVER during an upstream one, else NOT_CONNECTED."),

@@ -452,3 +452,20 @@ fn s13_blocking_policies_write_piece_by_piece_even_past_capacity_only_s5_is_all_
     assert!(events(&w, "lost").is_empty());
     assert_eq!(labels(&w, 2, 3), ["event:disconnected", "event:offline", "call:agent.send"]);
 }
+
+#[test]
+fn s13_zero_window_probe_also_starts_when_data_is_written_into_a_closed_window() {
+    // rwnd 141 = exactly msg 0: its ACK (1600.564) advertises 0 while nothing else waits.
+    // Msg 1 is written at 2500 into the closed window: a probe follows rto later (2700), its
+    // answer (2800) carries the window the agent has drained by 2750 (all 141 B at 141 B/s),
+    // and msg 1 goes: ACKed at 2800 + 0.564 + 100 — not at the keepalive a minute later.
+    let v = run(&[
+        "[server]\nrwnd = 141\n[agent]\nconsume_bps = 141\n".to_string(),
+        send(100, 1),
+        step("imp.wakeup", "seconds = 1"),
+        send(100, 1),
+    ]
+    .concat());
+    let a: Vec<f64> = events(&v, "acked").into_iter().map(t).collect();
+    assert_eq!(a, vec![1600.564, 2900.564]);
+}

@@ -322,8 +322,17 @@ impl Device<'_> {
         }
     }
 
-    /// §13: with a zero window and nothing outstanding, probe after `rto`, doubling to 60 s.
+    /// The buffer or the window changed: maybe probe (§13), then let a blocked call progress.
     pub(super) fn after_buffer_change(&mut self, now: Instant) {
+        self.update_window_probe(now);
+        self.progress_blocked(now);
+    }
+
+    /// §13: with a zero window and nothing outstanding, probe after `rto`, doubling to 60 s.
+    /// Checked whenever the window, the in-flight bytes or the unsent bytes change — including
+    /// a write into a stream whose last ACK closed the window while nothing was waiting, which
+    /// would otherwise stall until the keepalive.
+    pub(super) fn update_window_probe(&mut self, now: Instant) {
         let stalled = self.conn == ConnState::Online && self.rwnd == 0 && self.buf.in_flight() == 0 && self.buf.unsent() > 0;
         if stalled {
             if self.zw_probe_at.is_none() {
@@ -333,6 +342,5 @@ impl Device<'_> {
             self.zw_probe_at = None;
             self.zw_backoff = 0;
         }
-        self.progress_blocked(now);
     }
 }
