@@ -56,9 +56,12 @@ wasm_env() {
         "$@"
     fi
 }
-debian_env() {
-    env -u RUSTC -u RUSTDOC PATH="$TOOLS/debian-shim:$PATH" \
-        RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort "$@"
+debian_env() { # a subshell, so shell functions can be run too
+    (
+        unset RUSTC RUSTDOC
+        export PATH="$TOOLS/debian-shim:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+        "$@"
+    )
 }
 
 DEBIAN_RUST_PKGS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)

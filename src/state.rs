@@ -83,6 +83,8 @@ impl PartialEq for State {
 
 pub enum Action {
     LoadPreset(&'static str),
+    /// A share-link fragment (the address bar's `#…` changed).
+    OpenFragment(String),
     /// An edit from the form or the step editor.
     SetScenario(Scenario),
     /// An edit in the TOML editor: applied if it parses, else shown as an error.
@@ -232,6 +234,16 @@ impl Reducible for State {
                     s.view = View::fit(s.model.total_us);
                 }
             }
+            Action::OpenFragment(frag) => match codec::decode(&frag) {
+                Ok(sc) => {
+                    s.set_scenario(sc, None);
+                    s.preset = None;
+                    s.notice = None;
+                    s.cursor = 0;
+                    s.view = View::fit(s.model.total_us);
+                }
+                Err(e) => s.notice = Some(format!("This link could not be opened ({e}). The scenario on screen is unchanged.")),
+            },
             Action::SetScenario(sc) => {
                 s.set_scenario(sc, None);
                 s.preset = None;
@@ -305,6 +317,18 @@ mod tests {
         let s = State::new(Init { fragment: Some("#v1.%%%garbage".into()), ..Init::default() });
         assert!(s.notice.as_deref().unwrap().contains("could not be opened"), "{:?}", s.notice);
         assert_eq!(*s.scenario, default_scenario().0);
+    }
+
+    #[test]
+    fn spec_10_a_pasted_link_replaces_the_scenario_and_a_bad_one_keeps_it() {
+        let s = State::new(Init::default());
+        let mut sc = (*s.scenario).clone();
+        sc.title = "pasted".into();
+        let s = reduce(s, Action::OpenFragment(codec::encode(&sc)));
+        assert_eq!(*s.scenario, sc);
+        let s = reduce(s, Action::OpenFragment("zgarbage".into()));
+        assert_eq!(s.scenario.title, "pasted");
+        assert!(s.notice.as_deref().unwrap().contains("could not be opened"));
     }
 
     #[test]

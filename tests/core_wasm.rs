@@ -2,6 +2,7 @@
 //! (SPEC §1: the same scenario and seed give a byte-identical trace on every platform).
 #![cfg(target_arch = "wasm32")]
 
+use impnet_core::presets;
 use impnet_core::scenario::parse_toml;
 use impnet_core::trace::{Line, Outcome, Ret};
 use impnet_core::{run, RunOptions};
@@ -65,4 +66,22 @@ fn determinism_same_scenario_same_trace_in_wasm() {
     let a = run(&s, &RunOptions::default()).unwrap();
     let b = run(&s, &RunOptions::default()).unwrap();
     assert_eq!(a.to_json_lines(), b.to_json_lines());
+}
+
+/// §1 across platforms: every preset's trace hash in wasm equals the native one recorded in
+/// presets/hashes.txt (kept in sync by impnet-core's native test `preset_hashes_match_file`).
+#[wasm_bindgen_test]
+fn determinism_preset_hashes_in_wasm_match_native() {
+    const HASHES: &str = include_str!("../presets/hashes.txt");
+    let mut listed = Vec::new();
+    for line in HASHES.lines().filter(|l| !l.trim().is_empty()) {
+        let (id, want) = line.split_once(' ').unwrap_or_else(|| panic!("hashes.txt line {line:?}: want `<id> <hex>`"));
+        let preset = presets::find(id).unwrap_or_else(|| panic!("hashes.txt names unknown preset {id}"));
+        let scenario = parse_toml(preset.toml).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let trace = run(&scenario, &RunOptions::default()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(format!("{:016x}", trace.hash()), want.trim(), "{id}: wasm trace differs from native");
+        listed.push(id);
+    }
+    let missing: Vec<_> = presets::ALL.iter().map(|p| p.id).filter(|id| !listed.contains(id)).collect();
+    assert!(missing.is_empty(), "presets without a hash in presets/hashes.txt: {missing:?}");
 }
