@@ -57,6 +57,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("T5", "ACKs advertise the server's free receive space when the segment arrives; with a zero window a probe after rto, doubling up to 60 s, fetches the window. The first probe is rto after the stall begins: the ACK that closes the window, or the first write into a window already closed."),
     ("U5", "One token per datagram, whatever its size; the bucket is device-wide and full at power-on."),
     ("U7", "UDP loss uses network.loss per packet, from its own random stream."),
+    ("T4", "Every segment departure (first sends and resends) takes one draw from the uplink-loss stream, even when an upstream outage already decides its fate, so later fates do not depend on the outage schedule."),
     ("C1", "A failed server.connect reports NO_WIFI during a wifi outage, NO_SERVER during an upstream one, else NOT_CONNECTED."),
     ("C4", "A flush timeout never drops the connection (C4 wins over L2's wording)."),
     ("L2", "Keepalive counts from the last thing received from the server and runs whether or not data is outstanding; an unanswered one drops the link with reason NO_SERVER (4)."),
