@@ -72,6 +72,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("S7", "The `wake` line carries reason 0 and `squirrel_restart` reason 5 (it follows the successful connect); `deep_sleep` carries the reason the window failed with."),
     ("U3", "An interface.openudp that throws (bad port, WiFi down) leaves the previous socket as it was."),
     ("§11", "goodput_bps counts from the start of the first agent.send / server.log / server.error call (udpsocket.send is not a send method), even one cut off by deep sleep."),
+    ("§13", "Within one instant the order is: outage edges, a completing connect, segment departures, arrivals (ACKs, answers), then deadlines; so a connect or an ACK due at the very instant of a timeout wins over it."),
     ("§10", "imp.wakeup uses the seconds as written (no centisecond rounding); only on_ret retry pauses have the 0.01 s floor."),
     ("§2", "buffer_max defaults to 30 720 (classic imps); the imp005/imp006 profile (65 535) is a parameter."),
 ];

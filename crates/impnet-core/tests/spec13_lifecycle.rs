@@ -416,3 +416,18 @@ fn s13_l2_wifi_outage_starting_as_the_connect_completes_interrupts_it() {
     assert_eq!(at(&w, "connected"), vec![1500.0, 7000.0]);
     assert_eq!(events(&w, "disconnected").len(), 1);
 }
+
+#[test]
+fn s13_same_instant_connect_or_ack_wins_over_a_deadline() {
+    // Documented choice (explain::choices, §13 instant order). S7 window 2500 → 62 500; WiFi
+    // back at 61 000, connect done at 62 500 = the deadline: connected, no deep sleep.
+    let v = run(&[outage("wifi", 2000, 59_000), step("imp.wakeup", "seconds = 1"), send(100, 1)].concat());
+    assert!(events(&v, "deep_sleep").is_empty());
+    let c = calls(&v, "agent.send")[0];
+    assert_eq!((t(c), c["rule"].as_str()), (62_500.0, Some("S7")));
+    // WAIT_FOR_ACK with a timeout equal to the ACK time (0.564 + 100 ms): ACKed, returns 0.
+    let w = run(&[policy("RETURN_ON_ERROR", "WAIT_FOR_ACK", 0.100564), send(100, 1)].concat());
+    assert_eq!(calls(&w, "agent.send")[0]["ret"], 0);
+    let x = run(&[policy("RETURN_ON_ERROR", "WAIT_FOR_ACK", 0.100563), send(100, 1)].concat());
+    assert_eq!(calls(&x, "agent.send")[0]["ret"], 2, "1 µs earlier the timeout comes first");
+}
