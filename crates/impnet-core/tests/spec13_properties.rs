@@ -51,17 +51,27 @@ fn outage() -> impl Strategy<Value = Outage> {
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
-    (any::<u64>(), prop::collection::vec(step(), 1..10), prop::collection::vec(outage(), 0..4), prop_oneof![Just(0.0), Just(0.2)]).prop_map(
-        |(seed, steps, outages, loss)| {
+    (
+        any::<u64>(),
+        prop::collection::vec(step(), 1..10),
+        prop::collection::vec(outage(), 0..4),
+        prop_oneof![Just(0.0), Just(0.2)],
+        prop_oneof![Just(65_535u32), Just(3000), Just(141)],
+        prop_oneof![Just(None), Just(Some(0u64)), Just(Some(500))],
+    )
+        .prop_map(|(seed, steps, outages, loss, rwnd, consume)| {
             let mut sc = Scenario { seed, end_ms: 1_500_000, steps, ..Scenario::default() };
             sc.steps.insert(0, Step::new(Call::OpenUdp { port: None }));
             sc.network.outages = outages;
             sc.network.loss = loss;
             sc.on_unexpected_disconnect = vec![Step::new(Call::ServerConnect { timeout: 20.0 })];
             sc.on_connect = vec![Step::new(Call::ServerIsConnected)];
+            sc.server.rwnd = rwnd;
+            if let Some(b) = consume {
+                sc.agent.consume_bps = impnet_core::scenario::Rate::Bps(b);
+            }
             sc
-        },
-    )
+        })
 }
 
 fn wifi_down(sc: &Scenario, t_us: u64) -> bool {
