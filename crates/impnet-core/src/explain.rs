@@ -68,7 +68,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("L2", "Each connection starts with an empty server receive buffer and the full rwnd advertised."),
     ("L2", "A connect needs the WiFi up at the instant it completes: a wifi outage starting exactly then interrupts it (done at outage end + connect_ms); an upstream one starting then does not."),
     ("L3", "When the boot window ends under SUSPEND_ON_ERROR the trace shows `recovering` (impOS keeps trying); under the RETURN policies `offline`."),
-    ("L3", "A boot window that ended under SUSPEND_ON_ERROR becomes a background recovery counted from the window's end; switching to a RETURN policy later applies the grace limit from then (§13: grace follows the policy in force), so on_unexpected_disconnect may fire."),
+    ("L3", "A boot window that ended under SUSPEND_ON_ERROR becomes a background recovery counted from the window's end; switching to a RETURN policy later applies the grace limit from then (§13: grace follows the policy in force), and at its end the device goes OFFLINE without on_unexpected_disconnect (a failed boot connect is never unexpected)."),
     ("S7", "The `wake` line carries reason 0 and `squirrel_restart` reason 5 (it follows the successful connect); `deep_sleep` carries the reason the window failed with."),
     ("U3", "An interface.openudp that throws (bad port, WiFi down) leaves the previous socket as it was."),
     ("§11", "goodput_bps counts from the start of the first agent.send / server.log / server.error call (udpsocket.send is not a send method), even one cut off by deep sleep."),

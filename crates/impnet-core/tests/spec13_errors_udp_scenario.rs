@@ -276,19 +276,36 @@ fn s13_u3_a_throwing_openudp_leaves_the_previous_socket_open() {
 }
 
 #[test]
-fn s13_l3_boot_window_over_under_suspend_then_return_policy_counts_grace_from_window_end() {
+fn s13_l3_boot_window_over_under_suspend_then_return_policy_goes_offline_without_handler() {
     // Documented choice (explain::choices, L3): the background recovery after the boot window
-    // is an L3a recovery that began at 60 000; RETURN_ON_ERROR set at 65 000 gives it the
-    // grace limit from then: offline and the handler at 120 000.
+    // began at 60 000; RETURN_ON_ERROR set at 65 000 gives it the grace limit from then
+    // (offline at 120 000), but a failed boot connect is never unexpected: no handler.
     let v = run(&[
         outage("wifi", 0, 200_000),
         step("imp.wakeup", "seconds = 55"),
-        policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 1.0),
-        step("imp.wakeup", "seconds = 100"),
+        policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 100.0),
+        step("imp.wakeup", "seconds = 50"),
+        send(10, 1),
         "[[on_unexpected_disconnect]]\ncall = \"server.isconnected\"\n".into(),
     ]
     .concat());
     assert_eq!(events(&v, "recovering").iter().map(|l| t(l)).collect::<Vec<_>>(), vec![60_000.0]);
-    let h = events(&v, "handler")[0];
-    assert_eq!((t(h), h["reason"].as_i64()), (120_000.0, Some(1)));
+    let o = events(&v, "offline")[0];
+    assert_eq!((t(o), o["reason"].as_i64()), (120_000.0, Some(1)));
+    assert!(events(&v, "handler").is_empty());
+    // A send waiting out that recovery (S9) gets 1 when it ends, like any grace expiry.
+    let c = calls(&v, "agent.send")[0];
+    assert_eq!((t(c), c["ret"].as_i64(), c["rule"].as_str()), (120_000.0, Some(1), Some("S9")));
+    // A real loss later is unexpected again.
+    let w = run(&[
+        "[network]\noutages = [{ kind = \"wifi\", at_ms = 0, for_ms = 70000 }, { kind = \"wifi\", at_ms = 100000, for_ms = 100000 }]\n".into(),
+        step("imp.wakeup", "seconds = 55"),
+        policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 1.0),
+        step("imp.wakeup", "seconds = 200"),
+        "[[on_unexpected_disconnect]]\ncall = \"server.isconnected\"\n".into(),
+    ]
+    .concat());
+    assert_eq!(events(&w, "connected").iter().map(|l| t(l)).collect::<Vec<_>>(), vec![71_500.0]);
+    let h = events(&w, "handler")[0];
+    assert_eq!((t(h), h["handler"].as_str()), (160_000.0, Some("on_unexpected_disconnect")));
 }
