@@ -96,19 +96,32 @@ impl Outages {
 
     /// §13 "Lifecycle": a connect completes after `connect` of uninterrupted up-time; one
     /// begun during an outage completes at outage end + `connect`.
+    ///
+    /// A `wifi` outage that starts exactly when the connect would complete interrupts it too:
+    /// otherwise the device would come ONLINE at the very instant the WiFi drops — after that
+    /// edge was handled — and stay online through the outage, which L2 ("wifi outages are seen
+    /// by the device at once") forbids. An `upstream` outage starting then does not: the
+    /// handshake is done and the device cannot see the path break (L2).
     pub fn connect_done_at(&self, start: Instant, connect: Duration) -> Instant {
         let mut c = start;
-        for &(s, e) in self.any.as_slice() {
-            if e <= c {
-                continue;
+        loop {
+            for &(s, e) in self.any.as_slice() {
+                if e <= c {
+                    continue;
+                }
+                if s < c + connect {
+                    c = e;
+                } else {
+                    break;
+                }
             }
-            if s < c + connect {
-                c = e;
-            } else {
-                break;
+            let done = c + connect;
+            // Nothing overlaps [c, done), so a wifi outage covering `done` starts there.
+            match self.wifi.as_slice().iter().find(|(s, e)| *s <= done && done < *e) {
+                Some(&(_, e)) => c = e,
+                None => return done,
             }
         }
-        c + connect
     }
 }
 
@@ -379,5 +392,13 @@ mod tests {
         assert_eq!(o.connect_done_at(Instant::from_millis(7000), c), Instant::from_millis(8500));
         let o2 = Outages::new(&[Outage { kind: OutageKind::Upstream, at_ms: 2000, for_ms: 100 }]);
         assert_eq!(o2.connect_done_at(Instant::ZERO, c), Instant::from_millis(1500));
+        // A wifi outage starting at the completing instant interrupts the connect; an upstream
+        // one does not.
+        let o3 = Outages::new(&[Outage { kind: OutageKind::Wifi, at_ms: 1500, for_ms: 5000 }]);
+        assert_eq!(o3.connect_done_at(Instant::ZERO, c), Instant::from_millis(8000));
+        // One ending at the start instant does not.
+        assert_eq!(o3.connect_done_at(Instant::from_millis(6500), c), Instant::from_millis(8000));
+        let o4 = Outages::new(&[Outage { kind: OutageKind::Upstream, at_ms: 1500, for_ms: 5000 }]);
+        assert_eq!(o4.connect_done_at(Instant::ZERO, c), Instant::from_millis(1500));
     }
 }

@@ -109,7 +109,8 @@ impl fmt::Display for PolicyError {
     }
 }
 
-fn describe(a: &Arg) -> String {
+/// An argument as the script wrote it (for error texts).
+pub(crate) fn describe(a: &Arg) -> String {
     match a {
         Arg::Int(i) => i.to_string(),
         Arg::Float(x) => x.to_string(),

@@ -436,3 +436,36 @@ fn s13_udp_loss_has_its_own_random_stream() {
     assert!(alone.iter().any(|f| f == "udp_lost") && alone.iter().any(|f| f == "udp_delivered"));
     assert_eq!(alone, with_tcp, "TCP segments drawing losses do not shift UDP's stream");
 }
+
+#[test]
+fn s13_blocking_policies_write_piece_by_piece_even_past_capacity_only_s5_is_all_or_nothing() {
+    // 10 000 B (10 041 wire) into a 3456-byte buffer: written as ACKs free space, returns 0.
+    let v = run(&[policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 10.0), send(10_000, 1)].concat());
+    let c = calls(&v, "agent.send")[0];
+    assert_eq!((c["ret"].as_i64(), c["msg"].as_i64(), c["rule"].as_str()), (Some(0), Some(0), Some("S3")));
+    assert!(c["blocked_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(summary(&v)["acked_msgs"], 1);
+    // Timeout 0: nothing is written, no message, and RETURN_ON_ERROR drops the (empty) link.
+    let w = run(&[policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 0.0), send(10_000, 1)].concat());
+    let c = calls(&w, "agent.send")[0];
+    assert_eq!((c["ret"].as_i64(), c.get("msg"), c["rule"].as_str(), c["blocked_ms"].as_f64()), (Some(2), None, Some("S5"), Some(0.0)));
+    assert!(events(&w, "lost").is_empty());
+    assert_eq!(labels(&w, 2, 3), ["event:disconnected", "event:offline", "call:agent.send"]);
+}
+
+#[test]
+fn s13_zero_window_probe_also_starts_when_data_is_written_into_a_closed_window() {
+    // rwnd 141 = exactly msg 0: its ACK (1600.564) advertises 0 while nothing else waits.
+    // Msg 1 is written at 2500 into the closed window: a probe follows rto later (2700), its
+    // answer (2800) carries the window the agent has drained by 2750 (all 141 B at 141 B/s),
+    // and msg 1 goes: ACKed at 2800 + 0.564 + 100 — not at the keepalive a minute later.
+    let v = run(&[
+        "[server]\nrwnd = 141\n[agent]\nconsume_bps = 141\n".to_string(),
+        send(100, 1),
+        step("imp.wakeup", "seconds = 1"),
+        send(100, 1),
+    ]
+    .concat());
+    let a: Vec<f64> = events(&v, "acked").into_iter().map(t).collect();
+    assert_eq!(a, vec![1600.564, 2900.564]);
+}

@@ -396,3 +396,38 @@ fn s13_b1_b2_capacity_rules_and_capacity_survives_a_disconnect() {
     let r: Vec<i64> = calls(&v, "imp.setsendbuffersize").iter().map(|l| l["ret"].as_i64().unwrap()).collect();
     assert_eq!(r, vec![3456, 8192, 8192, 30_720, 3456, 5000]);
 }
+
+#[test]
+fn s13_l2_wifi_outage_starting_as_the_connect_completes_interrupts_it() {
+    // The boot connect would complete at 1500, the instant WiFi drops: the up-time was not
+    // uninterrupted through completion, so it completes at outage end + connect_ms, and the
+    // device is never ONLINE during the outage (L2: WiFi outages are seen at once).
+    let v = run(&[outage("wifi", 1500, 5000), step("server.isconnected", ""), send(100, 1)].concat());
+    assert_eq!(at(&v, "connected"), vec![8000.0]);
+    let c = calls(&v, "server.isconnected")[0];
+    assert_eq!((t(c), c["ret"].as_bool()), (8000.0, Some(true)));
+    // The same at a reconnection: lost at 2000, back at 3000 + 1500 = 4500 would meet the next
+    // outage starting at 4500 exactly.
+    let w = run(&[
+        "[network]\noutages = [{ kind = \"wifi\", at_ms = 2000, for_ms = 1000 }, { kind = \"wifi\", at_ms = 4500, for_ms = 1000 }]\n".to_string(),
+        step("imp.wakeup", "seconds = 10"),
+    ]
+    .concat());
+    assert_eq!(at(&w, "connected"), vec![1500.0, 7000.0]);
+    assert_eq!(events(&w, "disconnected").len(), 1);
+}
+
+#[test]
+fn s13_same_instant_connect_or_ack_wins_over_a_deadline() {
+    // Documented choice (explain::choices, §13 instant order). S7 window 2500 → 62 500; WiFi
+    // back at 61 000, connect done at 62 500 = the deadline: connected, no deep sleep.
+    let v = run(&[outage("wifi", 2000, 59_000), step("imp.wakeup", "seconds = 1"), send(100, 1)].concat());
+    assert!(events(&v, "deep_sleep").is_empty());
+    let c = calls(&v, "agent.send")[0];
+    assert_eq!((t(c), c["rule"].as_str()), (62_500.0, Some("S7")));
+    // WAIT_FOR_ACK with a timeout equal to the ACK time (0.564 + 100 ms): ACKed, returns 0.
+    let w = run(&[policy("RETURN_ON_ERROR", "WAIT_FOR_ACK", 0.100564), send(100, 1)].concat());
+    assert_eq!(calls(&w, "agent.send")[0]["ret"], 0);
+    let x = run(&[policy("RETURN_ON_ERROR", "WAIT_FOR_ACK", 0.100563), send(100, 1)].concat());
+    assert_eq!(calls(&x, "agent.send")[0]["ret"], 2, "1 µs earlier the timeout comes first");
+}

@@ -71,7 +71,7 @@ impl Device<'_> {
         let n = match size {
             Arg::Int(n) if *n >= 0 => *n as u64,
             other => {
-                let e = format!("imp.setsendbuffersize: size must be a non-negative integer, got {other:?}");
+                let e = format!("imp.setsendbuffersize: size must be a non-negative integer, got {}", crate::policy::describe(other));
                 return self.ret(now, Outcome::Error(e), "B4", None, || "runtime error: capacity unchanged (B4)".into());
             }
         };

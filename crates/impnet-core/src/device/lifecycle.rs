@@ -102,6 +102,7 @@ impl Device<'_> {
         let why = if reason == Reason::NoWifi { "WiFi went down (L2)" } else { "keepalive unanswered (L2)" };
         self.drop_connection(now, reason, why);
         self.lost_at = now;
+        self.boot_recovery = false;
         let sending = self.wait.is_send();
         if self.policy.reconnect == ReconnectPolicy::SuspendOnError && sending {
             self.enter_s7(now, reason);
@@ -225,6 +226,7 @@ impl Device<'_> {
                 // §13: keep trying in the background without limit, as L3a.
                 self.attempt = Some(Attempt { kind: AttemptKind::Recovery, deadline: None });
                 self.lost_at = now;
+                self.boot_recovery = true;
                 self.conn = ConnState::Recovering;
                 self.state_event(now, EventKind::Recovering, reason, "L3", || {
                     "boot connection window over; SUSPEND_ON_ERROR keeps trying in the background (L3, L3a)".into()
@@ -236,6 +238,18 @@ impl Device<'_> {
                 self.state_event(now, EventKind::Offline, reason, "L3", || {
                     "boot connection failed: not unexpected, so no on_unexpected_disconnect (L3)".into()
                 });
+            }
+            AttemptKind::Recovery if self.boot_recovery => {
+                // A RETURN policy set after the boot window ended: the grace limit applies
+                // from the window's end, but a failed boot connect is not unexpected (L3; the
+                // forum report in impos-facts: "failing to connect at startup is not
+                // 'unexpected'"), so no on_unexpected_disconnect.
+                self.cancel_attempt();
+                self.conn = ConnState::Offline;
+                self.state_event(now, EventKind::Offline, reason, "L3", || {
+                    "the boot connection never came up: offline without on_unexpected_disconnect (L3)".into()
+                });
+                self.grace_expired(now);
             }
             AttemptKind::Recovery => {
                 self.cancel_attempt();
@@ -322,8 +336,17 @@ impl Device<'_> {
         }
     }
 
-    /// §13: with a zero window and nothing outstanding, probe after `rto`, doubling to 60 s.
+    /// The buffer or the window changed: maybe probe (§13), then let a blocked call progress.
     pub(super) fn after_buffer_change(&mut self, now: Instant) {
+        self.update_window_probe(now);
+        self.progress_blocked(now);
+    }
+
+    /// §13: with a zero window and nothing outstanding, probe after `rto`, doubling to 60 s.
+    /// Checked whenever the window, the in-flight bytes or the unsent bytes change — including
+    /// a write into a stream whose last ACK closed the window while nothing was waiting, which
+    /// would otherwise stall until the keepalive.
+    pub(super) fn update_window_probe(&mut self, now: Instant) {
         let stalled = self.conn == ConnState::Online && self.rwnd == 0 && self.buf.in_flight() == 0 && self.buf.unsent() > 0;
         if stalled {
             if self.zw_probe_at.is_none() {
@@ -333,6 +356,5 @@ impl Device<'_> {
             self.zw_probe_at = None;
             self.zw_backoff = 0;
         }
-        self.progress_blocked(now);
     }
 }

@@ -150,6 +150,9 @@ pub struct Device<'a> {
     attempt: Option<Attempt>,
     /// When the link was lost unexpectedly (the grace limit counts from here).
     lost_at: Instant,
+    /// The recovery in progress continues the boot attempt (the boot window ended under
+    /// SUSPEND_ON_ERROR): no link was lost, so it is never "unexpected" (L3).
+    boot_recovery: bool,
     wifi_up: bool,
     upstream_up: bool,
     buf: SendBuffer,
@@ -195,6 +198,7 @@ impl<'a> Device<'a> {
             conn: ConnState::Booting,
             attempt: Some(Attempt { kind: AttemptKind::Boot, deadline: Some(Instant::ZERO + cfg.connect_window) }),
             lost_at: Instant::ZERO,
+            boot_recovery: false,
             wifi_up: true,
             upstream_up: true,
             buf: SendBuffer::new(cfg.buffer_default),
@@ -367,7 +371,7 @@ impl<'a> Device<'a> {
         let unacked = self.conn == ConnState::Online && self.buf.held() > 0;
         let callback = self.attempt.is_some_and(|a| match a.kind {
             AttemptKind::User => !self.sc.on_connect.is_empty(),
-            AttemptKind::Recovery => a.deadline.is_some() && !self.sc.on_unexpected_disconnect.is_empty(),
+            AttemptKind::Recovery => a.deadline.is_some() && !self.boot_recovery && !self.sc.on_unexpected_disconnect.is_empty(),
             _ => false,
         });
         squirrel || lifecycle || unacked || !self.udp_events.is_empty() || callback

@@ -89,6 +89,7 @@ impl Device<'_> {
                 }
                 let Some(id) = msg else { return };
                 self.buf.write(wire);
+                self.update_window_probe(now);
                 let written = self.buf.last_message().is_some_and(|m| m.id == id && m.written == m.len);
                 if !written {
                     self.wait = Wait::Send { msg, wire, payload, deadline, acking: false };
