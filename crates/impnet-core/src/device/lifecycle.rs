@@ -37,6 +37,11 @@ impl Device<'_> {
         self.zw_probe_at = None;
         self.zw_backoff = 0;
         let kind = attempt.kind;
+        // L1: the boot connect is what starts Squirrel, and no line of its own says so; it
+        // starts before the `connected` line is written so that line's snapshot shows it.
+        if kind == AttemptKind::Boot && self.vm == Vm::NotStarted {
+            self.start_squirrel(now);
+        }
         let rule = match kind {
             AttemptKind::Boot => "L1",
             AttemptKind::Recovery => "C5",
@@ -51,14 +56,9 @@ impl Device<'_> {
             AttemptKind::Wake => "connected after waking from deep sleep (S7)".into(),
         });
         match kind {
-            AttemptKind::Boot => {
-                if self.vm == Vm::NotStarted {
-                    self.start_squirrel(now);
-                }
-            }
             AttemptKind::User => self.queue_handler(now, List::OnConnect, Reason::ServerConnected),
             AttemptKind::Wake => self.squirrel_restart(now),
-            AttemptKind::Recovery | AttemptKind::Suspend => {}
+            AttemptKind::Boot | AttemptKind::Recovery | AttemptKind::Suspend => {}
         }
         // A call halted by S7 runs again; one waiting out RECOVERING (S9) proceeds.
         match self.wait {
@@ -297,11 +297,11 @@ impl Device<'_> {
         self.wait = Wait::None;
         self.running = None;
         self.idle.clear();
-        self.vm = Vm::NotStarted;
+        // Started before its line, like every reset above, so the line shows the new run.
+        self.start_squirrel(now);
         self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, "S7", || {
             "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
         });
-        self.start_squirrel(now);
     }
 
     /// T3: frees a segment's bytes; each message it completes gets an `acked` line.

@@ -418,6 +418,11 @@ impl<'a> Device<'a> {
         }
     }
 
+    /// A line's snapshot is taken once the line's own effect is applied, so the state shown
+    /// is the one that holds until the next line. Pending work decides between the last three:
+    /// a task with a step left to run now is Running; a task waiting in `imp.wakeup` or a
+    /// retry pause (§13: the pause is idle), or a queued handler, is Idle; Finished only when
+    /// nothing of the script is left.
     fn squirrel_state(&self) -> SquirrelState {
         match self.vm {
             Vm::NotStarted => SquirrelState::NotStarted,
@@ -426,7 +431,7 @@ impl<'a> Device<'a> {
                 (Some(_), Wait::Suspended) => SquirrelState::Suspended,
                 (Some(_), Wait::None) => SquirrelState::Running,
                 (Some(_), _) => SquirrelState::Blocked,
-                (None, _) if self.running.is_some() => SquirrelState::Running,
+                (None, _) if self.running.is_some_and(|t| self.has_step(t)) => SquirrelState::Running,
                 (None, _) if !self.idle.is_empty() => SquirrelState::Idle,
                 _ => SquirrelState::Finished,
             },

@@ -118,29 +118,35 @@ impl<'a> Device<'a> {
         None
     }
 
+    /// Does `t` still have a step to run (the continuation of a call that was its list's last
+    /// has none)?
+    pub(super) fn has_step(&self, mut t: Task) -> bool {
+        self.step_at(&mut t).is_some()
+    }
+
     pub(super) fn current_step(&self) -> &'a Step {
         let cur = self.cur.expect("a call is in progress");
         &self.list(cur.task.list)[cur.task.step as usize]
     }
 
-    fn push_task(&mut self, list: List, ready_at: Instant, reason: Option<i64>) {
-        self.seq += 1;
-        let t = Task { list, step: 0, iter: 0, ready_at, seq: self.seq, reason, started: list == List::Main };
-        self.idle.push(t);
-    }
 
-    /// L1 / S7 warm boot: the main script starts now.
+    /// L1 / S7 warm boot: the main script starts now. It is the running task (not an idle one
+    /// ready now): nothing else can be queued before Squirrel exists, and a line written at the
+    /// start (`connected`, `squirrel_restart`) then shows Squirrel running.
     pub(super) fn start_squirrel(&mut self, now: Instant) {
         self.vm = Vm::Alive;
         self.squirrel_start_at = None;
-        self.push_task(List::Main, now, None);
+        self.seq += 1;
+        self.running = Some(Task { list: List::Main, step: 0, iter: 0, ready_at: now, seq: self.seq, reason: None, started: true });
     }
 
     /// C1/C5: a handler is due; it runs when Squirrel is idle. Only handlers the scenario
     /// registered (non-empty lists) run.
     pub(super) fn queue_handler(&mut self, now: Instant, list: List, reason: Reason) {
         if self.vm == Vm::Alive && !self.list(list).is_empty() {
-            self.push_task(list, now, Some(reason.code()));
+            self.seq += 1;
+            let reason = Some(reason.code());
+            self.idle.push(Task { list, step: 0, iter: 0, ready_at: now, seq: self.seq, reason, started: false });
         }
     }
 
@@ -157,19 +163,21 @@ impl<'a> Device<'a> {
             if self.stopped || self.vm != Vm::Alive || self.cur.is_some() {
                 return;
             }
-            let mut task = match self.running.take() {
-                Some(t) => t,
-                None => match self.pop_ready(now) {
-                    Some(t) => t,
+            if self.running.is_none() {
+                match self.pop_ready(now) {
+                    Some(t) => self.running = Some(t),
                     None => return,
-                },
-            };
-            if !task.started {
-                task.started = true;
-                if let Some(h) = task.list.handler() {
-                    self.handler_event(now, h, task.reason);
                 }
             }
+            // A handler's line is written with its task already running (C5: it starts now).
+            if let Some(t) = self.running.as_mut().filter(|t| !t.started) {
+                t.started = true;
+                let (list, reason) = (t.list, t.reason);
+                if let Some(h) = list.handler() {
+                    self.handler_event(now, h, reason);
+                }
+            }
+            let Some(mut task) = self.running.take() else { return };
             if self.step_at(&mut task).is_none() {
                 continue;
             }
@@ -212,6 +220,34 @@ impl<'a> Device<'a> {
         self.wait = Wait::None;
         let step = &self.list(cur.task.list)[cur.task.step as usize];
         let retry = !step.on_ret.is_empty() && wants_retry(step, &outcome);
+        // The task moves on before its line is written, so the line's snapshot shows what
+        // Squirrel does next (Running, Idle in a pause, Finished) rather than a gap.
+        let mut task = cur.task;
+        // A task that goes idle queues behind everything already waiting at the same instant
+        // (imp.wakeup(0) behaves like imp.onidle: pending handlers run first).
+        self.seq += 1;
+        task.seq = self.seq;
+        let mut over_limit = false;
+        if retry {
+            self.retries += 1;
+            if self.retries > MAX_RETRIES {
+                self.stopped = true;
+                over_limit = true;
+            } else {
+                let pause = Duration::from_secs_f64(step.retry_after_s).max(MIN_RETRY_PAUSE);
+                task.ready_at = now + pause;
+                self.idle.push(task);
+            }
+        } else {
+            task.iter += 1;
+            match pause {
+                Some(p) => {
+                    task.ready_at = now + p;
+                    self.idle.push(task);
+                }
+                None => self.running = Some(task),
+            }
+        }
         if self.rec.keep {
             let rule = match cur.flag {
                 Flag::S7 => "S7",
@@ -232,32 +268,10 @@ impl<'a> Device<'a> {
             let state = self.snapshot(now);
             self.rec.push(Entry { t: now, line, state });
         }
-        let mut task = cur.task;
-        // A task that goes idle queues behind everything already waiting at the same instant
-        // (imp.wakeup(0) behaves like imp.onidle: pending handlers run first).
-        self.seq += 1;
-        task.seq = self.seq;
-        if retry {
-            self.retries += 1;
-            if self.retries > MAX_RETRIES {
-                self.stopped = true;
-                self.event(now, EventKind::Note, None, None, None, None, "§13", || {
-                    format!("more than {MAX_RETRIES} on_ret retries: the run stops (§13)")
-                });
-                return;
-            }
-            let pause = Duration::from_secs_f64(step.retry_after_s).max(MIN_RETRY_PAUSE);
-            task.ready_at = now + pause;
-            self.idle.push(task);
-            return;
-        }
-        task.iter += 1;
-        match pause {
-            Some(p) => {
-                task.ready_at = now + p;
-                self.idle.push(task);
-            }
-            None => self.running = Some(task),
+        if over_limit {
+            self.event(now, EventKind::Note, None, None, None, None, "§13", || {
+                format!("more than {MAX_RETRIES} on_ret retries: the run stops (§13)")
+            });
         }
     }
 }
