@@ -279,9 +279,10 @@ impl Entry {
                 if let Some(p) = e.packets {
                     m.insert("packets".into(), p.into());
                 }
-                if e.event == EventKind::Note {
-                    m.insert("why".into(), e.why.clone().into());
-                }
+                // Issue #3: every line carries its reason, as call lines do (extra keys after
+                // the §11 ones).
+                m.insert("rule".into(), e.rule.into());
+                m.insert("why".into(), e.why.clone().into());
             }
         }
         m

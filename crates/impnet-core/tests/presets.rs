@@ -44,6 +44,23 @@ fn preset_hashes_match_file() {
 }
 
 #[test]
+fn s11_issue3_every_line_carries_its_rule_and_why_after_the_s11_keys() {
+    // Issue #3: every outcome carries its reason in the JSON trace, events as well as calls;
+    // the extra keys come last so the §11 keys keep their order.
+    let mut events = 0;
+    for p in ALL {
+        for l in json(&trace_of(p.id)).iter().filter(|l| l.get("summary").is_none()) {
+            let keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys[0], "t_ms", "{}: {l}", p.id);
+            assert_eq!(keys[keys.len() - 2..], ["rule", "why"], "{}: {l}", p.id);
+            assert!(!l["rule"].as_str().unwrap().is_empty() && !l["why"].as_str().unwrap().is_empty(), "{}: {l}", p.id);
+            events += l.get("event").is_some() as usize;
+        }
+    }
+    assert!(events > 0, "the presets have event lines");
+}
+
+#[test]
 fn s7_l4_default_policy_wifi_outage_sleeps_and_restarts() {
     let v = json(&trace_of("default-policy-wifi-outage"));
     for ev in ["suspended", "deep_sleep", "wake", "squirrel_restart"] {
