@@ -34,6 +34,10 @@ function startServe() {
   });
   const hardStop = setTimeout(() => child.kill('SIGKILL'), SERVER_HARD_LIMIT_MS);
   hardStop.unref();
+  // Also when the test process ends some other way (an uncaught error, the runner's timeout).
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
   let log = '';
   const exited = new Promise((ok) => child.once('exit', (code, signal) => { clearTimeout(hardStop); ok({ code, signal }); }));
   const ready = new Promise((ok, fail) => {
