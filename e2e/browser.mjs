@@ -24,12 +24,14 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * Starts the server and the browser. Returns { page, url, problems, shot(name), close() }.
  * `problems` collects console errors, page errors, failed or non-2xx responses and blocked
  * non-loopback requests; tests assert it stays empty.
+ * With `url` (a loopback server the test runs itself, e.g. `impnet serve`) no static server is
+ * started and `url` is the one returned.
  */
-export async function openPlayground() {
+export async function openPlayground({ url } = {}) {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error(`${DIST}/index.html is missing: build it first with \`trunk build --release=true\` (scripts/test.sh does)`);
   }
-  const server = await startServer(DIST);
+  const server = url ? { url, close: async () => {} } : await startServer(DIST);
   const profile = mkdtempSync(join(tmpdir(), 'impnet-e2e-'));
   let context;
   try {
