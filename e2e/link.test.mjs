@@ -62,28 +62,51 @@ test('a link from `impnet link` shows the scenario and the trace `impnet run --j
   else assert.equal(Number(await field(b.page, 'ret-value')), prev.ret);
 
   await b.shot('link');
-  if (process.env.IMPNET_SCREENSHOT) {
-    await b.page.setViewportSize({ width: 1400, height: 900 });
-    await b.page.screenshot({ path: join(ROOT, 'docs', 'playground.png') });
-  }
+
+  // Export: the trace downloads as exactly the JSON lines `impnet run --json` prints.
+  const json = impnet('run', PRESET, '--json');
+  await b.page.locator('.menu summary').click();
+  const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.locator('#export-jsonl').click()]);
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(await readFile(await download.path(), 'utf8'), json);
+  assert.equal(download.suggestedFilename(), 'twenty-logs-with-a-zero-timeout.jsonl');
   assert.deepEqual(b.problems, []);
 });
 
 test('a link that cannot be decoded says so and shows the default scenario', { timeout: 60_000 }, async () => {
+  // A fresh load: in an open playground a new fragment is a hashchange (tested below).
+  await b.page.goto('about:blank');
   await b.page.goto(`${b.url}#zThisIsNotALink`, { waitUntil: 'load' });
   await b.page.locator('#notice').waitFor({ timeout: 30_000 });
   assert.match(await b.page.locator('#notice').innerText(), /could not be opened/);
   assert.match(await b.page.locator('#position').innerText(), /^1 \/ \d+$/);
+  assert.equal(await b.page.locator('#scenario-title').innerText(), 'Default policy under a WiFi outage');
+  assert.deepEqual(b.problems, []);
+});
+
+test('a link pasted into an open playground replaces the scenario', { timeout: 300_000 }, async () => {
+  const frag = impnet('link', join(ROOT, 'presets', 'window-bound.toml'), '--base', b.url).trim().split('#')[1];
+  await b.page.evaluate((f) => { location.hash = f; }, frag);
+  await b.page.waitForFunction(() => document.querySelector('#scenario-title')?.textContent.startsWith('Window bound'));
+  assert.equal(await b.page.locator('#notice').count(), 0);
   assert.deepEqual(b.problems, []);
 });
 
 test('two embeds on one page keep their own scenarios and never touch localStorage', { timeout: 300_000 }, async () => {
   const a = impnet('link', join(ROOT, 'presets', 'window-bound.toml'), '--base', b.url).trim().split('#')[1];
   const c = impnet('link', join(ROOT, 'presets', 'udp-burst-rate-limit.toml'), '--base', b.url).trim().split('#')[1];
+  // A page of the docs' kind, with two embeds, served from the same loopback origin.
+  const host = `${b.url}two-embeds.html`;
+  await b.page.route(host, (r) => r.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><link rel="icon" href="data:,">
+      <iframe id="one" src="${b.url}?embed=1#${a}" width="900" height="500"></iframe>
+      <iframe id="two" src="${b.url}?embed=1#${c}" width="900" height="500"></iframe>`,
+  }));
   await b.page.goto(b.url, { waitUntil: 'load' });
+  await b.page.locator('#detail').waitFor(); // let the wasm load finish before leaving
   await b.page.evaluate(() => localStorage.clear());
-  await b.page.setContent(`<iframe id="one" src="${b.url}?embed=1#${a}" width="900" height="500"></iframe>
-    <iframe id="two" src="${b.url}?embed=1#${c}" width="900" height="500"></iframe>`);
+  await b.page.goto(host, { waitUntil: 'load' });
   const one = b.page.frameLocator('#one');
   const two = b.page.frameLocator('#two');
   await one.locator('#detail').waitFor({ timeout: 30_000 });
@@ -93,7 +116,21 @@ test('two embeds on one page keep their own scenarios and never touch localStora
   assert.equal(await one.locator('#scenario-panel').count(), 0, 'embeds are read-only');
   await one.locator('#btn-next-call').click();
   assert.match(await two.locator('#position').innerText(), /^1 \//, 'stepping one embed leaves the other alone');
-  const frame = b.page.frames().find((f) => f.url().includes('embed=1'));
-  assert.equal(await frame.evaluate(() => localStorage.length), 0, 'embed mode never writes localStorage');
+  assert.equal(await b.page.evaluate(() => localStorage.length), 0, 'embed mode never writes localStorage');
+  assert.deepEqual(b.problems, []);
+});
+
+// IMPNET_SCREENSHOT=1 refreshes docs/playground.png (the README's picture): a send that blocked
+// for its whole 1 s timeout and returned 2 under ConnectionManager's defaults.
+test('screenshot for the README', { skip: !process.env.IMPNET_SCREENSHOT, timeout: 60_000 }, async () => {
+  await b.page.setViewportSize({ width: 1400, height: 900 });
+  await b.page.goto('about:blank');
+  await b.page.goto(`${b.url}?preset=connection-manager-defaults`, { waitUntil: 'load' });
+  await b.page.locator('#detail').waitFor();
+  await b.page.keyboard.press('e');
+  for (let i = 0; i < 50 && (await b.page.locator('#detail [data-field="ret-value"]').count()) === 0; i++) {
+    await b.page.keyboard.press('e');
+  }
+  await b.page.screenshot({ path: join(ROOT, 'docs', 'playground.png') });
   assert.deepEqual(b.problems, []);
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the playground (release) and serve it on http://127.0.0.1:8080 (loopback only).
+# Build the playground (release) and serve it with `impnet serve` on http://127.0.0.1:8080
+# (loopback only), with the live-mode WebSocket endpoint on /ws.
 #   scripts/serve.sh             # setup if needed, trunk release build, serve dist/
 #   PORT=9000 scripts/serve.sh   # another port
 set -euo pipefail
@@ -12,5 +13,5 @@ load_route
 
 say "trunk build --release=true"
 wasm_env trunk build --release=true
-say "http://127.0.0.1:${PORT:-8080}/"
-exec node e2e/static-server.mjs dist "${PORT:-8080}"
+say "http://127.0.0.1:${PORT:-8080}/ (and ws://127.0.0.1:${PORT:-8080}/ws for live mode)"
+exec cargo run --profile native -p impnet -- serve --addr "127.0.0.1:${PORT:-8080}" --dist dist

@@ -6,7 +6,8 @@
 #   4. route B     Debian's rustc-web + build-std builds the core for wasm32 (skipped if absent)
 #   5. trunk       the release bundle (dist/), with wasm-opt -Oz; then its sizes
 #   6. e2e         e2e/*.test.mjs against dist/ in headless Chromium (node --test)
-#   7. bench       only with IMPNET_BENCH=1: tests/bench_wasm.rs (1e6 agent.send in Chromium)
+#   7. arm        impnet cross-built for aarch64 and armv7, run under qemu-user (scripts/cross.sh)
+#   8. bench       only with IMPNET_BENCH=1: tests/bench_wasm.rs (1e6 agent.send in Chromium)
 # Runs scripts/setup.sh first unless IMPNET_SKIP_SETUP=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,8 @@ scripts/size.sh
 
 # Every e2e/*.test.mjs, one at a time (each starts its own Chromium).
 phase e2e node --test --test-concurrency=1 e2e/*.test.mjs
+
+phase arm scripts/cross.sh
 
 if [ "${IMPNET_BENCH:-}" = 1 ]; then
     # Release: the speed of what ships. The runner's default 20 s per-test timeout is too short.

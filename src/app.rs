@@ -41,6 +41,20 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
         });
     }
     {
+        // A link pasted into the address bar of an open playground only changes the fragment.
+        let d = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo_events::EventListener::new(&w, "hashchange", move |_| {
+                    if let Some(frag) = web_sys::window().and_then(|w| w.location().hash().ok()).and_then(|h| url::fragment_of(&h)) {
+                        d.dispatch(Action::OpenFragment(frag));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    {
         let d = state.dispatcher();
         use_effect_with((state.playing, state.speed), move |&(playing, speed)| {
             let timer = playing.then(|| Interval::new(1000 / speed.max(1), move || d.dispatch(Action::Tick)));
@@ -107,5 +121,6 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 #[component]
 pub fn App() -> Html {
     let init = use_memo((), |_| url::read_init());
-    html! { <Playground init={(*init).clone()} persist={!init.embed} /> }
+    let live = html! { <crate::live::LiveHeader /> };
+    html! { <Playground init={(*init).clone()} persist={!init.embed} header_extra={live} /> }
 }

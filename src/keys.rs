@@ -1,9 +1,9 @@
-//! Keyboard shortcuts: ←/→ lines, Shift+←/→ calls, Space play/pause, Home/End, E next error.
+//! Keyboard shortcuts: ←/→ lines, Shift+←/→ calls, Space play/pause, Home/End, E next error,
+//! Escape closes the Share dialog.
 //! Keys typed into a form field are left alone.
 
 use crate::logic::nav::Nav;
 use crate::state::{Action, State};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -18,6 +18,7 @@ pub fn action_for(key: &str, shift: bool) -> Option<Action> {
         ("End", _) => Action::Go(Nav::Last),
         (" " | "Spacebar", _) => Action::TogglePlay,
         ("e" | "E", _) => Action::Go(Nav::NextError),
+        ("Escape", _) => Action::CloseDialog,
         _ => return None,
     })
 }
@@ -29,32 +30,22 @@ fn typing_into_a_field(e: &KeyboardEvent) -> bool {
 }
 
 /// Listens on the document while alive; dropping it removes the listener.
-pub struct KeyListener {
-    closure: Closure<dyn Fn(KeyboardEvent)>,
-}
+pub struct KeyListener(#[allow(dead_code)] gloo_events::EventListener);
 
 impl KeyListener {
     pub fn install(dispatch: UseReducerDispatcher<State>) -> Option<KeyListener> {
-        let closure = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_into_a_field(&e) {
+        let doc = web_sys::window()?.document()?;
+        let options = gloo_events::EventListenerOptions::enable_prevent_default();
+        Some(KeyListener(gloo_events::EventListener::new_with_options(&doc, "keydown", options, move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_into_a_field(e) {
                 return;
             }
             if let Some(a) = action_for(&e.key(), e.shift_key()) {
                 e.prevent_default();
                 dispatch.dispatch(a);
             }
-        });
-        let doc = web_sys::window()?.document()?;
-        doc.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref()).ok()?;
-        Some(KeyListener { closure })
-    }
-}
-
-impl Drop for KeyListener {
-    fn drop(&mut self) {
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            let _ = doc.remove_event_listener_with_callback("keydown", self.closure.as_ref().unchecked_ref());
-        }
+        })))
     }
 }
 

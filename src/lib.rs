@@ -4,6 +4,7 @@
 //! - `state`: the app state and its reducer.
 //! - `url`: share links, embed flag, localStorage.
 //! - `components`: one small function component per view; `app` wires them.
+//! - `live`: live mode (a run against `impnet serve` over a WebSocket) and its panel.
 
 pub mod logic;
 pub mod state;
@@ -13,4 +14,5 @@ pub mod export;
 pub mod keys;
 pub mod components;
 pub mod app;
+pub mod live;
 pub use app::{App, Playground};

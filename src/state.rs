@@ -83,8 +83,10 @@ impl PartialEq for State {
 
 pub enum Action {
     LoadPreset(&'static str),
+    /// A share-link fragment (the address bar's `#…` changed).
+    OpenFragment(String),
     /// An edit from the form or the step editor.
-    SetScenario(Scenario),
+    SetScenario(Box<Scenario>),
     /// An edit in the TOML editor: applied if it parses, else shown as an error.
     EditToml(String),
     /// Show a trace that was not simulated here (browser live mode records one).
@@ -232,8 +234,18 @@ impl Reducible for State {
                     s.view = View::fit(s.model.total_us);
                 }
             }
+            Action::OpenFragment(frag) => match codec::decode(&frag) {
+                Ok(sc) => {
+                    s.set_scenario(sc, None);
+                    s.preset = None;
+                    s.notice = None;
+                    s.cursor = 0;
+                    s.view = View::fit(s.model.total_us);
+                }
+                Err(e) => s.notice = Some(format!("This link could not be opened ({e}). The scenario on screen is unchanged.")),
+            },
             Action::SetScenario(sc) => {
-                s.set_scenario(sc, None);
+                s.set_scenario(*sc, None);
                 s.preset = None;
             }
             Action::EditToml(text) => match parse_toml(&text) {
@@ -308,6 +320,18 @@ mod tests {
     }
 
     #[test]
+    fn spec_10_a_pasted_link_replaces_the_scenario_and_a_bad_one_keeps_it() {
+        let s = State::new(Init::default());
+        let mut sc = (*s.scenario).clone();
+        sc.title = "pasted".into();
+        let s = reduce(s, Action::OpenFragment(codec::encode(&sc)));
+        assert_eq!(*s.scenario, sc);
+        let s = reduce(s, Action::OpenFragment("zgarbage".into()));
+        assert_eq!(s.scenario.title, "pasted");
+        assert!(s.notice.as_deref().unwrap().contains("could not be opened"));
+    }
+
+    #[test]
     fn an_unknown_preset_names_itself_in_the_message() {
         let s = State::new(Init { preset: Some("no_such_thing".into()), ..Init::default() });
         assert!(s.notice.as_deref().unwrap().contains("no_such_thing"));
@@ -333,7 +357,7 @@ mod tests {
         let mut sc = (*s.scenario).clone();
         sc.network.rtt_ms = 250;
         sc.steps.push(impnet_core::scenario::Step::new(impnet_core::scenario::Call::ServerLog { bytes: 200 }));
-        let s = reduce(s, Action::SetScenario(sc.clone()));
+        let s = reduce(s, Action::SetScenario(Box::new(sc.clone())));
         assert!(s.toml_text.contains("rtt_ms = 250"), "{}", s.toml_text);
         assert_eq!(parse_toml(&s.toml_text).unwrap(), sc);
     }

@@ -46,7 +46,7 @@ fn escape_attr(s: &str) -> String {
 pub fn embed_snippet(base: &str, fragment: &str, title: &str) -> String {
     let title = if title.is_empty() { "impnet scenario" } else { title };
     format!(
-        "<iframe src=\"{}\" title=\"impnet: {}\" width=\"100%\" height=\"460\" style=\"border:1px solid #ccd\" loading=\"lazy\"></iframe>",
+        "<iframe src=\"{}\" title=\"impnet: {}\" width=\"100%\" height=\"640\" style=\"border:1px solid #ccd\" loading=\"lazy\"></iframe>",
         escape_attr(&embed_url(base, fragment)),
         escape_attr(title)
     )

@@ -173,3 +173,37 @@ async fn spec_12_every_preset_renders_a_timeline_of_bounded_size() {
         assert!(nodes < 6000, "{}: {nodes} SVG nodes", p.id);
     }
 }
+
+#[wasm_bindgen_test]
+async fn share_dialog_offers_a_link_that_decodes_to_the_scenario_and_an_embed_snippet() {
+    let root = mount(preset(TRAP)).await;
+    click(&root, "#btn-share").await;
+    let link = root.query_selector("#share-link").unwrap().unwrap().dyn_into::<web_sys::HtmlInputElement>().unwrap().value();
+    let frag = link.split_once('#').expect("a #fragment").1;
+    assert_eq!(codec::decode(frag).unwrap(), parse_toml(presets::find(TRAP).unwrap().toml).unwrap());
+    let snippet = root.query_selector("#share-snippet").unwrap().unwrap().dyn_into::<web_sys::HtmlTextAreaElement>().unwrap().value();
+    assert!(snippet.starts_with("<iframe") && snippet.contains("?embed=1#"), "{snippet}");
+    click(&root, "#share-dialog button").await;
+    assert!(root.query_selector("#share-dialog").unwrap().is_none(), "Close closes it");
+}
+
+#[wasm_bindgen_test]
+async fn s5_editing_a_step_reruns_at_once_and_the_trap_is_gone() {
+    let root = mount(preset(TRAP)).await;
+    let before = text(&root, "#position");
+    // Step 1 is `server.log` × 20; make it × 5: fewer lines, no timeout any more.
+    let repeat = root
+        .query_selector("[data-list=\"steps\"] [data-step=\"1\"] input[data-arg=\"repeat\"]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    repeat.set_value("5");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    repeat.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    assert_ne!(text(&root, "#position"), before);
+    click(&root, "#btn-last").await;
+    assert_eq!(field(&root, "event"), "acked", "five logs fit: the run ends with ACKs, not S5");
+}

@@ -17,7 +17,7 @@ fn text(s: impl Into<String>) -> Html {
 }
 
 /// The scenario step a call line came from (§13: `step` counts within its own list).
-fn step_of<'a>(s: &'a Scenario, handler: Option<Handler>, step: u32) -> Option<&'a Step> {
+fn step_of(s: &Scenario, handler: Option<Handler>, step: u32) -> Option<&Step> {
     let list = match handler {
         None => &s.steps,
         Some(Handler::OnConnect) => &s.on_connect,
@@ -28,12 +28,15 @@ fn step_of<'a>(s: &'a Scenario, handler: Option<Handler>, step: u32) -> Option<&
 
 fn rule_block(rule: &str, why: &str) -> Html {
     let text = rules::rule_text(rule);
+    // Where the docs are silent the rule is our choice: say so next to the line it decided.
+    let choice = rules::choices().iter().find(|(id, _)| *id == rule).map(|(_, t)| *t);
     html! {
         <div class="why">
             <div class="rule"><span class="rule-id" data-field="rule">{ rule.to_string() }</span>
                 if let Some(t) = text { <span class="rule-text" data-field="rule-text">{ t }</span> }
             </div>
             if !why.is_empty() { <p class="why-line" data-field="why">{ why.to_string() }</p> }
+            if let Some(c) = choice { <p class="choice" data-field="choice"><b>{ "[choice] " }</b>{ c }</p> }
         </div>
     }
 }

@@ -3,10 +3,8 @@
 //! min(uplink, capacity/RTT, rwnd/RTT). Same time window as the timeline.
 
 use super::use_app;
-use crate::logic::buckets::{bucket_series, ceiling_bps, goodput};
+use crate::logic::buckets::{bucket_series, ceiling_bps, goodput, goodput_slices};
 use crate::logic::format::thousands;
-use crate::logic::view::View;
-use impnet_core::trace::Sample;
 use yew::prelude::*;
 
 const W: usize = 500;
@@ -32,12 +30,6 @@ fn path(b: &[Option<(f64, f64)>], y_of: &dyn Fn(f64) -> f64) -> String {
     d
 }
 
-fn series(samples: &[Sample], f: fn(&Sample) -> u64, view: &View) -> Vec<Option<(f64, f64)>> {
-    let times: Vec<u64> = samples.iter().map(|s| s.t.micros).collect();
-    let vals: Vec<f64> = samples.iter().map(|s| f(s) as f64).collect();
-    bucket_series(&times, &vals, view, W)
-}
-
 fn rate(bps: f64) -> String {
     if bps >= 10_000.0 {
         format!("{} kB/s", thousands((bps / 1000.0).round() as u64))
@@ -56,20 +48,22 @@ pub fn FlowView() -> Html {
         if s.is_empty() {
             return html! { <p class="muted empty">{ "No TCP data moved in this run (no samples)." }</p> };
         }
-        let written = series(s, |x| x.written_total, &view);
-        let sent = series(s, |x| x.sent_total, &view);
-        let acked = series(s, |x| x.acked_total, &view);
-        let limit = series(s, |x| x.window_limit, &view);
+        let m = &model;
+        let written = bucket_series(&m.sample_times, &m.written, &view, W);
+        let sent = bucket_series(&m.sample_times, &m.sent, &view, W);
+        let acked = bucket_series(&m.sample_times, &m.acked, &view, W);
+        let limit = bucket_series(&m.sample_times, &m.window_limit, &view, W);
         let lo = written.iter().chain(acked.iter()).flatten().map(|v| v.0).fold(f64::INFINITY, f64::min);
         let hi = written.iter().chain(limit.iter()).flatten().map(|v| v.1).fold(0.0, f64::max);
         let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, hi.max(1.0)) };
         let y_seq = move |v: f64| 8.0 + SEQ_H - 8.0 - ((v - lo) / (hi - lo)) * (SEQ_H - 8.0);
 
-        let g = goodput(s, &view, GOODPUT_SLICES);
+        let slices = goodput_slices(&view, scenario.network.rtt_ms, GOODPUT_SLICES);
+        let g = goodput(s, &view, slices);
         let ceil_b = bucket_series(&model.times, &ceiling_bps(&model, &scenario), &view, W);
         let gmax = g.iter().copied().chain(ceil_b.iter().flatten().map(|v| v.1)).fold(1.0, f64::max) * 1.1;
         let y_gp = move |v: f64| GP_Y + GP_H - (v / gmax) * GP_H;
-        let slice_w = W as f64 / GOODPUT_SLICES as f64;
+        let slice_w = W as f64 / slices as f64;
         let bars: Html = g
             .iter()
             .enumerate()

@@ -28,7 +28,7 @@ pub fn ParamsForm() -> Html {
                         match set(&mut s, &v) {
                             Ok(()) => {
                                 error.set(None);
-                                app.dispatch(Action::SetScenario(s));
+                                app.dispatch(Action::SetScenario(Box::new(s)));
                             }
                             Err(msg) => error.set(Some(msg)),
                         }
@@ -47,6 +47,8 @@ pub fn ParamsForm() -> Html {
         .collect();
     html! {
         <div class="params" id="params">
+            <p class="muted hint">{ "The send timeout policy is a call: edit the server.setsendtimeoutpolicy step in Script. \
+                Until the script sets one, impOS uses SUSPEND_ON_ERROR / WAIT_TIL_SENT / 30 (L1)." }</p>
             if let Some(e) = &*error { <p class="error" role="alert" id="param-error">{ e.clone() }</p> }
             { fields }
             <Outages />
@@ -62,7 +64,7 @@ fn Outages() -> Html {
         Callback::from(move |v: String| {
             let mut s = (*app.scenario).clone();
             f(&mut s.network.outages, i, v);
-            app.dispatch(Action::SetScenario(s));
+            app.dispatch(Action::SetScenario(Box::new(s)));
         })
     };
     let rows: Html = app
@@ -94,7 +96,7 @@ fn Outages() -> Html {
         Callback::from(move |_: MouseEvent| {
             let mut s = (*app.scenario).clone();
             s.network.outages.push(Outage { kind: OutageKind::Wifi, at_ms: 5_000, for_ms: 30_000 });
-            app.dispatch(Action::SetScenario(s));
+            app.dispatch(Action::SetScenario(Box::new(s)));
         })
     };
     html! {

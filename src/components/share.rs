@@ -12,8 +12,17 @@ pub fn ShareDialog() -> Html {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| app.dispatch(Action::CloseDialog))
     };
+    let backdrop = {
+        let app = app.clone();
+        Callback::from(move |e: MouseEvent| {
+            // Only a click on the backdrop itself, not one inside the dialog.
+            if e.target() == e.current_target() {
+                app.dispatch(Action::CloseDialog);
+            }
+        })
+    };
     html! {
-        <div class="modal-backdrop">
+        <div class="modal-backdrop" onclick={backdrop}>
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="share-title" id="share-dialog">
                 <h2 id="share-title">{ "Share this scenario" }</h2>
                 <p>{ if copied { "The link is on your clipboard." } else { "Copy the link:" } }</p>

@@ -36,7 +36,7 @@ pub fn StepList(props: &StepListProps) -> Html {
         Callback::from(move |ed: ListEdit| match apply(&app.scenario, list, &ed) {
             Ok(s) => {
                 error.set(None);
-                app.dispatch(Action::SetScenario(s));
+                app.dispatch(Action::SetScenario(Box::new(s)));
             }
             Err(e) => error.set(Some(e)),
         })

@@ -211,6 +211,16 @@ pub fn Timeline() -> Html {
         use_memo((app.generation, view.start.to_bits(), view.end.to_bits()), move |_| lanes(&model, &view))
     };
     let cursor_x = app.current_time().map(|t| GUTTER + view.x(t as f64, PLOT_W as f64));
+    // The current call's time inside the call (return − blocked .. return), as a band.
+    let blocked_band = app.trace.entries.get(app.cursor).and_then(|e| match &e.line {
+        impnet_core::trace::Line::Call(c) if c.blocked.micros > 0 => {
+            let w = PLOT_W as f64;
+            let x0 = view.x(e.t.micros.saturating_sub(c.blocked.micros) as f64, w).clamp(0.0, w);
+            let x1 = view.x(e.t.micros as f64, w).clamp(0.0, w);
+            (x1 > x0).then_some((GUTTER + x0, (x1 - x0).max(1.0)))
+        }
+        _ => None,
+    });
 
     let onwheel = {
         let app = app.clone();
@@ -292,6 +302,11 @@ pub fn Timeline() -> Html {
             <svg viewBox={format!("0 0 {TOTAL_W} {HEIGHT}")} class="timeline-svg" role="img" aria-label="Timeline of the run"
                 {onwheel} {onmousedown} {onmousemove} {onmouseup}>
                 { (*static_part).clone() }
+                if let Some((x, w)) = blocked_band {
+                    <rect class="cursor-band" x={x.to_string()} y={(AXIS_Y + 2.0).to_string()} width={w.to_string()} height={(BUF_Y + BUF_H - AXIS_Y - 2.0).to_string()}>
+                        <title>{ "time the current call was blocked" }</title>
+                    </rect>
+                }
                 if let Some(x) = cursor_x.filter(|x| (GUTTER - 1.0..=GUTTER + PLOT_W as f64 + 1.0).contains(x)) {
                     <line class="cursor" x1={x.to_string()} x2={x.to_string()} y1={(AXIS_Y + 2.0).to_string()} y2={(BUF_Y + BUF_H).to_string()} />
                 }

@@ -96,6 +96,12 @@ pub struct TimelineModel {
     pub in_flight: Vec<f64>,
     pub rwnd: Vec<f64>,
     pub calls: Vec<CallMark>,
+    /// The flow graph's series (from `trace.samples`), one value per sample.
+    pub sample_times: Vec<u64>,
+    pub written: Vec<f64>,
+    pub sent: Vec<f64>,
+    pub acked: Vec<f64>,
+    pub window_limit: Vec<f64>,
 }
 
 /// Runs of consecutive entries with the same state become one segment; a state holds from its
@@ -136,10 +142,17 @@ impl TimelineModel {
             v
         };
         let last_t = es.last().map(|e| e.t.micros).unwrap_or(0);
-        let total_us = trace.summary.end.micros.max(last_t).max(1000);
+        // A margin after the last line, so the state the run ends in stays visible.
+        let end = trace.summary.end.micros.max(last_t);
+        let total_us = end + (end / 25).max(20_000);
         let times: Vec<u64> = es.iter().map(|e| e.t.micros).collect();
-        let squirrel = segments(&times, es.iter().map(|e| e.state.squirrel.map(sq_kind)), total_us);
-        let conn = segments(&times, es.iter().map(|e| e.state.conn.map(cn_kind)), total_us);
+        let mut squirrel = segments(&times, es.iter().map(|e| e.state.squirrel.map(sq_kind)), total_us);
+        let mut conn = segments(&times, es.iter().map(|e| e.state.conn.map(cn_kind)), total_us);
+        // L1: before the first line the device is booting and Squirrel has not started.
+        if let Some(&t0) = times.first().filter(|&&t| t > 0) {
+            conn.insert(0, Seg { start: 0, end: t0, kind: cn::BOOTING });
+            squirrel.insert(0, Seg { start: 0, end: t0, kind: sq::NOT_STARTED });
+        }
         let mut blocked = Vec::new();
         let mut calls = Vec::new();
         for (index, e) in es.iter().enumerate() {
@@ -152,7 +165,13 @@ impl TimelineModel {
             }
         }
         let val = |f: fn(&Snapshot) -> u32| es.iter().map(|e| f(&e.state) as f64).collect::<Vec<_>>();
+        let sv = |f: fn(&Sample) -> u64| trace.samples.iter().map(|s| f(s) as f64).collect::<Vec<_>>();
         TimelineModel {
+            sample_times: trace.samples.iter().map(|s| s.t.micros).collect(),
+            written: sv(|s| s.written_total),
+            sent: sv(|s| s.sent_total),
+            acked: sv(|s| s.acked_total),
+            window_limit: sv(|s| s.window_limit),
             total_us,
             used: val(|s| s.unsent.saturating_add(s.in_flight)),
             capacity: val(|s| s.capacity),
@@ -279,8 +298,16 @@ fn sample_at(samples: &[Sample], t: f64, f: fn(&Sample) -> u64) -> f64 {
     i.checked_sub(1).map(|j| f(&samples[j]) as f64).unwrap_or(0.0)
 }
 
+/// How many goodput slices to draw: at most `max`, each at least two round trips long, since
+/// ACKs arrive in bursts and a slice shorter than an RTT shows the burst, not the rate.
+pub fn goodput_slices(view: &View, rtt_ms: u64, max: usize) -> usize {
+    let min_slice = (2 * rtt_ms.max(1)) as f64 * 1000.0;
+    ((view.span() / min_slice).floor() as usize).clamp(1, max)
+}
+
 /// ACKed bytes per second in `n` equal slices of the view (the flow view's goodput curve).
 pub fn goodput(samples: &[Sample], view: &View, n: usize) -> Vec<f64> {
+    let n = n.max(1);
     let dt = view.span() / n as f64;
     (0..n)
         .map(|k| {
@@ -374,8 +401,10 @@ mod tests {
     fn squirrel_and_connection_lanes_follow_the_snapshots() {
         let t = small_trace();
         let m = TimelineModel::build(&t, &Scenario::default());
-        assert_eq!(m.conn[0], Seg { start: 1_500_000, end: 3_000_000, kind: cn::ONLINE });
-        assert_eq!(m.conn[1], Seg { start: 3_000_000, end: 5_000_000, kind: cn::OFFLINE });
+        assert_eq!(m.conn[0], Seg { start: 0, end: 1_500_000, kind: cn::BOOTING }, "L1");
+        assert_eq!(m.conn[1], Seg { start: 1_500_000, end: 3_000_000, kind: cn::ONLINE });
+        assert_eq!(m.conn[2], Seg { start: 3_000_000, end: m.total_us, kind: cn::OFFLINE });
+        assert_eq!(m.total_us, 5_200_000, "4% margin after the end");
         assert_eq!(m.squirrel.last().unwrap().kind, sq::IDLE);
         assert_eq!(m.blocked, vec![Seg { start: 1_900_000, end: 2_200_000, kind: sq::BLOCKED }], "S3 block of 300 ms");
         assert_eq!(m.calls.len(), 4);
@@ -446,6 +475,8 @@ mod tests {
         // 1041 bytes ACKed every 20 ms, minus every 25th send: about 50 kB/s.
         let mid = g[5];
         assert!((45_000.0..55_000.0).contains(&mid), "{mid}");
+        assert_eq!(goodput_slices(&View::fit(10_000_000), 100, 50), 50);
+        assert_eq!(goodput_slices(&View::fit(1_000_000), 100, 50), 5, "slices of two RTTs");
         let c = ceiling_bps(&m, &Scenario::default());
         // 3456 B / 100 ms = 34 560 B/s, below the 250 000 B/s uplink and 65535 B window.
         assert!((c[0] - 34_560.0).abs() < 1e-6);

@@ -33,8 +33,7 @@ fn link_holds_only_fields_that_differ_from_defaults() {
 
 #[test]
 fn link_is_deflated_when_that_pays() {
-    let mut s = Scenario::default();
-    s.steps = vec![Step::new(Call::ServerLog { bytes: 200 }); 50];
+    let s = Scenario { steps: vec![Step::new(Call::ServerLog { bytes: 200 }); 50], ..Scenario::default() };
     let link = encode(&s);
     assert!(link.starts_with(DEFLATED), "{}", &link[..10]);
     let raw = raw_link(&{

@@ -26,6 +26,7 @@
 use crate::buffer::Segment;
 use crate::device::{Device, NetCommand};
 use crate::link::{Edge, Outages};
+use crate::policy::Reason;
 use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
 use crate::time::{Duration, Instant};
 use crate::trace::{Sample, Trace};
@@ -238,7 +239,7 @@ impl<'a> LiveDevice<'a> {
         self.reset_socket();
         self.set_now(real);
         if was_online {
-            self.dev.handle_link_lost(self.now, crate::policy::Reason::NoServer);
+            self.dev.handle_link_lost(self.now, Reason::NoServer);
         } else if self.connect_ready_at.is_some() {
             // Still connecting: try again, as impOS keeps trying until its own deadline.
             self.reopen_at = Some(self.now + REOPEN_AFTER);
@@ -312,10 +313,12 @@ impl<'a> LiveDevice<'a> {
         .min()
     }
 
-    /// Nothing in transit and no socket being opened: skipping time changes nothing the
-    /// server could see.
+    /// Nothing in transit, no socket being opened and no retry of a refused one pending:
+    /// skipping time changes nothing the server could see. (A refusal lasts in real time, so
+    /// retries must wait in real time too.)
     fn quiescent(&self) -> bool {
-        self.flights.is_empty()
+        self.reopen_at.is_none()
+            && self.flights.is_empty()
             && self.departing.is_none()
             && self.held_out.is_empty()
             && self.state != SocketState::Opening

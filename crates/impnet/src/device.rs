@@ -93,6 +93,9 @@ impl ServerUrl {
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A socket being opened (connect + upgrade), polled beside the open one.
+type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ws, String>> + Send>>;
+
 /// tokio's timer granularity.
 const TIMER_TICK_US: u64 = 1000;
 
@@ -119,7 +122,7 @@ pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max:
     let give_up = t0 + max;
     let mut live = LiveDevice::new(sc, opts);
     let mut ws: Option<(u64, Ws)> = None;
-    let mut opening: Option<(u64, std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ws, String>> + Send>>)> = None;
+    let mut opening: Option<(u64, Opening)> = None;
     loop {
         let mut failed = None;
         while let Some(io) = live.poll_io() {

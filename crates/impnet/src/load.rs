@@ -118,7 +118,7 @@ async fn stream(mut ws: Ws, id: usize, a: Args, start_at: Instant) -> Result<Vec
         tokio::select! {
             _ = tick.tick(), if to_send > 0 => {
                 let m = DeviceFrame::Msg { id: (a.msgs - to_send) as u64, name: "load".into(), len: wire as u64 };
-                ws.send(Message::Text(m.to_text().into())).await.map_err(|e| e.to_string())?;
+                ws.feed(Message::Text(m.to_text().into())).await.map_err(|e| e.to_string())?;
                 sent.push_back(Instant::now());
                 ws.send(Message::Binary(vec![0u8; wire as usize].into())).await.map_err(|e| e.to_string())?;
                 to_send -= 1;

@@ -4,7 +4,7 @@
 //! 1 the run itself failed.
 
 use crate::input;
-use impnet_core::trace::{CallLine, EventLine, Line, Outcome, Ret, Summary};
+use impnet_core::trace::{CallLine, EventLine, Handler, Line, Outcome, Ret, Summary};
 use impnet_core::{run, RunOptions, Scenario, Trace};
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -78,7 +78,7 @@ fn timeline(out: &mut impl Write, s: &Scenario, seed: u64, trace: &Trace, summar
     let title = if s.title.is_empty() { "untitled scenario" } else { s.title.as_str() };
     writeln!(out, "# {title} (seed {seed})")?;
     if !summary_only {
-        writeln!(out, "{:>12}  {:<14} {:<28} {:<26} {:>12}  {:<4} why", "t (ms)", "step", "call", "returned", "blocked", "rule")?;
+        writeln!(out, "{:>12}  {:<18} {:<28} {:<26} {:>12}  {:<4} why", "t (ms)", "step", "call", "returned", "blocked", "rule")?;
         for e in &trace.entries {
             match &e.line {
                 Line::Call(c) => call_line(out, &ms(e.t.micros), c)?,
@@ -90,19 +90,22 @@ fn timeline(out: &mut impl Write, s: &Scenario, seed: u64, trace: &Trace, summar
 }
 
 fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
+    // The handler's `· handler` event line above names it in full; here it must fit a column.
     let who = match c.handler {
-        Some(h) => format!("{}[{}].{}", h.as_str(), c.step, c.iter),
+        Some(Handler::OnConnect) => format!("on_connect[{}].{}", c.step, c.iter),
+        Some(Handler::OnUnexpectedDisconnect) => format!("on_disconnect[{}].{}", c.step, c.iter),
         None => format!("[{}].{}", c.step, c.iter),
     };
-    let mut returned = match &c.outcome {
-        Outcome::Returned(r) => ret_name(c.call, r),
-        Outcome::Error(e) => format!("error: {e}"),
+    // A thrown error's text is long: it goes with the explanation, not in the return column.
+    let (mut returned, why) = match &c.outcome {
+        Outcome::Returned(r) => (ret_name(c.call, r), c.why.clone()),
+        Outcome::Error(e) => ("error".to_string(), format!("{e} — {}", c.why)),
     };
     if let Some(id) = c.msg {
         returned.push_str(&format!(" msg {id}"));
     }
     let blocked = if c.blocked.micros == 0 { String::new() } else { format!("{} ms", ms(c.blocked.micros)) };
-    writeln!(out, "{t:>12}  {who:<14} {:<28} {returned:<26} {blocked:>12}  {:<4} {}", c.call, c.rule, c.why)
+    writeln!(out, "{t:>12}  {who:<18} {:<28} {returned:<26} {blocked:>12}  {:<4} {why}", c.call, c.rule)
 }
 
 fn event_line(out: &mut impl Write, t: &str, e: &EventLine) -> io::Result<()> {

@@ -84,7 +84,9 @@ impl Default for Limits {
             max_connections: 16_384,
             header_timeout: Duration::from_secs(5),
             hello_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(60),
+            // Above the device's keepalive idle time (60 s), so a quiet but healthy device
+            // is never cut off by the server first.
+            idle_timeout: Duration::from_secs(120),
             send_timeout: Duration::from_secs(10),
             ws_max_frame: 4 * impnet_core::wire::MAX_DATA_FRAME,
         }
@@ -192,6 +194,7 @@ pub async fn start(config: Config) -> std::io::Result<Server> {
 }
 
 /// Raises the open-file soft limit to the hard limit: each connection is a descriptor.
+#[allow(clippy::useless_conversion)] // rlim_t is u64 here but u32 on armv7
 pub fn raise_fd_limit() -> u64 {
     // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
     unsafe {
@@ -202,10 +205,10 @@ pub fn raise_fd_limit() -> u64 {
         if r.rlim_cur < r.rlim_max {
             let want = libc::rlimit { rlim_cur: r.rlim_max, rlim_max: r.rlim_max };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                return want.rlim_cur as u64;
+                return u64::from(want.rlim_cur);
             }
         }
-        r.rlim_cur as u64
+        u64::from(r.rlim_cur)
     }
 }
 

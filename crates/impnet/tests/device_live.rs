@@ -87,3 +87,62 @@ async fn non_loopback_server_is_refused() {
     assert!(ServerUrl::parse("ws://127.0.0.1:9/ws", false).await.is_ok());
     assert!(ServerUrl::parse("ws://[::1]:9/ws", false).await.is_ok());
 }
+
+fn events(t: &Trace) -> Vec<(String, Option<i64>)> {
+    t.entries
+        .iter()
+        .filter_map(|e| match &e.line {
+            Line::Event(ev) => Some((ev.event.as_str().to_string(), ev.reason)),
+            Line::Call(_) => None,
+        })
+        .collect()
+}
+
+const WAIT_FOR_ACK_SENDS: &str = r#"
+[[steps]]
+call = "server.setsendtimeoutpolicy"
+reconnect = "RETURN_ON_ERROR"
+wait = "WAIT_FOR_ACK"
+timeout = 5
+[[steps]]
+call = "agent.send"
+name = "d"
+bytes = 1000
+repeat = 3
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s6_server_dropping_the_connection_is_a_loss_the_device_recovers_from() {
+    // The server drops every connection after 1500 bytes: message 0 (1038 wire bytes) is
+    // ACKed, message 1 is cut off mid-send.
+    let s = server_with("/nonexistent".into(), |c| c.knobs.drop_after_bytes = Some(1500)).await;
+    let sc = impnet_core::scenario::parse_toml(WAIT_FOR_ACK_SENDS).unwrap();
+    let url = ServerUrl::parse(&ws_url(s.local_addr, ""), false).await.unwrap();
+    let live = run_live(&sc, &url, LiveOptions { time_scale: 10.0, skip_idle: true }, Duration::from_secs(30)).await.unwrap();
+    let t = live.trace;
+    let r: Vec<String> = returns(&t).into_iter().map(|(_, r)| r).collect();
+    // S4 ok, S6 disconnected, then (after C5's silent recovery) S9 proceeds and is ACKed.
+    assert_eq!(r, ["null", "0", "3", "0"], "{}", t.to_json_lines());
+    let ev = events(&t);
+    let drop_at = ev.iter().position(|e| e == &("disconnected".to_string(), Some(4))).expect("a drop with NO_SERVER (4)");
+    assert_eq!(ev[drop_at + 1].0, "lost");
+    assert_eq!(ev[drop_at + 2], ("recovering".to_string(), Some(4)));
+    assert_eq!(ev.iter().filter(|e| e.0 == "connected").count(), 2);
+    assert_eq!((t.summary.lost_msgs, t.summary.lost_bytes), (1, 1038));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn l1_refused_connections_delay_the_boot_connection() {
+    // Refusing for 300 ms real is 3000 ms virtual at 10×: the device keeps trying (L1) and
+    // connects once the server accepts, connect_ms later.
+    let s = server_with("/nonexistent".into(), |c| c.refuse_for = Duration::from_millis(300)).await;
+    let sc = load_scenario("zero-timeout-trap").unwrap();
+    let url = ServerUrl::parse(&ws_url(s.local_addr, ""), false).await.unwrap();
+    let live = run_live(&sc, &url, LiveOptions { time_scale: 10.0, skip_idle: true }, Duration::from_secs(30)).await.unwrap();
+    let connected = live.trace.entries.iter().find(|e| matches!(&e.line, Line::Event(ev) if ev.event.as_str() == "connected"));
+    let at = connected.expect("connects in the end").t;
+    assert!(at.micros >= 3_000_000 + 1_500_000, "connected at {at} ms, before the refusal ended");
+    assert!(s.shared.stats.refused.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    let sim = run(&sc, &RunOptions::default()).unwrap();
+    assert_eq!(returns(&live.trace), returns(&sim), "same codes, later");
+}

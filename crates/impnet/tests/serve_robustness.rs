@@ -183,3 +183,35 @@ async fn connections_past_the_cap_are_turned_away_with_503() {
     eventually("a slot frees", || s.shared.stats.ws_open.load(Ordering::Relaxed) == 9).await;
     hello(s.local_addr, Knobs::default()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_inside_a_websocket_frame_is_cut_off_by_the_idle_timeout() {
+    let s = server().await;
+    let mut ws = hello(s.local_addr, Knobs::default()).await;
+    // A binary frame announcing 1000 payload bytes, then one byte every 200 ms: never a
+    // whole frame, so the connection counts as idle.
+    let tcp = match ws.get_mut() {
+        tokio_tungstenite::MaybeTlsStream::Plain(t) => t,
+        _ => unreachable!("plain ws:// on loopback"),
+    };
+    tcp.write_all(&[0x82, 0x80 | 126, 0x03, 0xE8, 1, 2, 3, 4]).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let mut buf = [0u8; 512];
+    loop {
+        assert!(started.elapsed() < WAIT, "a trickling frame held its connection past the wait");
+        if tcp.write_all(&[0]).await.is_err() {
+            break;
+        }
+        match tokio::time::timeout(Duration::from_millis(200), tcp.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => {
+                // The server's close frame: 0x88, then the code 4002.
+                assert_eq!(&buf[..4.min(n)], &[0x88, buf[1], 0x0F, 0xA2][..4.min(n)], "{:?}", &buf[..n]);
+                break;
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "idle timeout is 1 s, took {:?}", started.elapsed());
+    eventually("the trickling connection is released", || s.shared.stats.ws_open.load(Ordering::Relaxed) == 0).await;
+}

@@ -43,7 +43,7 @@ fn s13_limits_refuse_more_than_ten_million_calls_in_all() {
 fn s13_limits_refuse_more_than_ten_thousand_steps_per_list() {
     let s = steps("call = \"server.isconnected\"", MAX_STEPS + 1);
     refused(&s, "steps", "at most 10000 steps");
-    let h = format!("[[on_unexpected_disconnect]]\ncall = \"server.isconnected\"\n").repeat(MAX_STEPS + 1);
+    let h = "[[on_unexpected_disconnect]]\ncall = \"server.isconnected\"\n".repeat(MAX_STEPS + 1);
     refused(&h, "on_unexpected_disconnect", "at most 10000 steps");
 }
 

@@ -3,6 +3,7 @@
 use super::receiver::{Output, Receiver};
 use super::{bump, Shared};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
 use impnet_core::wire::{self, CloseCode, DeviceFrame, Inbound, Knobs, Raw, ServerFrame, WireError};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -83,17 +84,25 @@ async fn serve(socket: &mut WebSocket, shared: &Shared, id: u64, knobs: Knobs) -
     let mut rx = Receiver::new(knobs);
     let mut last_heard = Instant::now();
     loop {
+        // Frames of one batch (an ACK and a delivery notice, say) leave in one write.
+        let mut unflushed = false;
         while let Some(out) = rx.poll_output() {
             match out {
                 Output::Send(f) => {
-                    if let Err(end) = send(socket, shared, f).await {
+                    if let Err(end) = io(shared, socket.feed(Message::Text(f.to_text().into()))).await {
                         return end;
                     }
+                    unflushed = true;
                 }
                 Output::Delivered(m) => {
                     tracing::info!(conn = id, msg = m.id, name = %m.name, bytes = m.len, "agent read message");
                 }
                 Output::Close(code, reason) => return End::Close(code, reason),
+            }
+        }
+        if unflushed {
+            if let Err(end) = io(shared, socket.flush()).await {
+                return end;
             }
         }
         let wake = rx.poll_timeout().map(|us| start + Duration::from_micros(us));
@@ -147,7 +156,12 @@ fn decode(m: &Message) -> Option<Result<Inbound, WireError>> {
 /// A frame that cannot leave within `send_timeout` means the peer is not reading: give up on
 /// it rather than hold its buffers.
 async fn send(socket: &mut WebSocket, shared: &Shared, f: ServerFrame) -> Result<(), End> {
-    match timeout(shared.config.limits.send_timeout, socket.send(Message::Text(f.to_text().into()))).await {
+    io(shared, socket.send(Message::Text(f.to_text().into()))).await
+}
+
+/// One write or flush, bounded by `send_timeout`.
+async fn io(shared: &Shared, op: impl std::future::Future<Output = Result<(), axum::Error>>) -> Result<(), End> {
+    match timeout(shared.config.limits.send_timeout, op).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(End::Peer),
         Err(_) => Err(End::Close(CloseCode::Timeout, "peer does not read: send timed out".into())),

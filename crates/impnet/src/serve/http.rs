@@ -22,9 +22,10 @@ use tower_http::services::ServeDir;
 /// keep-alive). An upgraded WebSocket leaves this limit and is governed by its own timeouts.
 const HTTP_CONN_LIFETIME: Duration = Duration::from_secs(60);
 
-/// Per-connection WebSocket buffers: small, because there may be 10 000 of them.
+/// Per-connection WebSocket buffers: small, because there may be 10 000 of them. Writes
+/// gather up to WS_WRITE_BUFFER until the connection task flushes its batch.
 const WS_READ_BUFFER: usize = 4096;
-const WS_WRITE_BUFFER: usize = 0;
+const WS_WRITE_BUFFER: usize = 4096;
 const WS_MAX_WRITE_BUFFER: usize = 64 * 1024;
 
 pub fn router(shared: Arc<Shared>) -> Router {

@@ -1,0 +1,71 @@
+//! The `impnet serve` and `impnet device` commands as a user runs them (issue #5 items 1, 4,
+//! 7): flags are checked with clear errors, and a device run against a served /ws prints the
+//! same return codes as `impnet run`. The server child binds 127.0.0.1:0 and is killed at
+//! the end of the test.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_impnet");
+
+struct Served(Child, String);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve() -> Served {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist"])
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("impnet serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("address in the first line");
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    Served(child, addr.to_string())
+}
+
+fn rets(json_lines: &str) -> Vec<String> {
+    json_lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON lines"))
+        .filter(|v| v.get("call").is_some())
+        .map(|v| format!("{} {}", v["call"], v.get("ret").map(|r| r.to_string()).unwrap_or_else(|| "error".into())))
+        .collect()
+}
+
+#[test]
+fn s5_device_against_serve_prints_the_return_codes_of_run() {
+    let s = serve();
+    let live = Command::new(BIN)
+        .args(["device", "--server", &format!("ws://{}/ws", s.1), "zero-timeout-trap", "--json", "--time-scale", "10", "--max-seconds", "30"])
+        .output()
+        .unwrap();
+    assert!(live.status.success(), "{}", String::from_utf8_lossy(&live.stderr));
+    let sim = Command::new(BIN).args(["run", "zero-timeout-trap", "--json"]).output().unwrap();
+    assert!(sim.status.success());
+    let (a, b) = (rets(&String::from_utf8_lossy(&sim.stdout)), rets(&String::from_utf8_lossy(&live.stdout)));
+    assert_eq!(a.len(), 21, "{a:?}");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_flags_are_refused_with_exit_2_naming_the_flag() {
+    let out = Command::new(BIN).args(["serve", "--delay-ms", "999999"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--delay-ms: 999999 is over the limit 60000"));
+
+    let out = Command::new(BIN).args(["device", "--server", "ws://10.1.2.3:8080/ws", "window-bound"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a loopback address"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = Command::new(BIN).args(["device", "--time-scale", "1000", "window-bound"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--time-scale"));
+}

@@ -1,0 +1,58 @@
+//! Browser live mode (src/live) in headless Chromium: the driver opens real WebSockets, feeds
+//! `performance.now()` and timers to `LiveDevice`, and hands back a trace. No server runs
+//! during the browser tests, so this one points at a closed loopback port: every connection
+//! attempt is refused and the device must see a failed boot connection (L1, L3, S8).
+#![cfg(target_arch = "wasm32")]
+
+use impnet_core::live::LiveOptions;
+use impnet_core::scenario::parse_toml;
+use impnet_core::trace::{EventKind, Line, Outcome, Ret};
+use impnet_playground::live::run_live;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const REFUSED: &str = r#"
+end_ms = 5000
+[device]
+boot_squirrel_ms = 100
+[suspend]
+connect_window_ms = 2000
+[[steps]]
+call = "server.setsendtimeoutpolicy"
+reconnect = "RETURN_ON_ERROR"
+wait = "WAIT_TIL_SENT"
+timeout = 1
+[[steps]]
+call = "server.log"
+bytes = 10
+"#;
+
+#[wasm_bindgen_test]
+async fn s8_live_run_with_the_server_refusing_returns_not_connected() {
+    let sc = parse_toml(REFUSED).expect("scenario parses");
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    let live = run_live(&sc, "ws://127.0.0.1:9/ws".into(), LiveOptions { time_scale: 10.0, skip_idle: true }).await;
+    let t = live.trace;
+    let calls: Vec<(&str, Outcome)> = t
+        .entries
+        .iter()
+        .filter_map(|e| match &e.line {
+            Line::Call(c) => Some((c.call, c.outcome.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            ("server.setsendtimeoutpolicy", Outcome::Returned(Ret::Null)),
+            ("server.log", Outcome::Returned(Ret::Int(1))),
+        ],
+        "trace: {}",
+        t.to_json_lines()
+    );
+    assert!(!t.entries.iter().any(|e| matches!(&e.line, Line::Event(ev) if ev.event == EventKind::Connected)));
+    // The boot attempt lasts connect_window_ms, then the RETURN policy goes OFFLINE (§13).
+    assert!(t.entries.iter().any(|e| matches!(&e.line, Line::Event(ev) if ev.event == EventKind::Offline)));
+    assert!(live.real_micros < 3_000_000, "2 s of virtual time at 10× took {} µs", live.real_micros);
+}
