@@ -21,20 +21,28 @@ say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# Phase timing: `phase NAME CMD...` runs CMD, records its wall time, and stops the script on
-# failure (callers use set -e). `phase_report` prints the table.
+# Phase timing: `phase NAME CMD...` runs CMD and records its wall time; callers use set -e, so a
+# failing CMD ends the script. `phase_report` (an EXIT trap) prints the table, failure included.
 PHASES=()
+CURRENT_PHASE=
 phase() {
     local name=$1; shift
     say "$name: $*"
-    local t0=$SECONDS
+    CURRENT_PHASE=$name CURRENT_T0=$SECONDS
     "$@"
-    PHASES+=("$(printf '%5ds  %s' $((SECONDS - t0)) "$name")")
+    PHASES+=("$(printf '%5ds  %s' $((SECONDS - CURRENT_T0)) "$name")")
+    echo "($name took $((SECONDS - CURRENT_T0)) s)"
+    CURRENT_PHASE=
 }
 phase_report() {
-    say "timings"
+    [ ${#PHASES[@]} -gt 0 ] || [ -n "$CURRENT_PHASE" ] || return 0
+    say "timings ($(basename "$0"))"
     printf '%s\n' "${PHASES[@]}"
+    if [ -n "$CURRENT_PHASE" ]; then
+        printf '%5ds  %s  <- FAILED\n' $((SECONDS - CURRENT_T0)) "$CURRENT_PHASE"
+    fi
 }
+trap phase_report EXIT
 
 # The exact wasm-bindgen version the lockfile resolved; wasm-bindgen-cli and Trunk.toml must match.
 wasm_bindgen_version() {

@@ -6,7 +6,7 @@
 #   IMPNET_TOOLCHAIN=debian scripts/setup.sh # force route B (Debian rustc-web + build-std)
 #   IMPNET_SKIP_ROUTE_B=1 scripts/setup.sh   # don't install Debian's Rust (test.sh skips its check)
 #
-# Installs: chromium + chromium-driver (apt), the wasm32 standard library (rustup, or Debian's
+# Installs: chromium + chromium-driver, ARM cross gcc + qemu-user-static (apt), the wasm32 standard library (rustup, or Debian's
 # rustc-web route), wasm-bindgen-cli at the exact Cargo.lock version, trunk, wasm-opt from npm
 # binaryen into .tools/npm, and e2e's npm packages. Writes the chosen route to .tools/toolchain.env.
 set -euo pipefail
@@ -43,8 +43,9 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-say "apt: chromium, chromium-driver"
-apt_install chromium chromium-driver
+say "apt: chromium, chromium-driver; ARM cross gcc and qemu-user for scripts/cross.sh"
+apt_install chromium chromium-driver qemu-user-static \
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 
 # Route B's packages: needed when route B is the wasm route, and for test.sh's route-B check.
 ROUTE_B_OK=
@@ -78,6 +79,10 @@ if [ -z "$ROUTE" ]; then
     [ -n "$ROUTE_B_OK" ] || die "no wasm32 standard library: rustup failed and Debian's rustc-web is not installed"
     ROUTE=debian
 fi
+# scripts/cross.sh's targets (it checks again, so it also runs alone).
+for t in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
+    rustup target list --installed | grep -qx "$t" || timeout 300 rustup target add "$t"
+done
 printf '# written by scripts/setup.sh\nIMPNET_WASM_ROUTE=%s\n' "$ROUTE" >"$ENV_FILE"
 load_route
 echo "route: $IMPNET_WASM_ROUTE (saved in ${ENV_FILE#"$ROOT"/})"

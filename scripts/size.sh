@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sizes of the release bundle in dist/ (run after `trunk build --release=true`): raw and gzip -9
-# bytes of each .wasm and .js file, and their totals.
+# bytes of each .wasm and .js file, their totals, and the wasm before wasm-opt for comparison.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -17,3 +17,6 @@ for f in "${files[@]}"; do
     printf '%-48s %10d %10d\n' "$f" "$raw" "$gz"
 done
 printf '%-48s %10d %10d\n' total "$raw_total" "$gz_total"
+for f in target/wasm-bindgen/release/*_bg.wasm; do
+    printf '%-48s %10d %10d\n' "(before wasm-opt) ${f##*/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+done

@@ -73,5 +73,4 @@ if [ "${IMPNET_BENCH:-}" = 1 ]; then
         --target "$WASM_TARGET" --test bench_wasm -- --include-ignored --nocapture
 fi
 
-phase_report
 say "all tests passed"
