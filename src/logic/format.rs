@@ -1,31 +1,17 @@
 //! How values read on screen: return codes by name and number, times, sizes, states.
 
 use super::nav::returns_send_code;
+use impnet_core::policy::{self, Reason};
 use impnet_core::trace::{CallLine, ConnState, Outcome, Ret, SquirrelState};
 
 /// §3 send error codes as impOS names them.
 pub fn send_code_name(code: i64) -> &'static str {
-    match code {
-        0 => "OK",
-        1 => "SEND_ERROR_NOT_CONNECTED",
-        2 => "SEND_ERROR_TIMEOUT",
-        3 => "SEND_ERROR_DISCONNECTED",
-        4 => "SEND_ERROR_WOULDBLOCK",
-        _ => "unknown code",
-    }
+    policy::send_code_name(code).unwrap_or("unknown code")
 }
 
 /// §3 reason codes (on `connected`/`disconnected`/handler events).
 pub fn reason_name(code: i64) -> &'static str {
-    match code {
-        0 => "NOT_CONNECTED",
-        1 => "NO_WIFI",
-        2 => "NO_IP_ADDRESS",
-        3 => "NOT_RESOLVED",
-        4 => "NO_SERVER",
-        5 => "SERVER_CONNECTED",
-        _ => "unknown reason",
-    }
+    Reason::from_code(code).map_or("unknown reason", Reason::name)
 }
 
 /// How a call came out, for colour and the marker label. Ordered by how much it should stand

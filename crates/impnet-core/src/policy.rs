@@ -166,6 +166,26 @@ impl SendError {
             SendError::WouldBlock => "SEND_ERROR_WOULDBLOCK",
         }
     }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        Some(match code {
+            1 => SendError::NotConnected,
+            2 => SendError::Timeout,
+            3 => SendError::Disconnected,
+            4 => SendError::WouldBlock,
+            _ => return None,
+        })
+    }
+}
+
+/// The name impOS gives a send method's return value: `OK` for 0, else the §3 error name.
+/// Viewers (the CLI's timeline, the playground) show codes by this name.
+pub fn send_code_name(code: i64) -> Option<&'static str> {
+    if code == 0 {
+        Some("OK")
+    } else {
+        SendError::from_code(code).map(SendError::name)
+    }
 }
 
 /// Connection reason codes (§3), passed to `on_connect` / `on_unexpected_disconnect`.
@@ -193,6 +213,18 @@ impl Reason {
             Reason::NoServer => "NO_SERVER",
             Reason::ServerConnected => "SERVER_CONNECTED",
         }
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        Some(match code {
+            0 => Reason::NotConnected,
+            1 => Reason::NoWifi,
+            2 => Reason::NoIpAddress,
+            3 => Reason::NotResolved,
+            4 => Reason::NoServer,
+            5 => Reason::ServerConnected,
+            _ => return None,
+        })
     }
 }
 

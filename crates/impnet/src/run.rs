@@ -5,6 +5,7 @@
 
 use crate::input;
 use impnet_core::trace::{CallLine, EventLine, Handler, Line, Outcome, Ret, Summary};
+use impnet_core::policy::{send_code_name, Reason};
 use impnet_core::{run, RunOptions, Scenario, Trace};
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -151,28 +152,9 @@ fn ret_name(call: &str, r: &Ret) -> String {
     }
 }
 
-fn send_code_name(code: i64) -> Option<&'static str> {
-    Some(match code {
-        0 => "OK",
-        1 => "SEND_ERROR_NOT_CONNECTED",
-        2 => "SEND_ERROR_TIMEOUT",
-        3 => "SEND_ERROR_DISCONNECTED",
-        4 => "SEND_ERROR_WOULDBLOCK",
-        _ => return None,
-    })
-}
-
-/// §3 reason codes.
+/// §3 reason codes by name.
 fn reason_name(code: i64) -> &'static str {
-    match code {
-        0 => "NOT_CONNECTED",
-        1 => "NO_WIFI",
-        2 => "NO_IP_ADDRESS",
-        3 => "NOT_RESOLVED",
-        4 => "NO_SERVER",
-        5 => "SERVER_CONNECTED",
-        _ => "?",
-    }
+    Reason::from_code(code).map_or("?", Reason::name)
 }
 
 fn summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
