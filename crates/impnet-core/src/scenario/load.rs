@@ -59,23 +59,27 @@ fn refuse_oversize(text: &str) -> Result<(), ScenarioError> {
 /// Parses, normalises and validates a TOML scenario (the file format).
 pub fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
     refuse_oversize(text)?;
-    let de = toml::Deserializer::new(text);
+    // toml 1 parses the whole document before deserializing, so a syntax error surfaces here.
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, "", &e))?;
     let mut s: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        let mut err = humanise(&path, inner.message(), Format::Toml);
-        if err.path.is_empty() {
-            // A syntax error has no field to name: say where it is instead.
-            if let Some(span) = inner.span() {
-                let (line, col) = line_col(text, span.start);
-                err.reason = format!("TOML syntax error at line {line}, column {col}: {}", err.reason);
-            }
-        }
-        err
+        toml_error(text, &path, &e.into_inner())
     })?;
     s.normalise()?;
     validate(&s)?;
     Ok(s)
+}
+
+fn toml_error(text: &str, path: &str, inner: &toml::de::Error) -> ScenarioError {
+    let mut err = humanise(path, inner.message(), Format::Toml);
+    if err.path.is_empty() {
+        // A syntax error has no field to name: say where it is instead.
+        if let Some(span) = inner.span() {
+            let (line, col) = line_col(text, span.start);
+            err.reason = format!("TOML syntax error at line {line}, column {col}: {}", err.reason);
+        }
+    }
+    err
 }
 
 /// Parses, normalises and validates a JSON scenario (the form links carry).
