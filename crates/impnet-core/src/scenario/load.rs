@@ -59,23 +59,26 @@ fn refuse_oversize(text: &str) -> Result<(), ScenarioError> {
 /// Parses, normalises and validates a TOML scenario (the file format).
 pub fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
     refuse_oversize(text)?;
-    let de = toml::Deserializer::new(text);
-    let mut s: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let mut err = humanise(&path, inner.message(), Format::Toml);
-        if err.path.is_empty() {
-            // A syntax error has no field to name: say where it is instead.
-            if let Some(span) = inner.span() {
-                let (line, col) = line_col(text, span.start);
-                err.reason = format!("TOML syntax error at line {line}, column {col}: {}", err.reason);
-            }
+    // toml 1 parses the whole document before deserializing, so a syntax error surfaces here.
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, "", &e))?;
+    // The document becomes a format-neutral value first so that TOML and links share one
+    // path-tracking deserializer of `Scenario`: serde_path_to_error instantiated per format
+    // was the largest single item in the playground's wasm. (serde_json::Value would lose
+    // NaN and inf, which validation must see to name them.)
+    let v = serde_value::Value::deserialize(de).map_err(|e| toml_error(text, "", &e))?;
+    from_value(v, Format::Toml)
+}
+
+fn toml_error(text: &str, path: &str, inner: &toml::de::Error) -> ScenarioError {
+    let mut err = humanise(path, inner.message(), Format::Toml);
+    if err.path.is_empty() {
+        // A syntax error has no field to name: say where it is instead.
+        if let Some(span) = inner.span() {
+            let (line, col) = line_col(text, span.start);
+            err.reason = format!("TOML syntax error at line {line}, column {col}: {}", err.reason);
         }
-        err
-    })?;
-    s.normalise()?;
-    validate(&s)?;
-    Ok(s)
+    }
+    err
 }
 
 /// Parses, normalises and validates a JSON scenario (the form links carry).
@@ -96,10 +99,35 @@ pub fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
 /// A scenario from an already-parsed JSON value (the link codec's path). Same checks as
 /// `parse_json`.
 pub(crate) fn from_json_value(v: serde_json::Value) -> Result<Scenario, ScenarioError> {
-    let mut s: Scenario = serde_path_to_error::deserialize(v).map_err(json_error)?;
+    let v = serde_value::Value::deserialize(v).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    from_value(v, Format::Json)
+}
+
+fn from_value(v: serde_value::Value, fmt: Format) -> Result<Scenario, ScenarioError> {
+    let mut s: Scenario = serde_path_to_error::deserialize(serde_value::ValueDeserializer::new(v))
+        .map_err(|e| {
+            let path = e.path().to_string();
+            humanise(&path, &serde_message(e.inner()), fmt)
+        })?;
     s.normalise()?;
     validate(&s)?;
     Ok(s)
+}
+
+/// serde_value words its errors its own way ("Missing field x"); `humanise` reads serde's.
+fn serde_message(e: &serde_value::DeserializerError) -> String {
+    use serde_value::DeserializerError as E;
+    let one_of = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    match e {
+        E::Custom(msg) => msg.clone(),
+        E::InvalidType(got, exp) => format!("invalid type: {}, expected {exp}", got.to_unexpected()),
+        E::InvalidValue(got, exp) => format!("invalid value: {}, expected {exp}", got.to_unexpected()),
+        E::InvalidLength(len, exp) => format!("invalid length {len}, expected {exp}"),
+        E::UnknownVariant(name, known) => format!("unknown variant `{name}`, expected one of {}", one_of(known)),
+        E::UnknownField(name, known) => format!("unknown field `{name}`, expected one of {}", one_of(known)),
+        E::MissingField(name) => format!("missing field `{name}`"),
+        E::DuplicateField(name) => format!("duplicate field `{name}`"),
+    }
 }
 
 fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {
