@@ -1,7 +1,8 @@
 //! Property tests over random scenarios: the buffer never exceeds its capacity (T1), bytes are
 //! conserved (written = ACKed + lost + held, L4), time never goes back (§13), and a seed fixes
 //! the trace (§1).
-use impnet_core::scenario::{Arg, Call, Outage, OutageKind, RetAction, Scenario, Step};
+mod common;
+use impnet_core::scenario::{Arg, Call, Outage, OutageKind, Scenario, Step};
 use impnet_core::trace::{EventKind, Line};
 use impnet_core::{run, RunOptions};
 use proptest::prelude::*;
@@ -32,15 +33,7 @@ fn call() -> impl Strategy<Value = Call> {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (call(), 1u32..6, any::<bool>()).prop_map(|(call, repeat, retry)| {
-        let mut s = Step::new(call);
-        s.repeat = repeat;
-        if retry {
-            s.on_ret.insert("4".into(), RetAction::Retry);
-            s.retry_after_s = 0.5;
-        }
-        s
-    })
+    (call(), 1u32..6, any::<bool>()).prop_map(|(call, repeat, retry)| common::generated_step(call, repeat, retry))
 }
 
 fn outage() -> impl Strategy<Value = Outage> {

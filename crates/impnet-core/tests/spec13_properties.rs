@@ -2,7 +2,8 @@
 //! fall on round instants (so they meet connects, timeouts and ACKs at the same microsecond):
 //! the drop order, msg ids, summary counts, the codes that create no message, reasons as §3
 //! integers, and L2 (the device is never ONLINE while the WiFi is down).
-use impnet_core::scenario::{Arg, Call, Outage, OutageKind, RetAction, Scenario, Step};
+mod common;
+use impnet_core::scenario::{Arg, Call, Outage, OutageKind, Scenario, Step};
 use impnet_core::trace::{ConnState, EventKind, Line};
 use impnet_core::{run, RunOptions};
 use proptest::prelude::*;
@@ -29,15 +30,7 @@ fn call() -> impl Strategy<Value = Call> {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (call(), 1u32..4, any::<bool>()).prop_map(|(call, repeat, retry)| {
-        let mut s = Step::new(call);
-        s.repeat = repeat;
-        if retry {
-            s.on_ret.insert("4".into(), RetAction::Retry);
-            s.retry_after_s = 0.5;
-        }
-        s
-    })
+    (call(), 1u32..4, any::<bool>()).prop_map(|(call, repeat, retry)| common::generated_step(call, repeat, retry))
 }
 
 fn outage() -> impl Strategy<Value = Outage> {

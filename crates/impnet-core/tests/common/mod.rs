@@ -46,3 +46,15 @@ pub fn send(bytes: u64, repeat: u32) -> String {
 pub fn step(call: &str, extra: &str) -> String {
     format!("[[steps]]\ncall = \"{call}\"\n{extra}\n")
 }
+
+/// A generated step for the property tests: `call` repeated `repeat` times, optionally retried
+/// on `4` (WOULDBLOCK) every 0.5 s.
+pub fn generated_step(call: impnet_core::scenario::Call, repeat: u32, retry_on_wouldblock: bool) -> impnet_core::scenario::Step {
+    let mut s = impnet_core::scenario::Step::new(call);
+    s.repeat = repeat;
+    if retry_on_wouldblock {
+        s.on_ret.insert("4".into(), impnet_core::scenario::RetAction::Retry);
+        s.retry_after_s = 0.5;
+    }
+    s
+}
