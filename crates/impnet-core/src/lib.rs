@@ -18,11 +18,13 @@
 //! - `trace`: what a run produces (lines, state snapshots, summary).
 //! - `wire`: the live protocol between a device driver and `impnet serve` (frames, limits).
 //! - `live`: the device model on a real connection (sans-IO; drivers bring socket and clock).
+//! - `expect`: expectations over a trace's JSON lines (`[[expect]]`, `impnet check`).
 //! - `explain`: the text of every rule and every modelling choice.
 
 pub mod buffer;
 pub mod codec;
 pub mod device;
+pub mod expect;
 pub mod explain;
 pub mod link;
 pub mod live;

@@ -47,6 +47,10 @@ pub struct Scenario {
     pub on_connect: Vec<Step>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_unexpected_disconnect: Vec<Step>,
+    /// What the run must show (issue #12; `crate::expect`). Checked by `impnet check` and the
+    /// playground's checklist; the run itself ignores them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<crate::expect::Expect>,
 }
 
 fn default_end_ms() -> u64 {
@@ -70,6 +74,7 @@ impl Default for Scenario {
             steps: Vec::new(),
             on_connect: Vec::new(),
             on_unexpected_disconnect: Vec::new(),
+            expect: Vec::new(),
         }
     }
 }

@@ -250,6 +250,19 @@ impl fmt::Display for StepError {
     }
 }
 
+impl StepError {
+    /// A refusal of one field of a list entry; `humanise` appends the field to the entry's path
+    /// (`expect[2]` + `within_ms`). Shared with `expect::load`.
+    pub(crate) fn at(field: &'static str, reason: impl Into<String>) -> Self {
+        StepError { field: Some(field), reason: reason.into() }
+    }
+
+    /// A refusal of the entry as a whole.
+    pub(crate) fn whole(reason: impl Into<String>) -> Self {
+        StepError { field: None, reason: reason.into() }
+    }
+}
+
 /// Marks a step error that belongs to one field, so it cannot be confused with other text.
 const STEP_FIELD_MARK: &str = "\u{1}field ";
 

@@ -95,6 +95,11 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             }
         }
     }
+    // Each expectation's own fields were checked as it was read (`expect::load`).
+    if s.expect.len() > crate::expect::MAX_EXPECTS {
+        let max = crate::expect::MAX_EXPECTS;
+        return err("expect", format!("at most {max} expectations, got {}", s.expect.len()));
+    }
     Ok(())
 }
 

@@ -1,0 +1,101 @@
+//! Text patterns for `log` and `error` expectations: a substring, or a glob when the pattern
+//! holds `*` (any run of characters) or `?` (one character). A glob matches the whole text.
+//!
+//! Hand-written rather than the `regex` crate: it is a dozen lines, and the playground ships
+//! this module to the browser, where regex would cost more than the rest of `expect` together.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern(String);
+
+impl Pattern {
+    pub fn new(text: impl Into<String>) -> Self {
+        Pattern(text.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn is_glob(&self) -> bool {
+        self.0.contains(['*', '?'])
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        if self.is_glob() {
+            let p: Vec<char> = self.0.chars().collect();
+            let t: Vec<char> = text.chars().collect();
+            glob(&p, &t)
+        } else {
+            text.contains(self.0.as_str())
+        }
+    }
+}
+
+/// Iterative glob with one backtrack point (the last `*`): linear in practice, never
+/// exponential however many stars the pattern holds.
+fn glob(p: &[char], t: &[char]) -> bool {
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                // Let the last star swallow one more character and retry from there.
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_pattern_is_a_substring() {
+        assert!(Pattern::new("reconnected").matches("wifi reconnected after 70 s"));
+        assert!(!Pattern::new("Reconnected").matches("wifi reconnected"));
+    }
+
+    #[test]
+    fn a_glob_matches_the_whole_text() {
+        let p = Pattern::new("sent * bytes");
+        assert!(p.matches("sent 4096 bytes"));
+        assert!(!p.matches("we sent 4096 bytes"), "anchored at the start");
+        assert!(Pattern::new("*sent*").matches("we sent 4096 bytes ok"));
+        assert!(Pattern::new("t?mp=*").matches("temp=21.5"));
+        assert!(!Pattern::new("t?mp=*").matches("tmp=21.5"));
+        assert!(Pattern::new("*").matches(""));
+        assert!(Pattern::new("a*b*c").matches("a-b-b-c"));
+        assert!(!Pattern::new("a*b*c").matches("a-b-b-d"));
+        assert!(Pattern::new("é*").matches("été"), "characters, not bytes");
+    }
+
+    #[test]
+    fn many_stars_stay_fast() {
+        let p = Pattern::new(format!("{}b", "a*".repeat(50)));
+        let t = "a".repeat(2000);
+        assert!(!p.matches(&t));
+    }
+}
