@@ -1,0 +1,99 @@
+//! Global functions: `array`, `type`, `assert`, `getroottable`, and the string library's
+//! globals (`format`, `split`, `strip`, `lstrip`, `rstrip`, `startswith`, `endswith`).
+
+use super::{arity, bad_type, int_arg, natives, str_arg, R};
+use crate::host::{Ctx, Host, Interrupt};
+use crate::value::Value;
+use crate::vm::Vm;
+
+pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+    let root = vm.root();
+    natives!(vm, root, {
+        "array" => array::<H>,
+        "type" => type_of::<H>,
+        "assert" => assert::<H>,
+        "getroottable" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> { Ok(ctx.root()) },
+        "format" => format::<H>,
+        "split" => split::<H>,
+        "strip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, true, true),
+        "lstrip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, true, false),
+        "rstrip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, false, true),
+        "startswith" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+            arity(args, 2, 2)?;
+            let (s, p) = (str_arg(ctx.heap, args, 0)?, str_arg(ctx.heap, args, 1)?);
+            Ok(Value::Bool(s.starts_with(p)))
+        },
+        "endswith" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+            arity(args, 2, 2)?;
+            let (s, p) = (str_arg(ctx.heap, args, 0)?, str_arg(ctx.heap, args, 1)?);
+            Ok(Value::Bool(s.ends_with(p)))
+        },
+    });
+}
+
+/// `array(n, fill = null)`.
+fn array<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+    arity(args, 1, 2)?;
+    let n = int_arg(args, 0)?;
+    let n = usize::try_from(n).map_err(|_| Interrupt::Error("negative size".into()))?;
+    let fill = args.get(1).copied().unwrap_or(Value::Null);
+    Ok(ctx.heap.new_array_filled(n, fill)?)
+}
+
+fn type_of<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+    arity(args, 1, 1)?;
+    Ok(ctx.heap.str(args[0].type_name())?)
+}
+
+fn assert<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+    arity(args, 1, 2)?;
+    if args[0].truthy() {
+        return Ok(Value::Null);
+    }
+    match args.get(1) {
+        Some(m) => Err(Interrupt::Error(ctx.to_string(*m))),
+        None => Err(Interrupt::Error("assertion failed".into())),
+    }
+}
+
+fn format<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+    if args.is_empty() {
+        return Err(Interrupt::Error("wrong number of parameters".into()));
+    }
+    let fmt = str_arg(ctx.heap, args, 0)?;
+    let s = super::format::format(ctx.heap, fmt, &args[1..]).map_err(Interrupt::Error)?;
+    Ok(ctx.heap.string(&s)?)
+}
+
+/// `split(str, separators, skipempty = false)`: splits at any of the separator characters.
+fn split<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+    arity(args, 2, 3)?;
+    let s = str_arg(ctx.heap, args, 0)?.to_vec();
+    let seps = str_arg(ctx.heap, args, 1)?.to_vec();
+    let skip_empty = args.get(2).is_some_and(|v| v.truthy());
+    let mut parts = Vec::new();
+    for piece in s.split(|b| seps.contains(b)) {
+        if skip_empty && piece.is_empty() {
+            continue;
+        }
+        parts.push(ctx.heap.string(piece)?);
+    }
+    let a = ctx.heap.new_array(Vec::new())?;
+    if let Value::Array(r) = a {
+        for p in parts {
+            ctx.heap.array_push(r, p)?;
+        }
+    }
+    Ok(a)
+}
+
+fn strip<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value], left: bool, right: bool) -> R<H> {
+    arity(args, 1, 1)?;
+    let Value::Str(_) = args[0] else { return Err(bad_type(0, args[0], "string")) };
+    let s = str_arg(ctx.heap, args, 0)?;
+    let ws = |b: &u8| b.is_ascii_whitespace() || *b == 0x0B;
+    let start = if left { s.iter().position(|b| !ws(b)).unwrap_or(s.len()) } else { 0 };
+    let end = if right { s.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1) } else { s.len() };
+    let out = s[start..end.max(start)].to_vec();
+    Ok(ctx.heap.string(&out)?)
+}

@@ -1,0 +1,83 @@
+//! The built-in library: Squirrel's base functions, the string/blob/math libraries impOS
+//! ships, and each type's methods (the default delegates). Methods that call back into script
+//! code (`map`, `filter`, `reduce`, `apply`, `sort`) are written in Squirrel (`prelude.nut`),
+//! so a native suspending inside their callback is no special case.
+
+mod array;
+mod base;
+mod blob;
+pub mod format;
+mod math;
+mod string;
+mod table;
+
+use crate::host::{Host, Interrupt, NativeResult};
+use crate::value::Value;
+use crate::vm::Vm;
+
+pub(crate) type R<H> = NativeResult<<H as Host>::Suspend>;
+
+const PRELUDE: &str = include_str!("prelude.nut");
+
+pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+    base::install(vm);
+    string::install(vm);
+    array::install(vm);
+    table::install(vm);
+    blob::install(vm);
+    math::install(vm);
+    // The prelude returns a table of array methods written in Squirrel.
+    let prelude = vm.compile("<builtin>", PRELUDE).expect("the prelude compiles");
+    if vm.start(prelude, &[]).is_ok() {
+        if let crate::Outcome::Finished(Value::Table(t)) = vm.run(1_000_000) {
+            let methods: Vec<(Value, Value)> = vm.heap.table(t).iter().map(|(k, v)| (*k, *v)).collect();
+            for (k, v) in methods {
+                let _ = vm.heap.table_insert(vm.delegates.array, k, v);
+            }
+        }
+    }
+}
+
+/// Fails with Squirrel's message unless `min <= args.len() <= max`.
+pub(crate) fn arity<S>(args: &[Value], min: usize, max: usize) -> Result<(), Interrupt<S>> {
+    if args.len() < min || args.len() > max {
+        return Err(Interrupt::Error("wrong number of parameters".into()));
+    }
+    Ok(())
+}
+
+pub(crate) fn bad_type<S>(i: usize, v: Value, expected: &str) -> Interrupt<S> {
+    Interrupt::Error(format!("parameter {} has an invalid type '{}' ; expected: '{expected}'", i + 1, v.type_name()))
+}
+
+pub(crate) fn int_arg<S>(args: &[Value], i: usize) -> Result<i32, Interrupt<S>> {
+    match args.get(i).copied().unwrap_or(Value::Null) {
+        Value::Int(n) => Ok(n),
+        Value::Float(f) => Ok(f as i32),
+        v => Err(bad_type(i, v, "integer|float")),
+    }
+}
+
+pub(crate) fn float_arg<S>(args: &[Value], i: usize) -> Result<f32, Interrupt<S>> {
+    match args.get(i).copied().unwrap_or(Value::Null) {
+        Value::Int(n) => Ok(n as f32),
+        Value::Float(f) => Ok(f),
+        v => Err(bad_type(i, v, "integer|float")),
+    }
+}
+
+pub(crate) fn str_arg<'h, S>(heap: &'h crate::Heap, args: &[Value], i: usize) -> Result<&'h [u8], Interrupt<S>> {
+    match args.get(i).copied().unwrap_or(Value::Null) {
+        Value::Str(r) => Ok(heap.str_bytes(r)),
+        v => Err(bad_type(i, v, "string")),
+    }
+}
+
+/// Registers natives into a table value.
+macro_rules! natives {
+    ($vm:expr, $table:expr, { $($name:literal => $f:expr,)* }) => {{
+        let table = $table;
+        $( let _ = $vm.register_in(table, $name, $f); )*
+    }};
+}
+pub(crate) use natives;

@@ -1,0 +1,707 @@
+//! The interpreter loop. Script calls push a [`Frame`] on the VM's own stack and the loop
+//! carries on with it: no Rust recursion per script call, so a native can suspend the VM at any
+//! depth and [`Vm::run`] simply returns.
+
+use std::rc::Rc;
+
+use crate::bytecode::{Arith, Op, Proto};
+use crate::error::ErrorKind;
+use crate::heap::{Obj, Upval};
+use crate::host::{Ctx, Host, Interrupt, Outcome};
+use crate::ops::{self, Fault};
+use crate::value::{GcRef, Value};
+use crate::vm::{Frame, FrameKind, TaskState, Vm};
+
+/// Why the loop stopped without a fault.
+enum Exit<S> {
+    /// The task's outermost call returned.
+    Finished(Value),
+    Suspend(S),
+    /// The instruction budget of this dispatch is spent.
+    Budget,
+}
+
+/// What a call did.
+pub(crate) enum Called<S> {
+    /// Pushed a script frame: the loop continues in it.
+    Frame,
+    /// Finished at once (a native, or a class without constructor): the result is on the stack.
+    Value,
+    Suspend(S),
+}
+
+impl<H: Host> Vm<H> {
+    /// Runs the current task for at most `fuel` instructions.
+    ///
+    /// Returns [`Outcome::Finished`] with the task's result, [`Outcome::Suspended`] when a native
+    /// suspended (call [`Vm::resume`] then `run` again), [`Outcome::Error`] when the task failed
+    /// (uncaught error, watchdog, memory or call depth), or [`Outcome::OutOfFuel`] when `fuel`
+    /// ran out first (`run` again to continue). On an idle VM it returns `Finished(null)`; on a
+    /// suspended one it first resumes the call with `null`.
+    pub fn run(&mut self, fuel: u64) -> Outcome<H::Suspend> {
+        match self.state {
+            TaskState::Idle => return Outcome::Finished(Value::Null),
+            TaskState::Suspended { .. } => self.resume(Value::Null),
+            TaskState::Running => {}
+        }
+        let mut fuel = fuel;
+        if let Some(argc) = self.pending_call.take() {
+            match self.call(0, argc as usize, FrameKind::Call) {
+                Ok(Called::Suspend(p)) => return Outcome::Suspended(p),
+                Ok(_) => {}
+                Err(fault) => {
+                    if let Err(e) = self.unwind(fault) {
+                        return Outcome::Error(e);
+                    }
+                }
+            }
+        }
+        if let Some(message) = self.resume_fault.take() {
+            if let Err(e) = self.unwind(Fault::msg(message)) {
+                return Outcome::Error(e);
+            }
+        }
+        loop {
+            if self.frames.is_empty() {
+                let v = self.stack.first().copied().unwrap_or(Value::Null);
+                self.end_task();
+                return Outcome::Finished(v);
+            }
+            let watchdog_left = self.limits.task_instructions.saturating_sub(self.task_instructions);
+            if watchdog_left == 0 {
+                let e = self.runtime_error(
+                    ErrorKind::Watchdog,
+                    format!("watchdog: the task ran {} instructions without returning", self.limits.task_instructions),
+                );
+                self.end_task();
+                return Outcome::Error(e);
+            }
+            if fuel == 0 {
+                return Outcome::OutOfFuel;
+            }
+            let budget = fuel.min(watchdog_left);
+            let mut left = budget;
+            let r = self.dispatch(&mut left);
+            let used = budget - left;
+            self.task_instructions += used;
+            fuel -= used;
+            match r {
+                Ok(Exit::Finished(v)) => {
+                    self.end_task();
+                    return Outcome::Finished(v);
+                }
+                Ok(Exit::Suspend(p)) => return Outcome::Suspended(p),
+                Ok(Exit::Budget) => {}
+                Err(fault) => {
+                    if let Err(e) = self.unwind(fault) {
+                        return Outcome::Error(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands a fault to the innermost `try`, or ends the task with it.
+    fn unwind(&mut self, fault: Fault) -> Result<(), crate::error::RuntimeError> {
+        let catchable = !matches!(fault, Fault::Error(ErrorKind::Watchdog, _));
+        if catchable {
+            if let Some(trap) = self.traps.pop() {
+                if let Ok(v) = self.fault_value(&fault) {
+                    self.frames.truncate(trap.frame as usize + 1);
+                    self.close_outers(trap.stack);
+                    self.stack.truncate(trap.stack as usize);
+                    self.stack.push(v);
+                    self.frames[trap.frame as usize].ip = trap.handler;
+                    return Ok(());
+                }
+            }
+        }
+        let (kind, message) = match fault {
+            Fault::Value(v) => (ErrorKind::Runtime, ops::to_display(&self.heap, v)),
+            Fault::Error(k, m) => (k, m),
+        };
+        let e = self.runtime_error(kind, message);
+        self.end_task();
+        Err(e)
+    }
+
+    /// Calls `stack[slot]` with `this` at `slot + 1` and `argc` arguments above it.
+    pub(crate) fn call(&mut self, slot: usize, argc: usize, kind: FrameKind) -> Result<Called<H::Suspend>, Fault> {
+        let (mut argc, mut kind) = (argc, kind);
+        loop {
+            let callee = self.stack[slot];
+            match callee {
+                Value::Closure(r) => {
+                    self.push_frame(slot, argc, r, kind)?;
+                    return Ok(Called::Frame);
+                }
+                Value::Native(id) => {
+                    let f = self.natives[id.0 as usize].1.clone();
+                    let this = self.stack[slot + 1];
+                    let (file, line) = match self.frames.last() {
+                        Some(fr) => {
+                            let l = self.frame_location(fr);
+                            (l.file, l.line)
+                        }
+                        None => (Rc::from(""), 0),
+                    };
+                    // The arguments stay where they are: natives never touch the stack.
+                    let stack = std::mem::take(&mut self.stack);
+                    let mut ctx = Ctx {
+                        heap: &mut self.heap,
+                        host: &mut self.host,
+                        this,
+                        root: Value::Table(self.root),
+                        file,
+                        line,
+                        handles: &mut self.handles,
+                        rand: &mut self.rand,
+                    };
+                    let r = f(&mut ctx, &stack[slot + 2..]);
+                    self.stack = stack;
+                    self.stack.truncate(slot);
+                    match r {
+                        Ok(v) => {
+                            self.stack.push(v);
+                            return Ok(Called::Value);
+                        }
+                        Err(Interrupt::Suspend(p)) => {
+                            self.stack.push(Value::Null);
+                            self.state = TaskState::Suspended { slot: slot as u32 };
+                            return Ok(Called::Suspend(p));
+                        }
+                        Err(Interrupt::Call { callee, this, args }) => {
+                            self.stack.push(callee);
+                            self.stack.push(this);
+                            self.stack.extend_from_slice(&args);
+                            // Loop: call what the native asked for in its place.
+                            argc = args.len();
+                            continue;
+                        }
+                        Err(other) => {
+                            self.stack.push(Value::Null);
+                            return Err(self.interrupt_fault(other).unwrap_or_else(|_| Fault::msg("bad interrupt")));
+                        }
+                    }
+                }
+                Value::Class(c) => {
+                    let fields = self.heap.class(c).defaults.clone();
+                    self.heap.charge(fields.len() * 8)?;
+                    let inst = self.heap.alloc(Obj::Instance(crate::heap::Instance { class: c, fields }))?;
+                    self.heap.class_mut(c).locked = true;
+                    let key = self.heap.str("constructor")?;
+                    let ctor = self.heap.class(c).members.get(&key).map(|m| m.value);
+                    self.stack[slot + 1] = Value::Instance(inst);
+                    match ctor {
+                        Some(ctor @ (Value::Closure(_) | Value::Native(_))) => {
+                            self.stack[slot] = ctor;
+                            if let Value::Native(_) = ctor {
+                                // A native constructor: its result is ignored.
+                                let r = self.call(slot, argc, FrameKind::Call)?;
+                                self.stack[slot] = Value::Instance(inst);
+                                return Ok(r);
+                            }
+                            kind = FrameKind::Constructor;
+                            continue;
+                        }
+                        _ => {
+                            self.stack.truncate(slot);
+                            self.stack.push(Value::Instance(inst));
+                            return Ok(Called::Value);
+                        }
+                    }
+                }
+                other => {
+                    return Err(Fault::msg(format!("attempt to call '{}'", other.type_name())));
+                }
+            }
+        }
+    }
+
+    fn push_frame(&mut self, slot: usize, argc: usize, r: GcRef, kind: FrameKind) -> Result<(), Fault> {
+        if self.frames.len() >= self.limits.call_depth {
+            return Err(Fault::Error(ErrorKind::CallDepth, "stack overflow".into()));
+        }
+        let c = self.heap.closure(r);
+        let proto_idx = c.proto;
+        let env = c.env;
+        let p = &self.protos[proto_idx as usize];
+        let (nparams, ndefaults, varargs) = (p.nparams as usize, p.ndefaults as usize, p.varargs);
+        if let Some(env) = env {
+            self.stack[slot + 1] = env;
+        }
+        if argc < nparams {
+            let missing = nparams - argc;
+            if missing > ndefaults {
+                return Err(Fault::msg("wrong number of parameters"));
+            }
+            let c = self.heap.closure(r);
+            let from = c.defaults.len() - missing;
+            for i in from..c.defaults.len() {
+                let d = self.heap.closure(r).defaults[i];
+                self.stack.push(d);
+            }
+        }
+        if varargs {
+            let extra = if argc > nparams { self.stack.split_off(slot + 2 + nparams) } else { Vec::new() };
+            self.heap.charge(extra.len() * 8)?;
+            let a = self.heap.new_array(extra)?;
+            self.stack.push(a);
+        } else if argc > nparams {
+            return Err(Fault::msg("wrong number of parameters"));
+        }
+        self.frames.push(Frame { closure: r, proto: proto_idx, ip: 0, base: slot as u32 + 1, kind });
+        Ok(())
+    }
+
+    fn collect_if_due(&mut self) {
+        if self.heap.wants_collect() {
+            self.collect_garbage();
+        }
+    }
+
+    fn capture(&mut self, slot: u32) -> Result<GcRef, Fault> {
+        let pos = self.open_outers.partition_point(|(s, _)| *s < slot);
+        if let Some(&(s, u)) = self.open_outers.get(pos) {
+            if s == slot {
+                return Ok(u);
+            }
+        }
+        let u = self.heap.alloc(Obj::Upval(Upval::Open(slot)))?;
+        self.open_outers.insert(pos, (slot, u));
+        Ok(u)
+    }
+
+    fn outer_get(&self, closure: GcRef, i: u16) -> Value {
+        let u = self.heap.closure(closure).outers[i as usize];
+        match self.heap.upval(u) {
+            Upval::Open(s) => self.stack[*s as usize],
+            Upval::Closed(v) => *v,
+        }
+    }
+
+    fn outer_set(&mut self, closure: GcRef, i: u16, v: Value) {
+        let u = self.heap.closure(closure).outers[i as usize];
+        match self.heap.upval_mut(u) {
+            Upval::Open(s) => {
+                let s = *s as usize;
+                self.stack[s] = v;
+            }
+            Upval::Closed(c) => *c = v,
+        }
+    }
+
+    /// The loop: runs instructions until the budget is spent, the task finishes or suspends,
+    /// or a fault needs unwinding.
+    fn dispatch(&mut self, left: &mut u64) -> Result<Exit<H::Suspend>, Fault> {
+        let mut frame = *self.frames.last().expect("dispatch with a frame");
+        let mut proto: Rc<Proto> = self.protos[frame.proto as usize].clone();
+        let mut ip = frame.ip as usize;
+        let mut base = frame.base as usize;
+
+        macro_rules! save {
+            () => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = ip as u32;
+                }
+            };
+        }
+        macro_rules! reload {
+            () => {
+                frame = *self.frames.last().expect("a frame");
+                proto = self.protos[frame.proto as usize].clone();
+                ip = frame.ip as usize;
+                base = frame.base as usize;
+            };
+        }
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => {
+                        save!();
+                        return Err(e.into());
+                    }
+                }
+            };
+        }
+        macro_rules! pop {
+            () => {
+                self.stack.pop().unwrap_or(Value::Null)
+            };
+        }
+        macro_rules! top {
+            () => {
+                *self.stack.last().unwrap_or(&Value::Null)
+            };
+        }
+        macro_rules! call {
+            ($slot:expr, $argc:expr) => {{
+                save!();
+                match self.call($slot, $argc, FrameKind::Call)? {
+                    Called::Frame => {
+                        reload!();
+                    }
+                    Called::Value => {}
+                    Called::Suspend(p) => return Ok(Exit::Suspend(p)),
+                }
+            }};
+        }
+
+        loop {
+            if *left == 0 {
+                save!();
+                return Ok(Exit::Budget);
+            }
+            *left -= 1;
+            let op = proto.code[ip];
+            ip += 1;
+            match op {
+                Op::Null => self.stack.push(Value::Null),
+                Op::True => self.stack.push(Value::Bool(true)),
+                Op::False => self.stack.push(Value::Bool(false)),
+                Op::Int(i) => self.stack.push(Value::Int(i)),
+                Op::Float(f) => self.stack.push(Value::Float(f)),
+                Op::Const(k) => self.stack.push(proto.consts[k as usize]),
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::PopN(n) => {
+                    let len = self.stack.len();
+                    self.stack.truncate(len - n as usize);
+                }
+                Op::Dup2 => {
+                    let len = self.stack.len();
+                    let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
+                    self.stack.push(a);
+                    self.stack.push(b);
+                }
+                Op::GetLocal(s) => self.stack.push(self.stack[base + s as usize]),
+                Op::SetLocal(s) => self.stack[base + s as usize] = top!(),
+                Op::GetOuter(i) => self.stack.push(self.outer_get(frame.closure, i)),
+                Op::SetOuter(i) => {
+                    let v = top!();
+                    self.outer_set(frame.closure, i, v);
+                }
+                Op::GetName(k) => {
+                    let key = proto.consts[k as usize];
+                    let this = self.stack[base];
+                    let v = tri!(self.get_name(this, key));
+                    self.stack.push(v);
+                }
+                Op::SetName(k) => {
+                    let key = proto.consts[k as usize];
+                    let this = self.stack[base];
+                    let v = top!();
+                    tri!(self.set_name(this, key, v));
+                }
+                Op::NewSlotName(k) => {
+                    let key = proto.consts[k as usize];
+                    let this = self.stack[base];
+                    let v = top!();
+                    tri!(self.new_slot(this, key, v));
+                }
+                Op::Root => self.stack.push(Value::Table(self.root)),
+                Op::GetBase => {
+                    let b = self.heap.closure(frame.closure).base;
+                    self.stack.push(b.map_or(Value::Null, Value::Class));
+                }
+                Op::Get => {
+                    let key = pop!();
+                    let obj = pop!();
+                    let v = tri!(self.get(obj, key));
+                    self.stack.push(v);
+                }
+                Op::GetK(k) => {
+                    let obj = pop!();
+                    let v = tri!(self.get(obj, proto.consts[k as usize]));
+                    self.stack.push(v);
+                }
+                Op::Set => {
+                    let v = pop!();
+                    let key = pop!();
+                    let obj = pop!();
+                    tri!(self.set(obj, key, v));
+                    self.stack.push(v);
+                }
+                Op::NewSlot => {
+                    let v = pop!();
+                    let key = pop!();
+                    let obj = pop!();
+                    tri!(self.new_slot(obj, key, v));
+                    self.stack.push(v);
+                }
+                Op::Delete => {
+                    let key = pop!();
+                    let obj = pop!();
+                    let v = tri!(self.delete(obj, key));
+                    self.stack.push(v);
+                }
+                Op::PrepCall => {
+                    let key = pop!();
+                    let obj = pop!();
+                    let f = tri!(self.get(obj, key));
+                    self.stack.push(f);
+                    self.stack.push(obj);
+                }
+                Op::PrepCallK(k) => {
+                    let obj = pop!();
+                    let f = tri!(self.get(obj, proto.consts[k as usize]));
+                    self.stack.push(f);
+                    self.stack.push(obj);
+                }
+                Op::Call(argc) => {
+                    let slot = self.stack.len() - argc as usize - 2;
+                    if !matches!(self.stack[slot], Value::Closure(_)) {
+                        self.collect_if_due();
+                    }
+                    call!(slot, argc as usize);
+                }
+                Op::Return | Op::ReturnNull => {
+                    let mut v = if let Op::Return = op { pop!() } else { Value::Null };
+                    if let FrameKind::Constructor = frame.kind {
+                        v = self.stack[base];
+                    }
+                    let depth = self.frames.len() as u32 - 1;
+                    while self.traps.last().is_some_and(|t| t.frame >= depth) {
+                        self.traps.pop();
+                    }
+                    if self.open_outers.last().is_some_and(|(s, _)| *s >= base as u32) {
+                        self.close_outers(base as u32);
+                    }
+                    self.stack.truncate(base - 1);
+                    self.stack.push(v);
+                    self.frames.pop();
+                    if self.frames.is_empty() {
+                        return Ok(Exit::Finished(v));
+                    }
+                    reload!();
+                }
+                Op::Closure(i) => {
+                    self.collect_if_due();
+                    let global = proto.protos[i as usize];
+                    let child = self.protos[global as usize].clone();
+                    let mut outers = Vec::with_capacity(child.outers.len());
+                    for d in &child.outers {
+                        let u = if d.from_parent_local {
+                            tri!(self.capture((base + d.index as usize) as u32))
+                        } else {
+                            self.heap.closure(frame.closure).outers[d.index as usize]
+                        };
+                        outers.push(u);
+                    }
+                    let nd = child.ndefaults as usize;
+                    let defaults = self.stack.split_off(self.stack.len() - nd);
+                    let c = tri!(self.make_closure(global, outers.into(), defaults.into()));
+                    self.stack.push(c);
+                }
+                Op::NewTable => {
+                    self.collect_if_due();
+                    let t = tri!(self.heap.new_table());
+                    self.stack.push(t);
+                }
+                Op::TableSlot => {
+                    let v = pop!();
+                    let key = pop!();
+                    let t = top!();
+                    tri!(self.new_slot(t, key, v));
+                }
+                Op::NewArray(n) => {
+                    self.collect_if_due();
+                    tri!(self.heap.charge(n as usize * 8));
+                    let items = self.stack.split_off(self.stack.len() - n as usize);
+                    let a = tri!(self.heap.new_array(items));
+                    self.stack.push(a);
+                }
+                Op::NewClass(has_base) => {
+                    self.collect_if_due();
+                    let base_class = if has_base { Some(pop!()) } else { None };
+                    let c = tri!(self.new_class(base_class));
+                    self.stack.push(c);
+                }
+                Op::ClassMember { is_static } => {
+                    let v = pop!();
+                    let key = pop!();
+                    let Value::Class(c) = top!() else { unreachable!("class member without class") };
+                    tri!(self.class_set(c, key, v, is_static));
+                }
+                Op::Arith(a) => {
+                    let len = self.stack.len();
+                    let (x, y) = (self.stack[len - 2], self.stack[len - 1]);
+                    let r = match (x, y) {
+                        (Value::Int(x), Value::Int(y)) => tri!(ops::int_arith(a, x, y)),
+                        (Value::Float(x), Value::Float(y)) if a == Arith::Add => Value::Float(x + y),
+                        _ => {
+                            self.collect_if_due();
+                            tri!(ops::arith(&mut self.heap, a, x, y))
+                        }
+                    };
+                    self.stack.truncate(len - 1);
+                    self.stack[len - 2] = r;
+                }
+                Op::Neg => {
+                    let v = pop!();
+                    let r = match v {
+                        Value::Int(i) => Value::Int(i.wrapping_neg()),
+                        Value::Float(f) => Value::Float(-f),
+                        _ => tri!(Err(Fault::msg(format!("attempt to negate a {}", v.type_name())))),
+                    };
+                    self.stack.push(r);
+                }
+                Op::Not => {
+                    let v = pop!();
+                    self.stack.push(Value::Bool(!v.truthy()));
+                }
+                Op::BitNot => {
+                    let v = pop!();
+                    let r = match v {
+                        Value::Int(i) => Value::Int(!i),
+                        _ => tri!(Err(Fault::msg(format!("attempt to perform a bitwise op on a {}", v.type_name())))),
+                    };
+                    self.stack.push(r);
+                }
+                Op::Typeof => {
+                    let v = pop!();
+                    let s = tri!(self.heap.str(v.type_name()));
+                    self.stack.push(s);
+                }
+                Op::Clone => {
+                    let v = pop!();
+                    let c = tri!(self.clone_value(v));
+                    self.stack.push(c);
+                }
+                Op::Eq | Op::Ne => {
+                    let b = pop!();
+                    let a = pop!();
+                    let eq = ops::equals(a, b);
+                    self.stack.push(Value::Bool(if let Op::Eq = op { eq } else { !eq }));
+                }
+                Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Cmp3 => {
+                    let b = pop!();
+                    let a = pop!();
+                    let ord = match (a, b) {
+                        (Value::Int(x), Value::Int(y)) => x.cmp(&y),
+                        _ => tri!(ops::compare(&self.heap, a, b)),
+                    };
+                    use std::cmp::Ordering::*;
+                    self.stack.push(match op {
+                        Op::Lt => Value::Bool(ord == Less),
+                        Op::Le => Value::Bool(ord != Greater),
+                        Op::Gt => Value::Bool(ord == Greater),
+                        Op::Ge => Value::Bool(ord != Less),
+                        _ => Value::Int(ord as i32),
+                    });
+                }
+                Op::In => {
+                    let obj = pop!();
+                    let key = pop!();
+                    let r = tri!(self.contains(obj, key));
+                    self.stack.push(Value::Bool(r));
+                }
+                Op::Instanceof => {
+                    let class = pop!();
+                    let v = pop!();
+                    let r = tri!(self.instance_of(v, class));
+                    self.stack.push(Value::Bool(r));
+                }
+                Op::Jump(t) => ip = t as usize,
+                Op::JumpIfFalse(t) => {
+                    if !pop!().truthy() {
+                        ip = t as usize;
+                    }
+                }
+                Op::AndJump(t) => {
+                    if !top!().truthy() {
+                        ip = t as usize;
+                    } else {
+                        self.stack.pop();
+                    }
+                }
+                Op::OrJump(t) => {
+                    if top!().truthy() {
+                        ip = t as usize;
+                    } else {
+                        self.stack.pop();
+                    }
+                }
+                Op::ForeachNext { slot, exit } => {
+                    let at = base + slot as usize;
+                    if !tri!(self.foreach_next(at)) {
+                        ip = exit as usize;
+                    }
+                }
+                Op::CloseOuters(s) => self.close_outers((base + s as usize) as u32),
+                Op::PushTrap(handler) => {
+                    self.traps.push(crate::vm::Trap {
+                        frame: self.frames.len() as u32 - 1,
+                        stack: self.stack.len() as u32,
+                        handler,
+                    });
+                }
+                Op::PopTrap => {
+                    self.traps.pop();
+                }
+                Op::Throw => {
+                    let v = pop!();
+                    save!();
+                    return Err(Fault::Value(v));
+                }
+                Op::IncLocal { slot, delta, postfix } => {
+                    let at = base + slot as usize;
+                    let old = self.stack[at];
+                    let new = tri!(increment(old, delta));
+                    self.stack[at] = new;
+                    self.stack.push(if postfix { old } else { new });
+                }
+                Op::IncOuter { idx, delta, postfix } => {
+                    let old = self.outer_get(frame.closure, idx);
+                    let new = tri!(increment(old, delta));
+                    self.outer_set(frame.closure, idx, new);
+                    self.stack.push(if postfix { old } else { new });
+                }
+                Op::IncName { name, delta, postfix } => {
+                    let key = proto.consts[name as usize];
+                    let this = self.stack[base];
+                    let old = tri!(self.get_name(this, key));
+                    let new = tri!(increment(old, delta));
+                    tri!(self.set_name(this, key, new));
+                    self.stack.push(if postfix { old } else { new });
+                }
+                Op::IncIndex { delta, postfix } => {
+                    let key = pop!();
+                    let obj = pop!();
+                    let old = tri!(self.get(obj, key));
+                    let new = tri!(increment(old, delta));
+                    tri!(self.set(obj, key, new));
+                    self.stack.push(if postfix { old } else { new });
+                }
+                Op::AddLocalInt { slot, n } => {
+                    let at = base + slot as usize;
+                    self.stack[at] = match self.stack[at] {
+                        Value::Int(i) => Value::Int(i.wrapping_add(n)),
+                        other => tri!(ops::arith(&mut self.heap, Arith::Add, other, Value::Int(n))),
+                    };
+                }
+                Op::LtLocalJump { slot, target } => {
+                    let limit = pop!();
+                    let v = self.stack[base + slot as usize];
+                    let less = match (v, limit) {
+                        (Value::Int(a), Value::Int(b)) => a < b,
+                        _ => tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less,
+                    };
+                    if !less {
+                        ip = target as usize;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn increment(v: Value, delta: i8) -> Result<Value, Fault> {
+    match v {
+        Value::Int(i) => Ok(Value::Int(i.wrapping_add(delta as i32))),
+        Value::Float(f) => Ok(Value::Float(f + delta as f32)),
+        _ => Err(Fault::msg(format!("arith op {} on between '{}' and 'integer'", if delta > 0 { "+" } else { "-" }, v.type_name()))),
+    }
+}

@@ -1,0 +1,183 @@
+//! What a host sees: the [`Host`] trait that names its suspension payload, the [`Ctx`] a native
+//! function gets, what a native returns ([`Interrupt`]), and what a run gives back
+//! ([`Outcome`]).
+
+use std::rc::Rc;
+
+use crate::error::RuntimeError;
+use crate::heap::{Heap, OutOfMemory};
+use crate::rand::Rand;
+use crate::value::Value;
+
+/// The host's state, reachable from every native through [`Ctx::host`].
+pub trait Host: 'static {
+    /// What a native hands to the host when it suspends the VM (e.g. "send these bytes").
+    type Suspend;
+}
+
+/// A native function: gets its call context and arguments (without `this`: see
+/// [`Ctx::this`]) and returns a value, or interrupts.
+pub type NativeFn<H> = Rc<dyn Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<<H as Host>::Suspend>>;
+
+pub type NativeResult<S> = Result<Value, Interrupt<S>>;
+
+/// How a native leaves other than by returning a value.
+#[derive(Debug)]
+pub enum Interrupt<S> {
+    /// Throw this value: scripts catch it with `try`/`catch`.
+    Throw(Value),
+    /// Throw an error with this message (the catch variable gets the message string).
+    Error(String),
+    /// The heap limit was reached (see [`Limits::heap_bytes`]).
+    OutOfMemory,
+    /// Suspend the VM: [`crate::Vm::run`] returns [`Outcome::Suspended`] with the payload, and
+    /// [`crate::Vm::resume`] later gives the call its value. The script's frames stay as they
+    /// are, at whatever call depth.
+    Suspend(S),
+    /// Replace this native call with a call of `callee` (with `this` and `args`): its result
+    /// becomes the native's result. How `.call()` and friends reach back into script code
+    /// without Rust recursion.
+    Call { callee: Value, this: Value, args: Vec<Value> },
+}
+
+impl<S> From<OutOfMemory> for Interrupt<S> {
+    fn from(_: OutOfMemory) -> Self {
+        Interrupt::OutOfMemory
+    }
+}
+
+/// What [`crate::Vm::run`] ended with.
+#[derive(Debug)]
+pub enum Outcome<S> {
+    /// The task returned this value; the VM is idle and can start another task.
+    Finished(Value),
+    /// A native suspended; call [`crate::Vm::resume`] (or [`crate::Vm::resume_error`]), then
+    /// `run` again.
+    Suspended(S),
+    /// The task failed and is over; the VM is idle.
+    Error(RuntimeError),
+    /// The fuel given to this `run` is spent; `run` again to continue.
+    OutOfFuel,
+}
+
+/// A value the host keeps alive across runs (e.g. a callback registered with the host).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Handle(pub(crate) u32);
+
+/// The VM's limits. The defaults are SPEC §14's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Instructions one task may execute before it fails with [`crate::ErrorKind::Watchdog`].
+    pub task_instructions: u64,
+    /// Heap bytes before an allocation fails with [`crate::ErrorKind::Memory`].
+    pub heap_bytes: usize,
+    /// Nested script and native calls before a call fails with [`crate::ErrorKind::CallDepth`].
+    pub call_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { task_instructions: 10_000_000, heap_bytes: 64 << 20, call_depth: 200 }
+    }
+}
+
+/// Kept values, by [`Handle`].
+#[derive(Default)]
+pub(crate) struct Handles {
+    pub slots: Vec<Option<Value>>,
+    pub free: Vec<u32>,
+}
+
+impl Handles {
+    pub fn keep(&mut self, v: Value) -> Handle {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(v);
+                Handle(i)
+            }
+            None => {
+                self.slots.push(Some(v));
+                Handle(self.slots.len() as u32 - 1)
+            }
+        }
+    }
+
+    pub fn release(&mut self, h: Handle) -> Option<Value> {
+        let v = self.slots.get_mut(h.0 as usize)?.take();
+        if v.is_some() {
+            self.free.push(h.0);
+        }
+        v
+    }
+
+    pub fn get(&self, h: Handle) -> Option<Value> {
+        self.slots.get(h.0 as usize).copied().flatten()
+    }
+}
+
+/// A native's view of the VM during its call.
+pub struct Ctx<'a, H: Host> {
+    pub heap: &'a mut Heap,
+    pub host: &'a mut H,
+    pub(crate) this: Value,
+    pub(crate) root: Value,
+    pub(crate) file: Rc<str>,
+    pub(crate) line: u32,
+    pub(crate) handles: &'a mut Handles,
+    pub(crate) rand: &'a mut Rand,
+}
+
+impl<H: Host> Ctx<'_, H> {
+    /// The object the function was called on (`server` for `server.log(x)`).
+    pub fn this(&self) -> Value {
+        self.this
+    }
+
+    /// The root table.
+    pub fn root(&self) -> Value {
+        self.root
+    }
+
+    /// The line of the script call that called this native.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The file of the script call that called this native.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Keeps `v` alive until [`Ctx::release`] or [`crate::Vm::release`].
+    pub fn keep(&mut self, v: Value) -> Handle {
+        self.handles.keep(v)
+    }
+
+    pub fn release(&mut self, h: Handle) -> Option<Value> {
+        self.handles.release(h)
+    }
+
+    pub fn handle(&self, h: Handle) -> Option<Value> {
+        self.handles.get(h)
+    }
+
+    /// The VM's `math.rand()` stream (seeded with [`crate::Vm::seed`]).
+    pub fn rand(&mut self) -> &mut Rand {
+        self.rand
+    }
+
+    /// An error for a native to return: `return Err(ctx.error("bad"))`.
+    pub fn error<S>(&self, message: impl Into<String>) -> Interrupt<S> {
+        Interrupt::Error(message.into())
+    }
+
+    /// A string value (interned).
+    pub fn string(&mut self, s: &str) -> Result<Value, OutOfMemory> {
+        self.heap.str(s)
+    }
+
+    /// `v.tostring()` as Squirrel prints it.
+    pub fn to_string(&self, v: Value) -> String {
+        crate::ops::to_display(self.heap, v)
+    }
+}
