@@ -29,7 +29,7 @@ pub mod eval;
 pub mod load;
 pub mod pattern;
 
-pub use eval::{check_lines, check_trace, Checker, Evidence, Verdict};
+pub use eval::{check_lines, check_trace, expect_for_line, Checker, Evidence, Verdict};
 pub use pattern::Pattern;
 
 /// §13-style limit: expectations per scenario.

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use impnet::{device, load, serve};
 use std::process::ExitCode;
 
+mod check;
 mod explain;
 mod input;
 mod link;
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Run a scenario headless and print its timeline.
     Run(run::Args),
+    /// Run scenarios (and sweeps of their parameters) and check their expectations, for CI.
+    Check(check::Args),
     /// Print a share link for a scenario.
     Link(link::Args),
     /// Explain the rules and the model's choices where the docs are silent.
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(a) => run::main(a),
+        Command::Check(a) => check::main(a),
         Command::Link(a) => link::main(a),
         Command::Explain(a) => explain::main(a),
         Command::Serve(a) => serve::main(a),

@@ -40,9 +40,9 @@ impl Evidence {
 }
 
 impl fmt::Display for Evidence {
-    /// `line 14, t = 5000 ms: agent.send at step 2.0`.
+    /// `trace line 14, t = 5000 ms: agent.send at step 2.0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, t = {} ms: {}", self.index + 1, self.t_ms, self.what)?;
+        write!(f, "trace line {}, t = {} ms: {}", self.index + 1, self.t_ms, self.what)?;
         if let Some(h) = &self.handler {
             write!(f, " in {h}")?;
         }
@@ -323,4 +323,43 @@ pub fn check_trace(expects: &[Expect], trace: &crate::trace::Trace) -> Vec<Verdi
         c.feed(&summary);
     }
     c.finish()
+}
+
+/// An expectation that the call at `index` returns what it returned (or throws what it threw):
+/// selected by call, handler and `step`/`iter` (step lists) or `line`/`file` (Squirrel), with
+/// `nth` counting this line among the lines the selection matches (an `on_ret` retry repeats
+/// `step`/`iter`; a loop repeats a source line).
+/// `None` when the line is not a call. The playground's "expect this" action.
+pub fn expect_for_line<'l>(lines: impl IntoIterator<Item = &'l Map<String, Value>> + Clone, index: usize) -> Option<Expect> {
+    let line = lines.clone().into_iter().nth(index)?;
+    let call = line.get("call").and_then(Value::as_str)?;
+    let u = |k: &str| line.get(k).and_then(Value::as_u64);
+    let s = |k: &str| line.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut select = CallSelect {
+        call: Some(call.to_string()),
+        step: u("step"),
+        iter: u("iter"),
+        line: u("line"),
+        file: s("file"),
+        handler: s("handler"),
+        nth: None,
+    };
+    let (mut seen, mut position) = (0u64, 0u64);
+    for (i, l) in lines.into_iter().enumerate() {
+        if select.matches(l) {
+            seen += 1;
+            if i == index {
+                position = seen;
+            }
+        }
+    }
+    // Always pinned to this occurrence, so the expectation keeps meaning this line when the
+    // selection later matches more (a retry, a loop, a step added).
+    select.nth = Some(position.max(1));
+    let check = match (line.get("error").and_then(Value::as_str), ret_of(line)) {
+        (Some(e), _) => Check::Error { select, error: super::Pattern::new(e) },
+        (None, Some(ret)) => Check::Ret { select, ret },
+        (None, None) => return None,
+    };
+    Some(Expect { name: None, check, window: super::Window::default() })
 }

@@ -84,7 +84,7 @@ fn kind_ret_by_step_nth_and_all() {
     assert_eq!(v.found, "returned 4");
     let ev = v.evidence.unwrap();
     assert_eq!((ev.t_ms, ev.what.as_str(), ev.step, ev.iter), (2400.0, "agent.send", Some(0), Some(1)));
-    assert_eq!(ev.to_string(), "line 3, t = 2400 ms: agent.send at step 0.1");
+    assert_eq!(ev.to_string(), "trace line 3, t = 2400 ms: agent.send at step 0.1");
     // A throw is not a return.
     fails_at("[[expect]]\ncall = \"imp.setsendbuffersize\"\nret = 3456\n", &t, Some(3));
 }
@@ -104,7 +104,7 @@ fn kind_ret_by_squirrel_line_and_file() {
     let v = passes("[[expect]]\nline = 7\nnth = 1\nret = 0\n", &t);
     assert_eq!(v.evidence.unwrap().line, Some(7));
     let v = fails_at("[[expect]]\nline = 7\nret = 0\n", &t, Some(3));
-    assert_eq!(v.evidence.unwrap().to_string(), "line 4, t = 61500 ms: agent.send in imp.wakeup at line 7");
+    assert_eq!(v.evidence.unwrap().to_string(), "trace line 4, t = 61500 ms: agent.send in imp.wakeup at line 7");
     passes("[[expect]]\nfile = \"lib/net.nut\"\nline = 12\nret = 0\n", &t);
     fails_at("[[expect]]\nfile = \"main.nut\"\nline = 12\nret = 0\n", &t, None);
     passes("[[expect]]\nhandler = \"imp.wakeup\"\ncall = \"agent.send\"\nret = 2\n", &t);
@@ -281,4 +281,28 @@ fn s13_expect_refusals_name_their_path() {
 fn s13_expect_list_is_bounded() {
     let text = "[[expect]]\nnever = \"OFFLINE\"\n".repeat(MAX_EXPECTS + 1);
     refused(&text, "expect", "at most 1000 expectations");
+}
+
+#[test]
+fn issue12_an_expectation_from_a_line_passes_on_its_own_trace() {
+    let t = step_trace();
+    let e = expect_for_line(&t, 2).unwrap();
+    assert_eq!(e.to_string(), "1st agent.send at step 0.1 returns 4");
+    let e = expect_for_line(&t, 3).unwrap();
+    assert!(matches!(&e.check, Check::Error { error, .. } if error.as_str() == "bad size"));
+    assert!(expect_for_line(&t, 4).is_none(), "an event line is not a call");
+    assert!(expect_for_line(&t, 99).is_none());
+    let sq = squirrel_trace();
+    let e = expect_for_line(&sq, 3).unwrap();
+    assert_eq!(e.to_string(), "1st agent.send in imp.wakeup at line 7 returns 2", "Squirrel lines select by source line and callback");
+    for (trace, i) in [(&t, 1), (&t, 2), (&t, 3), (&sq, 3), (&sq, 4)] {
+        let e = expect_for_line(trace.iter(), i).unwrap();
+        let v = check_lines(std::slice::from_ref(&e), trace.iter());
+        assert!(v[0].passed && v[0].evidence.as_ref().unwrap().index == i, "{e}: {v:?}");
+        // And it fails once the line returns something else.
+        let mut changed = trace.clone();
+        changed[i].insert("ret".into(), json!(99));
+        changed[i].remove("error");
+        assert!(!check_lines(std::slice::from_ref(&e), changed.iter())[0].passed, "{e}");
+    }
 }
