@@ -10,6 +10,7 @@ use impnet_core::expect::{check_trace, Check, Evidence, Expect, Window};
 use impnet_core::{run, RunOptions, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -104,7 +105,16 @@ pub fn main(args: Args) -> ExitCode {
         }
     }
     let out = if args.json { report::json(&reports) } else { report::text(&reports, !args.sweep.is_empty()) };
-    print!("{out}");
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+        // `impnet check … | head` closes the pipe early: the verdict still stands.
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("impnet check: writing the output: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
