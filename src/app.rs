@@ -81,12 +81,16 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
         }
     });
     let run_error = state.run_error.clone().map(|e| html! { <div class="notice error" role="alert">{ format!("The run stopped: {e}") }</div> });
+    // Issue 13: a run cut short by a §13 limit (the work budget, the retry limit) still has a
+    // trace to show; this says why it ends early.
+    let stopped = state.trace.summary.stop.map(|s| html! { <div class="notice" id="run-stopped" role="status">{ format!("The run stopped early: {s}") }</div> });
 
     let body = if state.embed {
         html! {
             <main class="pg embed" id="app" data-mode="embed">
                 <Header />
                 { for notice }
+                { for stopped }
                 <Controls />
                 <Timeline />
                 <DetailPanel />
@@ -98,6 +102,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <Header extra={props.header_extra.clone()} />
                 { for notice }
                 { for run_error }
+                { for stopped }
                 <div class="main">
                     <ScenarioPanel />
                     <section class="viewer">

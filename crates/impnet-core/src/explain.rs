@@ -40,7 +40,7 @@ const RULES: &[(&str, &str)] = &[
     ("U6", "Interface down (wifi outage) → 1."),
     ("U7", "A datagram travels as max(1, ⌈len / mtu⌉) packets and is lost if any packet is."),
     ("§10", "imp.sleep blocks Squirrel (busy); imp.wakeup returns at once and the task idles (handlers may run)."),
-    ("§13", "Run-level limits: at most 100 000 on_ret retries a run."),
+    ("§13", "Run-level limits: at most 100 000 on_ret retries a run, and one work budget per run; past either the run stops with a note."),
 ];
 
 /// Every choice the model makes where the sources are silent or disagree.
@@ -73,6 +73,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("U3", "An interface.openudp that throws (bad port, WiFi down) leaves the previous socket as it was."),
     ("§11", "goodput_bps counts from the start of the first agent.send / server.log / server.error call (udpsocket.send is not a send method), even one cut off by deep sleep."),
     ("§13", "Within one instant the order is: outage edges, a completing connect, segment departures, arrivals (ACKs, answers), then deadlines; so a connect or an ACK due at the very instant of a timeout wins over it."),
+    ("§13", "One work budget per run (issue 13) that every unit of model work draws from, in units of about 4 ns native: a call 6, a TCP segment sent or resent 60, a UDP packet and its loss draw 1, an event line 6, a turn of the event loop 10, a program instruction 1. The default, 200 000 000 units, keeps any accepted scenario to about a second of CPU; when it runs out the run stops where it is with a note saying how far it got, and the summary line carries \"stopped\":\"work_budget\" (after the retry limit: \"retry_limit\"). udp.mtu is at least 68 bytes (IPv4's minimum), so a datagram is at most 964 packets."),
     ("§10", "imp.wakeup uses the seconds as written (no centisecond rounding); only on_ret retry pauses have the 0.01 s floor."),
     ("§2", "buffer_max defaults to 30 720 (classic imps); the imp005/imp006 profile (65 535) is a parameter."),
 ];
@@ -108,6 +109,35 @@ mod tests {
             assert!(rule_text(&id).is_some(), "{id}");
         }
         assert_eq!(rule_text("X9"), None);
+    }
+
+    #[test]
+    fn issue13_the_budget_choice_states_the_weights_and_default_in_force() {
+        use crate::budget::{Budget, Work};
+        let text = choices().iter().find(|(_, t)| t.contains("work budget")).expect("a budget choice").1;
+        let spaced = |n: u64| {
+            let s = n.to_string();
+            let mut out = String::new();
+            for (i, c) in s.chars().enumerate() {
+                if i > 0 && (s.len() - i) % 3 == 0 {
+                    out.push(' ');
+                }
+                out.push(c);
+            }
+            out
+        };
+        assert!(text.contains(&format!("default, {} units", spaced(Budget::DEFAULT))), "{text}");
+        for (work, words) in [
+            (Work::Call, "a call"),
+            (Work::Segment, "a TCP segment sent or resent"),
+            (Work::Packet, "a UDP packet and its loss draw"),
+            (Work::Event, "an event line"),
+            (Work::Turn, "a turn of the event loop"),
+            (Work::Instruction, "a program instruction"),
+        ] {
+            assert!(text.contains(&format!("{words} {}", work.weight())), "{words}: {text}");
+        }
+        assert!(text.contains(&format!("at least {} bytes", crate::scenario::validate::MIN_MTU)));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - `rng`: seeded random streams, one per random source.
 //! - `scenario`: the scenario format and its validation.
 //! - `policy`: send timeout policy, send error and reason codes.
+//! - `budget`: the run's work budget (every unit of model work draws from it).
 //! - `buffer`: the TCP send buffer with per-message accounting (T1).
 //! - `device`: impOS's connection and send path plus the Squirrel script runner.
 //! - `link`: the uplink, path delay, loss, retransmission and outages.
@@ -21,6 +22,7 @@
 //! - `expect`: expectations over a trace's JSON lines (`[[expect]]`, `impnet check`).
 //! - `explain`: the text of every rule and every modelling choice.
 
+pub mod budget;
 pub mod buffer;
 pub mod codec;
 pub mod device;

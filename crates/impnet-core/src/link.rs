@@ -14,7 +14,7 @@ use crate::rng::{Source, Stream};
 use crate::scenario::{Outage, OutageKind};
 use crate::server::Server;
 use crate::time::{Duration, Instant};
-use std::collections::VecDeque;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Half-open intervals `[start, end)` during which something is down, merged and sorted.
 #[derive(Clone, Debug, Default)]
@@ -153,6 +153,35 @@ struct Carried {
     delivered: bool,
 }
 
+/// A lost segment waiting for its retransmission timer; the heap's top is the earliest.
+#[derive(Clone, Copy, Debug)]
+struct RtoTimer {
+    at: Instant,
+    seq: u64,
+    seg: Carried,
+}
+
+impl PartialEq for RtoTimer {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+
+impl Eq for RtoTimer {}
+
+impl PartialOrd for RtoTimer {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for RtoTimer {
+    /// Reversed: `BinaryHeap` is a max-heap.
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (o.at, o.seq).cmp(&(self.at, self.seq))
+    }
+}
+
 /// What happened when a segment's last byte left (for flow-graph samples and explanations).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fate {
@@ -170,8 +199,12 @@ pub struct Link {
     loss_rng: Stream,
     /// The segment being serialized and when its last byte leaves.
     on_wire: Option<(Instant, Carried, bool)>,
-    /// Lost segments waiting for their retransmission timer, sorted by time.
-    rto_timers: VecDeque<(Instant, Carried)>,
+    /// Lost segments waiting for their retransmission timer, earliest first, ties in loss
+    /// order. A heap: with a large window thousands wait at once (issue 13: a sorted insert
+    /// made each loss cost a memmove of all of them).
+    rto_timers: BinaryHeap<RtoTimer>,
+    /// Losses so far (orders timers that fall due at the same instant).
+    lost_seq: u64,
     /// Lost segments due for a resend; they go before new data (T4).
     resend: VecDeque<Carried>,
     /// Arrivals at the device, in time order (every path takes the same RTT).
@@ -185,7 +218,8 @@ impl Link {
             outages,
             loss_rng: Stream::new(seed, Source::UplinkLoss),
             on_wire: None,
-            rto_timers: VecDeque::new(),
+            rto_timers: BinaryHeap::new(),
+            lost_seq: 0,
             resend: VecDeque::new(),
             arrivals: VecDeque::new(),
         }
@@ -245,7 +279,7 @@ impl Link {
 
     /// The next instant at which the link has something to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.on_wire.map(|w| w.0), self.rto_timers.front().map(|t| t.0), self.arrivals.front().map(|a| a.0)]
+        [self.on_wire.map(|w| w.0), self.rto_timers.peek().map(|t| t.at), self.arrivals.front().map(|a| a.0)]
             .into_iter()
             .flatten()
             .min()
@@ -254,9 +288,9 @@ impl Link {
     /// Advances to `now`. Returns the departure that happened at `now`, if any, with its fate
     /// and whether it was a resend.
     pub fn handle_timeout(&mut self, now: Instant, server: &mut Server) -> Option<(Segment, Fate, bool)> {
-        while self.rto_timers.front().is_some_and(|t| t.0 <= now) {
-            let (_, c) = self.rto_timers.pop_front().expect("checked");
-            self.resend.push_back(c);
+        while self.rto_timers.peek().is_some_and(|t| t.at <= now) {
+            let t = self.rto_timers.pop().expect("checked");
+            self.resend.push_back(t.seg);
         }
         match self.on_wire {
             Some((t, c, resend)) if t <= now => {
@@ -288,9 +322,8 @@ impl Link {
             }
         };
         if let Fate::Lost { resend_after } | Fate::AckLost { resend_after } = fate {
-            let at = t + resend_after;
-            let i = self.rto_timers.partition_point(|x| x.0 <= at);
-            self.rto_timers.insert(i, (at, c));
+            self.lost_seq += 1;
+            self.rto_timers.push(RtoTimer { at: t + resend_after, seq: self.lost_seq, seg: c });
         }
         fate
     }

@@ -23,6 +23,7 @@
 //! until `None`, then wait until [`LiveDevice::poll_timeout`] (real µs) or the next socket
 //! event, whichever comes first.
 
+use crate::budget::Work;
 use crate::buffer::Segment;
 use crate::device::{Device, NetCommand};
 use crate::link::{Edge, Outages};
@@ -350,6 +351,11 @@ impl<'a> LiveDevice<'a> {
     /// then commands and new segments (the sim's order).
     fn turn(&mut self) {
         let now = self.now;
+        if !self.dev.charge(now, Work::Turn, 1) {
+            self.done = true;
+            self.close_socket();
+            return;
+        }
         while let Some(e) = self.edges.get(self.next_edge).copied().filter(|e| e.at <= now) {
             self.next_edge += 1;
             match e.kind {

@@ -7,6 +7,7 @@
 //! transmissions. Time only moves forward; a run ends when nothing is pending (§13) or at
 //! `end_ms`.
 
+use crate::budget::{Budget, Work};
 use crate::device::{Device, NetCommand};
 use crate::link::{Arrival, Link, LinkParams, Outages};
 use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
@@ -26,27 +27,34 @@ pub struct RunOptions {
 /// Why a run could not complete (distinct from an invalid scenario, refused at load).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunError {
-    /// The trace grew past its limit.
+    /// The trace grew past its line limit (memory), or time stood still (parameters built in
+    /// code that the loader refuses). The work budget is not an error: see `Trace::summary.stop`.
     TooManyEvents { limit: u64 },
 }
 
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RunError::TooManyEvents { limit } => write!(f, "the run produced more than {limit} trace events"),
+            RunError::TooManyEvents { limit } => {
+                write!(f, "the run went past {limit} trace lines, or {limit} turns without virtual time moving on")
+            }
         }
     }
 }
 
 impl std::error::Error for RunError {}
 
-/// Turns of the event loop a run may take, whatever it keeps (runaway guard).
-pub const MAX_TURNS: u64 = 200_000_000;
 /// Turns a run may take without time moving on.
 pub const MAX_TURNS_PER_INSTANT: u64 = 100_000;
 
-/// Run `scenario` to its end in virtual time.
+/// Run `scenario` to its end in virtual time, within the default work budget (a run that
+/// spends it stops early with a note: `Trace::summary.stop`).
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
+    run_with_budget(scenario, opts, Budget::default())
+}
+
+/// As [`run`], with a work budget of your own.
+pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -> Result<Trace, RunError> {
     let seed = opts.seed.unwrap_or(scenario.seed);
     let end = Instant::from_millis(scenario.end_ms.min(MAX_END_MS));
     let params = LinkParams {
@@ -68,9 +76,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
         connect_at: None,
         connect,
     };
+    sim.dev.set_budget(budget);
     let mut next_edge = 0;
     let mut now = Instant::ZERO;
-    let mut turns = 0u64;
     let mut same_instant = 0u64;
     loop {
         sim.settle(now);
@@ -98,10 +106,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
                 break;
             }
         }
-        turns += 1;
-        if turns > MAX_TURNS || same_instant > MAX_TURNS_PER_INSTANT {
+        if same_instant > MAX_TURNS_PER_INSTANT {
             // Parameters such as a zero keepalive interval can make time stand still.
-            return Err(RunError::TooManyEvents { limit: turns });
+            return Err(RunError::TooManyEvents { limit: MAX_TURNS_PER_INSTANT });
+        }
+        if !sim.dev.charge(now, Work::Turn, 1) {
+            break;
         }
         while let Some(e) = edges.get(next_edge).filter(|e| e.at <= now) {
             match e.kind {
@@ -166,10 +176,13 @@ impl Sim<'_> {
     /// After a turn: carry out commands, then fill the uplink (resends first, T4).
     fn settle(&mut self, now: Instant) {
         self.commands(now);
-        if self.link.is_idle() && !self.link.start_resend(now) {
-            if let Some(seg) = self.dev.poll_transmit(now) {
-                self.link.start(now, seg);
-            }
+        if !self.link.is_idle() {
+            return;
+        }
+        if self.link.start_resend(now) {
+            self.dev.charge(now, Work::Segment, 1);
+        } else if let Some(seg) = self.dev.poll_transmit(now) {
+            self.link.start(now, seg);
         }
     }
 

@@ -3,6 +3,7 @@
 //! *why* without re-running anything; the JSON line (`to_json_line`) holds only the §11 fields
 //! plus `rule` and `why` on call lines.
 
+use crate::budget::Stop;
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
@@ -216,6 +217,10 @@ pub struct Summary {
     pub udp_sent: u64,
     pub udp_delivered: u64,
     pub udp_lost: u64,
+    /// Why the run stopped before its scenario was done (a §13 limit), if it did.
+    pub stop: Option<Stop>,
+    /// Work budget units the run spent (issue 13; not in the JSON line).
+    pub work: u64,
 }
 
 /// Everything a run produced.
@@ -305,6 +310,10 @@ impl Summary {
         s.insert("udp_sent".into(), self.udp_sent.into());
         s.insert("udp_delivered".into(), self.udp_delivered.into());
         s.insert("udp_lost".into(), self.udp_lost.into());
+        // Only runs cut short carry it, so every other summary line stays as §11 has it.
+        if let Some(stop) = &self.stop {
+            s.insert("stopped".into(), stop.key().into());
+        }
         let mut m = Map::new();
         m.insert("summary".into(), Value::Object(s));
         Value::Object(m).to_string()

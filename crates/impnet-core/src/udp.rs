@@ -1,6 +1,7 @@
 //! Local-network UDP (SPEC §9, §13 "UDP"): one socket, the validation impOS does before a send
 //! (U1–U4), the device-wide token bucket (U5), and fragmentation under loss (U7).
 
+use crate::budget::{Budget, Exhausted, Work};
 use crate::rng::{Source, Stream};
 use crate::scenario::{Arg, UdpParams};
 use crate::time::Instant;
@@ -73,6 +74,8 @@ pub enum UdpOutcome {
     NotConnected,
     /// U5: no token.
     WouldBlock,
+    /// The run's work budget cannot pay for the packets' loss draws: the run stops here.
+    OutOfBudget(Exhausted),
 }
 
 #[derive(Clone, Debug)]
@@ -123,7 +126,15 @@ impl Udp {
 
     /// `udpsocket.send`: `Err` is a throw or runtime error (U1–U4) with the rule that raised
     /// it; nothing is sent then.
-    pub fn send(&mut self, now: Instant, wifi_up: bool, address: &Arg, port: &Arg, bytes: u64) -> Result<UdpOutcome, (&'static str, String)> {
+    pub fn send(
+        &mut self,
+        now: Instant,
+        wifi_up: bool,
+        address: &Arg,
+        port: &Arg,
+        bytes: u64,
+        budget: &mut Budget,
+    ) -> Result<UdpOutcome, (&'static str, String)> {
         match self.socket {
             Socket::None => return Err(("U3", "udpsocket.send: no socket (call interface.openudp first)".into())),
             Socket::Closed => return Err(("U3", "udpsocket.send: the socket is closed (U3)".into())),
@@ -140,12 +151,19 @@ impl Udp {
         if !self.bucket.take(now) {
             return Ok(UdpOutcome::WouldBlock);
         }
-        self.socket = Socket::Open { bound: true };
         let packets = packets(bytes, self.mtu);
-        // Draw every packet so the stream's position depends only on packets sent.
+        if let Err(e) = budget.charge(Work::Packet, packets as u64) {
+            return Ok(UdpOutcome::OutOfBudget(e));
+        }
+        self.socket = Socket::Open { bound: true };
+        // Draw every packet so the stream's position depends only on packets sent. Without
+        // loss no draw can change anything (the stream is UDP's alone and `loss` is fixed for
+        // the run), so none is made; the budget above charges the packets either way.
         let mut delivered = true;
-        for _ in 0..packets {
-            delivered &= !self.rng.chance(self.loss);
+        if self.loss > 0.0 {
+            for _ in 0..packets {
+                delivered &= !self.rng.chance(self.loss);
+            }
         }
         Ok(UdpOutcome::Sent { packets, delivered })
     }

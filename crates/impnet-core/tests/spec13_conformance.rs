@@ -180,7 +180,7 @@ fn s13_failed_attempt_reason_is_the_reason_at_the_moment_it_failed() {
     }
     // The reason is the one at the deadline, not at the start: an upstream outage that has
     // ended by then gives 0... and a wifi outage that started meanwhile gives 1.
-    let v = connect_fails(format!("[network]\noutages = [{{ kind = \"upstream\", at_ms = 1600, for_ms = 400 }}, {{ kind = \"wifi\", at_ms = 2500, for_ms = 100000 }}]\n"), 5.0);
+    let v = connect_fails("[network]\noutages = [{ kind = \"upstream\", at_ms = 1600, for_ms = 400 }, { kind = \"wifi\", at_ms = 2500, for_ms = 100000 }]\n".to_string(), 5.0);
     assert_eq!(events(&v, "handler")[0]["reason"], 1);
 }
 

@@ -105,7 +105,7 @@ fn s13_deep_sleep_cuts_calls_off_and_restart_resets_capacity_policy_socket_keeps
     let udp = step("udpsocket.send", "address = \"10.0.0.9\"\nport = 9000\nbytes = 10");
     let v = run(&[
         "[udp]\nburst = 2\nrefill_per_s = 0.0001\n".to_string(),
-        outage("wifi", 2000, 100_000).replace("[network]\n", "[network]\n"),
+        outage("wifi", 2000, 100_000),
         udp.clone(),                                            // 0: no socket yet: throws
         step("interface.openudp", ""),                          // 1
         udp.clone(),                                            // 2: token 1 of 2

@@ -171,6 +171,10 @@ fn summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     if s.udp_sent > 0 {
         writeln!(out, "         udp: {} sent, {} delivered, {} lost", s.udp_sent, s.udp_delivered, s.udp_lost)?;
     }
+    // Issue 13: a run cut short says so even with --summary-only (no note line printed then).
+    if let Some(stop) = &s.stop {
+        writeln!(out, "stopped early: {stop}")?;
+    }
     Ok(())
 }
 

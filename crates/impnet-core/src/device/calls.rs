@@ -2,6 +2,7 @@
 //! calls (C1–C3), sleeps, and UDP (U1–U7).
 
 use super::{Device, UdpEvent, Wait};
+use crate::budget::Stop;
 use crate::policy::{ReconnectPolicy, SendError, SendTimeoutPolicy};
 use crate::scenario::{Arg, Call};
 use crate::time::{Duration, Instant};
@@ -108,8 +109,9 @@ impl Device<'_> {
     }
 
     fn udp_send(&mut self, now: Instant, address: &Arg, port: &Arg, bytes: u64) {
-        let r = self.udp.send(now, self.wifi_up, address, port, bytes);
+        let r = self.udp.send(now, self.wifi_up, address, port, bytes, &mut self.budget);
         match r {
+            Ok(UdpOutcome::OutOfBudget(exhausted)) => self.halt(now, Stop::Budget { at: now, exhausted }),
             Err((rule, e)) => self.ret(now, Outcome::Error(e), rule, None, || {
                 "thrown: nothing sent, the script goes on (§13)".into()
             }),

@@ -3,6 +3,7 @@
 //! reconnect / deep-sleep cycle (S7), keepalive (L2) and zero-window probes (§13).
 
 use super::{Attempt, AttemptKind, Device, List, NetCommand, Vm, Wait};
+use crate::budget::Work;
 use crate::buffer::Segment;
 use crate::policy::{Reason, ReconnectPolicy, SendTimeoutPolicy};
 use crate::time::{Duration, Instant};
@@ -85,10 +86,13 @@ impl Device<'_> {
         });
         self.rec.summary.lost_msgs += n;
         self.rec.summary.lost_bytes += bytes;
-        for (id, b) in lost {
-            self.event(now, EventKind::Lost, None, Some(id), Some(b as u64), None, "L4", || {
-                format!("{b} written bytes were not ACKed when the connection dropped (L4)")
-            });
+        // Charged together, kept or not, so a summary-only run stops where a full one does.
+        if self.charge(now, Work::Event, n) {
+            for (id, b) in lost {
+                self.push_event(now, EventKind::Lost, None, Some(id), Some(b as u64), None, "L4", || {
+                    format!("{b} written bytes were not ACKed when the connection dropped (L4)")
+                });
+            }
         }
         self.cmds.push_back(NetCommand::Abort);
         self.attempt = None;
@@ -329,8 +333,11 @@ impl Device<'_> {
             self.rec.acked_payload += payload;
             self.rec.last_ack = Some(now);
         }
+        if count == 0 || !self.charge(now, Work::Event, count) {
+            return;
+        }
         for id in done[..n].iter().copied().chain(overflow) {
-            self.event(now, EventKind::Acked, None, Some(id), None, None, "T3", || {
+            self.push_event(now, EventKind::Acked, None, Some(id), None, None, "T3", || {
                 format!("the server ACKed the last bytes of message {id} (T3)")
             });
         }

@@ -29,6 +29,7 @@ mod lifecycle;
 mod script;
 mod send;
 
+use crate::budget::{Budget, Stop, Work};
 use crate::buffer::{SendBuffer, Segment};
 use crate::policy::{Reason, SendTimeoutPolicy};
 use crate::record::Recorder;
@@ -178,7 +179,9 @@ pub struct Device<'a> {
     idle: Vec<Task>,
     seq: u64,
     retries: u64,
-    stopped: bool,
+    /// The run stopped itself (retry limit, work budget).
+    stop: Option<Stop>,
+    budget: Budget,
     // network interface
     cmds: VecDeque<NetCommand>,
     next_id: u64,
@@ -219,7 +222,8 @@ impl<'a> Device<'a> {
             idle: Vec::new(),
             seq: 0,
             retries: 0,
-            stopped: false,
+            stop: None,
+            budget: Budget::default(),
             cmds: VecDeque::new(),
             next_id: 0,
             rec: Recorder::new(keep),
@@ -238,13 +242,13 @@ impl<'a> Device<'a> {
     /// The next segment of new data, when the uplink is free (T2): at most `mss` bytes and
     /// what the window leaves (min(capacity, advertised window) − in flight).
     /// Lost segments are the network's to resend; they never come out of here twice.
-    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Segment> {
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Segment> {
         if self.conn != ConnState::Online {
             return None;
         }
         let limit = self.buf.capacity().min(self.rwnd);
         let room = limit.saturating_sub(self.buf.in_flight());
-        if room == 0 {
+        if room == 0 || self.buf.unsent() == 0 || !self.charge(now, Work::Segment, 1) {
             return None;
         }
         self.buf.take_segment(self.cfg.mss.min(room))
@@ -314,7 +318,7 @@ impl<'a> Device<'a> {
 
     /// The earliest instant at which `handle_timeout` has something to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.stopped {
+        if self.stop.is_some() {
             return None;
         }
         let mut t: Option<Instant> = None;
@@ -357,7 +361,7 @@ impl<'a> Device<'a> {
 
     /// Is the run still going (§13 "The run is pending while…")?
     pub fn pending(&self) -> bool {
-        if self.stopped {
+        if self.stop.is_some() {
             return false;
         }
         let tasks = self.cur.is_some() || self.running.is_some() || !self.idle.is_empty();
@@ -377,9 +381,45 @@ impl<'a> Device<'a> {
         squirrel || lifecycle || unacked || !self.udp_events.is_empty() || callback
     }
 
-    /// The run stopped itself (retry limit).
+    /// The run stopped itself (retry limit, work budget).
     pub fn stopped(&self) -> bool {
-        self.stopped
+        self.stop.is_some()
+    }
+
+    /// Why the run stopped itself, if it did.
+    pub fn stop_reason(&self) -> Option<Stop> {
+        self.stop
+    }
+
+    /// Replaces the run's work budget (before the run starts; `Budget::DEFAULT` otherwise).
+    pub fn set_budget(&mut self, budget: Budget) {
+        self.budget = budget;
+    }
+
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// Charges `n` pieces of `work` to the run's budget (drivers charge their loop turns and
+    /// resends here). `false` when the run is over: already stopped, or the budget ran out
+    /// now, which stops the run with a note.
+    pub fn charge(&mut self, now: Instant, work: Work, n: u64) -> bool {
+        if self.stop.is_some() {
+            return false;
+        }
+        match self.budget.charge(work, n) {
+            Ok(()) => true,
+            Err(exhausted) => {
+                self.halt(now, Stop::Budget { at: now, exhausted });
+                false
+            }
+        }
+    }
+
+    /// Stops the run with `stop`, written as its last line.
+    fn halt(&mut self, now: Instant, stop: Stop) {
+        self.stop = Some(stop);
+        self.push_event(now, EventKind::Note, None, None, None, None, "§13", || stop.to_string());
     }
 
     pub fn conn_state(&self) -> ConnState {
@@ -398,7 +438,10 @@ impl<'a> Device<'a> {
         &mut self.rec
     }
 
-    pub fn into_recorder(self) -> Recorder {
+    /// The recorder, with the summary's stop reason and work filled in.
+    pub fn into_recorder(mut self) -> Recorder {
+        self.rec.summary.stop = self.stop;
+        self.rec.summary.work = self.budget.used();
         self.rec
     }
 
@@ -475,6 +518,24 @@ impl<'a> Device<'a> {
         rule: &'static str,
         why: impl FnOnce() -> String,
     ) {
+        if self.charge(now, Work::Event, 1) {
+            self.push_event(now, event, reason, msg, bytes, packets, rule, why);
+        }
+    }
+
+    /// Writes an event line already paid for.
+    #[allow(clippy::too_many_arguments)]
+    fn push_event(
+        &mut self,
+        now: Instant,
+        event: EventKind,
+        reason: Option<i64>,
+        msg: Option<u64>,
+        bytes: Option<u64>,
+        packets: Option<u64>,
+        rule: &'static str,
+        why: impl FnOnce() -> String,
+    ) {
         if !self.rec.keep {
             return;
         }
@@ -488,7 +549,7 @@ impl<'a> Device<'a> {
     }
 
     fn handler_event(&mut self, now: Instant, h: Handler, reason: Option<i64>) {
-        if !self.rec.keep {
+        if !self.charge(now, Work::Event, 1) || !self.rec.keep {
             return;
         }
         let why = format!("Squirrel is idle, so the {} handler runs (C5: run to completion)", h.as_str());

@@ -7,10 +7,11 @@
 //! in `idle` and run in the order they become ready.
 
 use super::{Device, Vm, MAX_RETRIES};
+use crate::budget::{Stop, Work};
 use crate::policy::Reason;
 use crate::scenario::{RetAction, Step};
 use crate::time::{Duration, Instant};
-use crate::trace::{CallLine, Entry, EventKind, Handler, Line, Outcome, Ret};
+use crate::trace::{CallLine, Entry, Handler, Line, Outcome, Ret};
 
 /// Which step list a task walks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,7 +161,7 @@ impl<'a> Device<'a> {
     /// Lets Squirrel run at `now` until every task is blocked, idle or done.
     pub(super) fn drive(&mut self, now: Instant) {
         loop {
-            if self.stopped || self.vm != Vm::Alive || self.cur.is_some() {
+            if self.stop.is_some() || self.vm != Vm::Alive || self.cur.is_some() {
                 return;
             }
             if self.running.is_none() {
@@ -186,6 +187,9 @@ impl<'a> Device<'a> {
     }
 
     fn exec(&mut self, now: Instant, cur: Cur) {
+        if !self.charge(now, Work::Call, 1) {
+            return;
+        }
         self.cur = Some(cur);
         self.wait = Wait::None;
         self.call(now);
@@ -231,7 +235,6 @@ impl<'a> Device<'a> {
         if retry {
             self.retries += 1;
             if self.retries > MAX_RETRIES {
-                self.stopped = true;
                 over_limit = true;
             } else {
                 let pause = Duration::from_secs_f64(step.retry_after_s).max(MIN_RETRY_PAUSE);
@@ -269,9 +272,7 @@ impl<'a> Device<'a> {
             self.rec.push(Entry { t: now, line, state });
         }
         if over_limit {
-            self.event(now, EventKind::Note, None, None, None, None, "§13", || {
-                format!("more than {MAX_RETRIES} on_ret retries: the run stops (§13)")
-            });
+            self.halt(now, Stop::Retries { limit: MAX_RETRIES });
         }
     }
 }

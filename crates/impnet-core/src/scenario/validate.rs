@@ -29,6 +29,8 @@ pub const MAX_ON_RET: usize = 16;
 pub const MAX_RATE_BPS: u64 = 10_000_000_000;
 /// imp005/imp006 allow 65 535; 1 MiB leaves room for what-ifs.
 pub const MAX_BUFFER: u32 = 1 << 20;
+/// The smallest `udp.mtu` (IPv4's minimum, RFC 791).
+pub const MIN_MTU: u32 = 68;
 /// The largest window a TCP peer can advertise (scaled).
 pub const MAX_RWND: u32 = 1 << 30;
 
@@ -159,7 +161,9 @@ fn params(s: &Scenario) -> Check {
     if !(0.0..=1_000_000.0).contains(&u.refill_per_s) {
         return err("udp.refill_per_s", format!("must be 0 to 1000000 tokens/s, got {}", u.refill_per_s));
     }
-    u32_range("udp.mtu", u.mtu, 1, 65_535)?;
+    // Issue 13: every packet is a loss draw, so a tiny MTU multiplies a datagram's work by
+    // up to 65 507. 68 bytes is the smallest MTU IPv4 allows (RFC 791): at most 964 packets.
+    u32_range("udp.mtu", u.mtu, MIN_MTU, 65_535)?;
     Ok(())
 }
 

@@ -117,7 +117,9 @@ fn s2_zero_rates_rtt_and_mss_are_refused() {
     refused("[device]\nmss = 0\n", "device.mss", "64 to 65535");
     refused("[server]\nrwnd = 0\n", "server.rwnd", "1 to");
     refused("[network]\nrwnd = 0\n", "server.rwnd", "1 to");
-    refused("[udp]\nmtu = 0\n", "udp.mtu", "1 to");
+    refused("[udp]\nmtu = 0\n", "udp.mtu", "68 to");
+    // Issue 13: a 1-byte MTU made one datagram 65 507 loss draws.
+    refused("[udp]\nmtu = 1\n", "udp.mtu", "68 to");
     refused("[keepalive]\nidle_ms = 0\n", "keepalive.idle_ms", "1 to");
     refused("[suspend]\nconnect_window_ms = 0\n", "suspend.connect_window_ms", "1 to");
     refused("[udp]\nrefill_per_s = -1\n", "udp.refill_per_s", "0 to");
