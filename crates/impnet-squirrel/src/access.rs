@@ -29,28 +29,41 @@ impl<H: Host> Vm<H> {
         Ok(match obj {
             Value::Table(r) => self.heap.table(r).get(&key).copied(),
             Value::Array(r) => match key {
-                Value::Int(i) => self.heap.array(r).get(usize::try_from(i).unwrap_or(usize::MAX)).copied(),
+                Value::Int(i) => self
+                    .heap
+                    .array(r)
+                    .get(usize::try_from(i).unwrap_or(usize::MAX))
+                    .copied(),
                 Value::Float(_) => return Err(Fault::msg("indexing array with float")),
                 _ => None,
             },
             Value::Str(r) => match key {
-                Value::Int(i) => {
-                    self.heap.str_bytes(r).get(usize::try_from(i).unwrap_or(usize::MAX)).map(|b| Value::Int(*b as i8 as i32))
-                }
+                Value::Int(i) => self
+                    .heap
+                    .str_bytes(r)
+                    .get(usize::try_from(i).unwrap_or(usize::MAX))
+                    .map(|b| Value::Int(*b as i8 as i32)),
                 _ => None,
             },
             Value::Blob(r) => match key {
-                Value::Int(i) => {
-                    self.heap.blob(r).data.get(usize::try_from(i).unwrap_or(usize::MAX)).map(|b| Value::Int(*b as i32))
-                }
+                Value::Int(i) => self
+                    .heap
+                    .blob(r)
+                    .data
+                    .get(usize::try_from(i).unwrap_or(usize::MAX))
+                    .map(|b| Value::Int(*b as i32)),
                 _ => None,
             },
             Value::Instance(r) => {
                 let inst = self.heap.instance(r);
-                self.heap.class(inst.class).members.get(&key).map(|m| match m.field {
-                    Some(i) => inst.fields[i as usize],
-                    None => m.value,
-                })
+                self.heap
+                    .class(inst.class)
+                    .members
+                    .get(&key)
+                    .map(|m| match m.field {
+                        Some(i) => inst.fields[i as usize],
+                        None => m.value,
+                    })
             }
             Value::Class(r) => self.heap.class(r).members.get(&key).map(|m| match m.field {
                 Some(i) => self.heap.class(r).defaults[i as usize],
@@ -110,8 +123,14 @@ impl<H: Host> Vm<H> {
                 None => Err(ops::index_error(&self.heap, key)),
             },
             Value::Array(r) => {
-                let Value::Int(i) = key else { return Err(ops::index_error(&self.heap, key)) };
-                match self.heap.array_mut(r).get_mut(usize::try_from(i).unwrap_or(usize::MAX)) {
+                let Value::Int(i) = key else {
+                    return Err(ops::index_error(&self.heap, key));
+                };
+                match self
+                    .heap
+                    .array_mut(r)
+                    .get_mut(usize::try_from(i).unwrap_or(usize::MAX))
+                {
                     Some(slot) => {
                         *slot = v;
                         Ok(())
@@ -120,7 +139,9 @@ impl<H: Host> Vm<H> {
                 }
             }
             Value::Blob(r) => {
-                let (Value::Int(i), Some(b)) = (key, v.as_int()) else { return Err(ops::index_error(&self.heap, key)) };
+                let (Value::Int(i), Some(b)) = (key, v.as_int()) else {
+                    return Err(ops::index_error(&self.heap, key));
+                };
                 let len = self.heap.blob(r).data.len();
                 let Some(i) = usize::try_from(i).ok().filter(|i| *i < len) else {
                     return Err(ops::index_error(&self.heap, key));
@@ -130,7 +151,13 @@ impl<H: Host> Vm<H> {
             }
             Value::Instance(r) => {
                 let class = self.heap.instance(r).class;
-                match self.heap.class(class).members.get(&key).and_then(|m| m.field) {
+                match self
+                    .heap
+                    .class(class)
+                    .members
+                    .get(&key)
+                    .and_then(|m| m.field)
+                {
                     Some(i) => {
                         self.heap.instance_mut(r).fields[i as usize] = v;
                         Ok(())
@@ -169,7 +196,9 @@ impl<H: Host> Vm<H> {
                 Ok(())
             }
             Value::Class(c) => self.class_set(c, key, v, false),
-            Value::Instance(_) => Err(Fault::msg("class instances do not support the new slot operator")),
+            Value::Instance(_) => Err(Fault::msg(
+                "class instances do not support the new slot operator",
+            )),
             Value::Array(_) => self.set(obj, key, v),
             _ => Err(Fault::msg(format!("trying to set '{}'", obj.type_name()))),
         }
@@ -177,20 +206,30 @@ impl<H: Host> Vm<H> {
 
     pub(crate) fn delete(&mut self, obj: Value, key: Value) -> Result<Value, Fault> {
         match obj {
-            Value::Table(r) => self.heap.table_remove(r, key).ok_or_else(|| ops::index_error(&self.heap, key)),
-            Value::Instance(_) | Value::Class(_) => {
-                Err(Fault::msg(format!("cannot delete a slot from {}", obj.type_name())))
-            }
-            _ => Err(Fault::msg(format!("trying to delete a slot from a '{}'", obj.type_name()))),
+            Value::Table(r) => self
+                .heap
+                .table_remove(r, key)
+                .ok_or_else(|| ops::index_error(&self.heap, key)),
+            Value::Instance(_) | Value::Class(_) => Err(Fault::msg(format!(
+                "cannot delete a slot from {}",
+                obj.type_name()
+            ))),
+            _ => Err(Fault::msg(format!(
+                "trying to delete a slot from a '{}'",
+                obj.type_name()
+            ))),
         }
     }
 
     /// `key in obj`.
     pub(crate) fn contains(&self, obj: Value, key: Value) -> Result<bool, Fault> {
         Ok(match obj {
-            Value::Table(_) | Value::Array(_) | Value::Str(_) | Value::Blob(_) | Value::Instance(_) | Value::Class(_) => {
-                self.raw_get(obj, key).unwrap_or(None).is_some()
-            }
+            Value::Table(_)
+            | Value::Array(_)
+            | Value::Str(_)
+            | Value::Blob(_)
+            | Value::Instance(_)
+            | Value::Class(_) => self.raw_get(obj, key).unwrap_or(None).is_some(),
             _ => false,
         })
     }
@@ -199,7 +238,9 @@ impl<H: Host> Vm<H> {
         let Value::Class(target) = class else {
             return Err(Fault::msg("cannot apply instanceof between a non-class"));
         };
-        let Value::Instance(i) = v else { return Ok(false) };
+        let Value::Instance(i) = v else {
+            return Ok(false);
+        };
         let mut c = Some(self.heap.instance(i).class);
         while let Some(k) = c {
             if k == target {
@@ -225,7 +266,10 @@ impl<H: Host> Vm<H> {
             }
             Value::Instance(r) => {
                 let i = self.heap.instance(r);
-                let copy = crate::heap::Instance { class: i.class, fields: i.fields.clone() };
+                let copy = crate::heap::Instance {
+                    class: i.class,
+                    fields: i.fields.clone(),
+                };
                 Value::Instance(self.heap.alloc(Obj::Instance(copy))?)
             }
             Value::Blob(r) => {
@@ -241,14 +285,37 @@ impl<H: Host> Vm<H> {
         let base = match base {
             None => None,
             Some(Value::Class(b)) => Some(b),
-            Some(other) => return Err(Fault::msg(format!("trying to inherit from a {}", other.type_name()))),
+            Some(other) => {
+                return Err(Fault::msg(format!(
+                    "trying to inherit from a {}",
+                    other.type_name()
+                )))
+            }
         };
-        let mut class = Class { base, members: Default::default(), defaults: Vec::new(), locked: false };
+        let mut class = Class {
+            base,
+            members: Default::default(),
+            defaults: Vec::new(),
+            locked: false,
+        };
         if let Some(b) = base {
             let bc = self.heap.class(b);
-            class.members = bc.members.iter().map(|(k, m)| (*k, Member { value: m.value, field: m.field })).collect();
+            class.members = bc
+                .members
+                .iter()
+                .map(|(k, m)| {
+                    (
+                        *k,
+                        Member {
+                            value: m.value,
+                            field: m.field,
+                        },
+                    )
+                })
+                .collect();
             class.defaults = bc.defaults.clone();
-            self.heap.charge(class.members.len() * 24 + class.defaults.len() * 8)?;
+            self.heap
+                .charge(class.members.len() * 24 + class.defaults.len() * 8)?;
         }
         Ok(Value::Class(self.heap.alloc(Obj::Class(class))?))
     }
@@ -256,9 +323,17 @@ impl<H: Host> Vm<H> {
     /// Adds or replaces a class member. Functions and `static` members live in the class;
     /// other members are per-instance fields whose default each instance copies (a table or
     /// array default is therefore shared by all instances, as in Squirrel).
-    pub(crate) fn class_set(&mut self, c: GcRef, key: Value, v: Value, is_static: bool) -> Result<(), Fault> {
+    pub(crate) fn class_set(
+        &mut self,
+        c: GcRef,
+        key: Value,
+        v: Value,
+        is_static: bool,
+    ) -> Result<(), Fault> {
         if self.heap.class(c).locked {
-            return Err(Fault::msg("trying to modify a class that has already been instantiated"));
+            return Err(Fault::msg(
+                "trying to modify a class that has already been instantiated",
+            ));
         }
         if let Value::Closure(f) = v {
             // `base` inside a method is the base of the class that holds it.
@@ -273,7 +348,10 @@ impl<H: Host> Vm<H> {
             }
             (Some(_), true) => {
                 if let Some(m) = self.heap.class_mut(c).members.get_mut(&key) {
-                    *m = Member { value: v, field: None };
+                    *m = Member {
+                        value: v,
+                        field: None,
+                    };
                 }
             }
             (Some(None), false) | (None, false) => {
@@ -281,10 +359,24 @@ impl<H: Host> Vm<H> {
                 if existing.is_some() {
                     self.heap.class_mut(c).members.shift_remove(&key);
                 }
-                self.heap.class_insert(c, key, Member { value: v, field: Some(i) })?;
+                self.heap.class_insert(
+                    c,
+                    key,
+                    Member {
+                        value: v,
+                        field: Some(i),
+                    },
+                )?;
             }
             (None, true) => {
-                self.heap.class_insert(c, key, Member { value: v, field: None })?;
+                self.heap.class_insert(
+                    c,
+                    key,
+                    Member {
+                        value: v,
+                        field: None,
+                    },
+                )?;
             }
         }
         Ok(())
@@ -294,7 +386,9 @@ impl<H: Host> Vm<H> {
     /// the value. False when done.
     pub(crate) fn foreach_next(&mut self, at: usize) -> Result<bool, Fault> {
         let obj = self.stack[at];
-        let Value::Int(pos) = self.stack[at + 1] else { return Ok(false) };
+        let Value::Int(pos) = self.stack[at + 1] else {
+            return Ok(false);
+        };
         let i = pos as usize;
         let (key, value) = match obj {
             Value::Array(r) => match self.heap.array(r).get(i) {
@@ -314,13 +408,21 @@ impl<H: Host> Vm<H> {
                 None => return Ok(false),
             },
             Value::Class(r) => match self.heap.class(r).members.get_index(i) {
-                Some((k, m)) => (*k, m.field.map_or(m.value, |f| self.heap.class(r).defaults[f as usize])),
+                Some((k, m)) => (
+                    *k,
+                    m.field
+                        .map_or(m.value, |f| self.heap.class(r).defaults[f as usize]),
+                ),
                 None => return Ok(false),
             },
             Value::Instance(r) => {
                 let class = self.heap.instance(r).class;
                 match self.heap.class(class).members.get_index(i) {
-                    Some((k, m)) => (*k, m.field.map_or(m.value, |f| self.heap.instance(r).fields[f as usize])),
+                    Some((k, m)) => (
+                        *k,
+                        m.field
+                            .map_or(m.value, |f| self.heap.instance(r).fields[f as usize]),
+                    ),
                     None => return Ok(false),
                 }
             }

@@ -68,7 +68,11 @@ pub enum ExprKind {
     /// `target <- value`.
     NewSlot(Box<Expr>, Box<Expr>),
     /// `++x`, `x--`, ...: `delta` is +1 or -1.
-    IncDec { target: Box<Expr>, delta: i32, prefix: bool },
+    IncDec {
+        target: Box<Expr>,
+        delta: i32,
+        prefix: bool,
+    },
     Delete(Box<Expr>),
     /// Table literal slots in source order.
     Table(Vec<(Expr, Expr)>),
@@ -119,9 +123,23 @@ pub enum StmtKind {
     If(Expr, Box<Stmt>, Option<Box<Stmt>>),
     While(Expr, Box<Stmt>),
     DoWhile(Box<Stmt>, Expr),
-    For { init: Vec<Stmt>, cond: Option<Expr>, step: Vec<Expr>, body: Box<Stmt> },
-    Foreach { key: Option<String>, value: String, iterable: Expr, body: Box<Stmt> },
-    Switch { subject: Expr, cases: Vec<(Expr, Vec<Stmt>)>, default: Option<Vec<Stmt>> },
+    For {
+        init: Vec<Stmt>,
+        cond: Option<Expr>,
+        step: Vec<Expr>,
+        body: Box<Stmt>,
+    },
+    Foreach {
+        key: Option<String>,
+        value: String,
+        iterable: Expr,
+        body: Box<Stmt>,
+    },
+    Switch {
+        subject: Expr,
+        cases: Vec<(Expr, Vec<Stmt>)>,
+        default: Option<Vec<Stmt>>,
+    },
     Return(Option<Expr>),
     Break,
     Continue,

@@ -55,7 +55,9 @@ pub enum Op {
     /// `base?` -> class (`has_base` says whether a base is on the stack).
     NewClass(bool),
     /// `class key value` -> `class`.
-    ClassMember { is_static: bool },
+    ClassMember {
+        is_static: bool,
+    },
     Arith(Arith),
     Neg,
     Not,
@@ -79,7 +81,10 @@ pub enum Op {
     /// `||`: if the top is true jump keeping it, else pop it.
     OrJump(u32),
     /// `foreach`: slots `s..s+4` hold the iterable, the position, the key and the value.
-    ForeachNext { slot: u16, exit: u32 },
+    ForeachNext {
+        slot: u16,
+        exit: u32,
+    },
     /// Close upvalues of locals from slot `s` up (end of a scope with captured locals).
     CloseOuters(u16),
     /// `try`: on an error, unwind to here and jump to the handler.
@@ -88,14 +93,35 @@ pub enum Op {
     Throw,
     /// `++`/`--` on a local, outer, name or index (`obj key` on the stack): pushes the old
     /// value if `postfix`, else the new one.
-    IncLocal { slot: u16, delta: i8, postfix: bool },
-    IncOuter { idx: u16, delta: i8, postfix: bool },
-    IncName { name: u32, delta: i8, postfix: bool },
-    IncIndex { delta: i8, postfix: bool },
+    IncLocal {
+        slot: u16,
+        delta: i8,
+        postfix: bool,
+    },
+    IncOuter {
+        idx: u16,
+        delta: i8,
+        postfix: bool,
+    },
+    IncName {
+        name: u32,
+        delta: i8,
+        postfix: bool,
+    },
+    IncIndex {
+        delta: i8,
+        postfix: bool,
+    },
     /// Fused `local += int` for loop counters.
-    AddLocalInt { slot: u16, n: i32 },
+    AddLocalInt {
+        slot: u16,
+        n: i32,
+    },
     /// Fused `local < x` comparison and jump for loop heads: jump if not (local < top).
-    LtLocalJump { slot: u16, target: u32 },
+    LtLocalJump {
+        slot: u16,
+        target: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

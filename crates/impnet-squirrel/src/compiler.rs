@@ -73,8 +73,18 @@ pub(crate) struct Compiler<'a> {
 type CResult<T> = Result<T, CompileError>;
 
 impl<'a> Compiler<'a> {
-    pub fn new(heap: &'a mut Heap, protos: &'a mut Vec<Rc<Proto>>, constants: &'a mut HashMap<String, Constant>) -> Self {
-        Compiler { heap, protos, constants, fns: Vec::new(), line: 1 }
+    pub fn new(
+        heap: &'a mut Heap,
+        protos: &'a mut Vec<Rc<Proto>>,
+        constants: &'a mut HashMap<String, Constant>,
+    ) -> Self {
+        Compiler {
+            heap,
+            protos,
+            constants,
+            fns: Vec::new(),
+            line: 1,
+        }
     }
 
     /// Compiles a whole program; returns the index of its main function.
@@ -83,8 +93,17 @@ impl<'a> Compiler<'a> {
     }
 
     fn error<T>(&self, message: impl Into<String>) -> CResult<T> {
-        let file = self.fns.last().map(|f| f.file.to_string()).unwrap_or_default();
-        Err(CompileError { file, line: self.line, col: 1, message: message.into() })
+        let file = self
+            .fns
+            .last()
+            .map(|f| f.file.to_string())
+            .unwrap_or_default();
+        Err(CompileError {
+            file,
+            line: self.line,
+            col: 1,
+            message: message.into(),
+        })
     }
 
     fn f(&mut self) -> &mut FnState {
@@ -127,7 +146,10 @@ impl<'a> Compiler<'a> {
             return Ok(i);
         }
         let value = match &v {
-            ConstKey::Str(s) => self.heap.string(s).or_else(|_| self.error("program too large"))?,
+            ConstKey::Str(s) => self
+                .heap
+                .string(s)
+                .or_else(|_| self.error("program too large"))?,
         };
         let f = self.f();
         let i = f.consts.len() as u32;
@@ -145,10 +167,19 @@ impl<'a> Compiler<'a> {
     fn function(&mut self, def: &FuncDef) -> CResult<u32> {
         let saved_line = self.line;
         self.line = def.line;
-        let mut locals = vec![Local { name: "this".into(), captured: false }];
-        locals.extend(def.params.iter().map(|p| Local { name: p.clone(), captured: false }));
+        let mut locals = vec![Local {
+            name: "this".into(),
+            captured: false,
+        }];
+        locals.extend(def.params.iter().map(|p| Local {
+            name: p.clone(),
+            captured: false,
+        }));
         if def.varargs {
-            locals.push(Local { name: "vargv".into(), captured: false });
+            locals.push(Local {
+                name: "vargv".into(),
+                captured: false,
+            });
         }
         self.fns.push(FnState {
             name: def.name.clone(),
@@ -221,7 +252,10 @@ impl<'a> Compiler<'a> {
         if self.f().locals.len() >= MAX_LOCALS {
             return self.error("too many local variables");
         }
-        self.f().locals.push(Local { name: name.to_string(), captured: false });
+        self.f().locals.push(Local {
+            name: name.to_string(),
+            captured: false,
+        });
         Ok(self.f().locals.len() as u16 - 1)
     }
 
@@ -240,7 +274,10 @@ impl<'a> Compiler<'a> {
     }
 
     fn find_local(f: &FnState, name: &str) -> Option<u16> {
-        f.locals.iter().rposition(|l| l.name == name).map(|i| i as u16)
+        f.locals
+            .iter()
+            .rposition(|l| l.name == name)
+            .map(|i| i as u16)
     }
 
     fn resolve_outer(&mut self, depth: usize, name: &str) -> Option<u16> {
@@ -252,10 +289,16 @@ impl<'a> Compiler<'a> {
         }
         let desc = if let Some(slot) = Self::find_local(&self.fns[depth - 1], name) {
             self.fns[depth - 1].locals[slot as usize].captured = true;
-            OuterDesc { from_parent_local: true, index: slot }
+            OuterDesc {
+                from_parent_local: true,
+                index: slot,
+            }
         } else {
             let i = self.resolve_outer(depth - 1, name)?;
-            OuterDesc { from_parent_local: false, index: i }
+            OuterDesc {
+                from_parent_local: false,
+                index: i,
+            }
         };
         let f = &mut self.fns[depth];
         f.outers.push((name.to_string(), desc));
@@ -272,24 +315,8 @@ impl<'a> Compiler<'a> {
                 self.expr(e)?;
                 self.emit(Op::Pop);
             }
-            StmtKind::Local(list) => {
-                for (name, init) in list {
-                    match init {
-                        Some(e) => self.expr(e)?,
-                        None => {
-                            self.emit(Op::Null);
-                        }
-                    }
-                    self.declare(name)?;
-                }
-            }
-            StmtKind::LocalFunction(name, def) => {
-                self.emit(Op::Null);
-                let slot = self.declare(name)?;
-                self.closure(def)?;
-                self.emit(Op::SetLocal(slot));
-                self.emit(Op::Pop);
-            }
+            StmtKind::Local(..) => self.stmt_local(s)?,
+            StmtKind::LocalFunction(..) => self.stmt_local_function(s)?,
             StmtKind::Block(body) => {
                 self.begin_scope();
                 for s in body {
@@ -297,118 +324,12 @@ impl<'a> Compiler<'a> {
                 }
                 self.end_scope();
             }
-            StmtKind::If(cond, then, other) => {
-                self.expr(cond)?;
-                let skip = self.emit(Op::JumpIfFalse(0));
-                self.scoped(then)?;
-                if let Some(other) = other {
-                    let end = self.emit(Op::Jump(0));
-                    self.patch(skip);
-                    self.scoped(other)?;
-                    self.patch(end);
-                } else {
-                    self.patch(skip);
-                }
-            }
-            StmtKind::While(cond, body) => {
-                let start = self.here();
-                self.expr(cond)?;
-                let exit = self.emit(Op::JumpIfFalse(0));
-                self.push_loop(false);
-                self.scoped(body)?;
-                self.emit(Op::Jump(start as u32));
-                self.patch(exit);
-                self.pop_loop(start as u32);
-            }
-            StmtKind::DoWhile(body, cond) => {
-                let start = self.here();
-                self.push_loop(false);
-                self.scoped(body)?;
-                let cont = self.here() as u32;
-                self.line = cond.line;
-                self.expr(cond)?;
-                let exit = self.emit(Op::JumpIfFalse(0));
-                self.emit(Op::Jump(start as u32));
-                self.patch(exit);
-                self.pop_loop(cont);
-            }
-            StmtKind::For { init, cond, step, body } => {
-                self.begin_scope();
-                for s in init {
-                    self.stmt(s)?;
-                }
-                let start = self.here();
-                let exit = match cond {
-                    Some(c) => Some(self.loop_condition(c)?),
-                    None => None,
-                };
-                self.push_loop(false);
-                self.scoped(body)?;
-                let cont = self.here() as u32;
-                for e in step {
-                    self.step_expr(e)?;
-                }
-                self.emit(Op::Jump(start as u32));
-                if let Some(exit) = exit {
-                    self.patch(exit);
-                }
-                self.pop_loop(cont);
-                self.end_scope();
-            }
-            StmtKind::Foreach { key, value, iterable, body } => {
-                self.begin_scope();
-                self.expr(iterable)?;
-                let slot = self.declare("$iterable")?;
-                self.emit(Op::Int(0));
-                self.declare("$position")?;
-                self.emit(Op::Null);
-                self.declare(key.as_deref().unwrap_or("$key"))?;
-                self.emit(Op::Null);
-                self.declare(value)?;
-                let start = self.here();
-                let exit = self.emit(Op::ForeachNext { slot, exit: 0 });
-                self.push_loop(false);
-                self.scoped(body)?;
-                let cont = self.here() as u32;
-                // Each iteration's key and value are fresh variables for closures.
-                let captured = self.f().locals[slot as usize + 2..].iter().any(|l| l.captured);
-                if captured {
-                    self.emit(Op::CloseOuters(slot + 2));
-                }
-                self.emit(Op::Jump(start as u32));
-                self.patch(exit);
-                self.pop_loop(cont);
-                self.end_scope();
-            }
-            StmtKind::Switch { subject, cases, default } => {
-                self.begin_scope();
-                self.expr(subject)?;
-                let slot = self.declare("$switch")?;
-                self.push_loop(true);
-                let mut pending_body: Option<usize> = None;
-                for (value, body) in cases {
-                    self.line = value.line;
-                    self.emit(Op::GetLocal(slot));
-                    self.expr(value)?;
-                    self.emit(Op::Eq);
-                    let next = self.emit(Op::JumpIfFalse(0));
-                    if let Some(j) = pending_body.take() {
-                        self.patch(j);
-                    }
-                    self.case_body(body)?;
-                    pending_body = Some(self.emit(Op::Jump(0)));
-                    self.patch(next);
-                }
-                if let Some(j) = pending_body.take() {
-                    self.patch(j);
-                }
-                if let Some(body) = default {
-                    self.case_body(body)?;
-                }
-                let end = self.here() as u32;
-                self.pop_loop(end);
-                self.end_scope();
-            }
+            StmtKind::If(..) => self.stmt_if(s)?,
+            StmtKind::While(..) => self.stmt_while(s)?,
+            StmtKind::DoWhile(..) => self.stmt_do_while(s)?,
+            StmtKind::For { .. } => self.stmt_for(s)?,
+            StmtKind::Foreach { .. } => self.stmt_foreach(s)?,
+            StmtKind::Switch { .. } => self.stmt_switch(s)?,
             StmtKind::Return(value) => {
                 match value {
                     Some(e) => {
@@ -420,47 +341,254 @@ impl<'a> Compiler<'a> {
                     }
                 };
             }
-            StmtKind::Break | StmtKind::Continue => {
-                let is_break = matches!(s.kind, StmtKind::Break);
-                let Some(i) = self.f().loops.iter().rposition(|l| is_break || !l.is_switch) else {
-                    return self.error(if is_break { "'break' has to be in a loop block" } else { "'continue' has to be in a loop block" });
-                };
-                let (locals, trys) = (self.f().loops[i].locals, self.f().loops[i].trys);
-                for _ in trys..self.f().trys {
-                    self.emit(Op::PopTrap);
-                }
-                self.pop_locals_to(locals, false);
-                let j = self.emit(Op::Jump(0));
-                let ctx = &mut self.f().loops[i];
-                if is_break {
-                    ctx.breaks.push(j);
-                } else {
-                    ctx.continues.push(j);
-                }
-            }
+            StmtKind::Break | StmtKind::Continue => self.stmt_jump(s)?,
             StmtKind::Throw(e) => {
                 self.expr(e)?;
                 self.emit(Op::Throw);
             }
-            StmtKind::Try(body, name, handler) => {
-                let trap = self.emit(Op::PushTrap(0));
-                self.f().trys += 1;
-                self.scoped(body)?;
-                self.f().trys -= 1;
-                self.emit(Op::PopTrap);
-                let end = self.emit(Op::Jump(0));
-                self.patch(trap);
-                // The VM pushes the error value: it is the catch variable's slot.
-                self.begin_scope();
-                self.declare(name)?;
-                self.scoped(handler)?;
-                self.end_scope();
-                self.patch(end);
-            }
+            StmtKind::Try(..) => self.stmt_try(s)?,
             StmtKind::Const(name, value) => {
                 self.constants.insert(name.clone(), value.clone());
             }
         }
+        Ok(())
+    }
+
+    fn stmt_local(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::Local(list) = &s.kind else {
+            unreachable!()
+        };
+        for (name, init) in list {
+            match init {
+                Some(e) => self.expr(e)?,
+                None => {
+                    self.emit(Op::Null);
+                }
+            }
+            self.declare(name)?;
+        }
+        Ok(())
+    }
+
+    fn stmt_local_function(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::LocalFunction(name, def) = &s.kind else {
+            unreachable!()
+        };
+        self.emit(Op::Null);
+        let slot = self.declare(name)?;
+        self.closure(def)?;
+        self.emit(Op::SetLocal(slot));
+        self.emit(Op::Pop);
+        Ok(())
+    }
+
+    fn stmt_if(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::If(cond, then, other) = &s.kind else {
+            unreachable!()
+        };
+        self.expr(cond)?;
+        let skip = self.emit(Op::JumpIfFalse(0));
+        self.scoped(then)?;
+        if let Some(other) = other {
+            let end = self.emit(Op::Jump(0));
+            self.patch(skip);
+            self.scoped(other)?;
+            self.patch(end);
+        } else {
+            self.patch(skip);
+        }
+        Ok(())
+    }
+
+    fn stmt_while(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::While(cond, body) = &s.kind else {
+            unreachable!()
+        };
+        let start = self.here();
+        self.expr(cond)?;
+        let exit = self.emit(Op::JumpIfFalse(0));
+        self.push_loop(false);
+        self.scoped(body)?;
+        self.emit(Op::Jump(start as u32));
+        self.patch(exit);
+        self.pop_loop(start as u32);
+        Ok(())
+    }
+
+    fn stmt_do_while(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::DoWhile(body, cond) = &s.kind else {
+            unreachable!()
+        };
+        let start = self.here();
+        self.push_loop(false);
+        self.scoped(body)?;
+        let cont = self.here() as u32;
+        self.line = cond.line;
+        self.expr(cond)?;
+        let exit = self.emit(Op::JumpIfFalse(0));
+        self.emit(Op::Jump(start as u32));
+        self.patch(exit);
+        self.pop_loop(cont);
+        Ok(())
+    }
+
+    fn stmt_for(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::For {
+            init,
+            cond,
+            step,
+            body,
+        } = &s.kind
+        else {
+            unreachable!()
+        };
+        self.begin_scope();
+        for s in init {
+            self.stmt(s)?;
+        }
+        let start = self.here();
+        let exit = match cond {
+            Some(c) => Some(self.loop_condition(c)?),
+            None => None,
+        };
+        self.push_loop(false);
+        self.scoped(body)?;
+        let cont = self.here() as u32;
+        for e in step {
+            self.step_expr(e)?;
+        }
+        self.emit(Op::Jump(start as u32));
+        if let Some(exit) = exit {
+            self.patch(exit);
+        }
+        self.pop_loop(cont);
+        self.end_scope();
+        Ok(())
+    }
+
+    fn stmt_foreach(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::Foreach {
+            key,
+            value,
+            iterable,
+            body,
+        } = &s.kind
+        else {
+            unreachable!()
+        };
+        self.begin_scope();
+        self.expr(iterable)?;
+        let slot = self.declare("$iterable")?;
+        self.emit(Op::Int(0));
+        self.declare("$position")?;
+        self.emit(Op::Null);
+        self.declare(key.as_deref().unwrap_or("$key"))?;
+        self.emit(Op::Null);
+        self.declare(value)?;
+        let start = self.here();
+        let exit = self.emit(Op::ForeachNext { slot, exit: 0 });
+        self.push_loop(false);
+        self.scoped(body)?;
+        let cont = self.here() as u32;
+        // Each iteration's key and value are fresh variables for closures.
+        let captured = self.f().locals[slot as usize + 2..]
+            .iter()
+            .any(|l| l.captured);
+        if captured {
+            self.emit(Op::CloseOuters(slot + 2));
+        }
+        self.emit(Op::Jump(start as u32));
+        self.patch(exit);
+        self.pop_loop(cont);
+        self.end_scope();
+        Ok(())
+    }
+
+    fn stmt_switch(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::Switch {
+            subject,
+            cases,
+            default,
+        } = &s.kind
+        else {
+            unreachable!()
+        };
+        self.begin_scope();
+        self.expr(subject)?;
+        let slot = self.declare("$switch")?;
+        self.push_loop(true);
+        let mut pending_body: Option<usize> = None;
+        for (value, body) in cases {
+            self.line = value.line;
+            self.emit(Op::GetLocal(slot));
+            self.expr(value)?;
+            self.emit(Op::Eq);
+            let next = self.emit(Op::JumpIfFalse(0));
+            if let Some(j) = pending_body.take() {
+                self.patch(j);
+            }
+            self.case_body(body)?;
+            pending_body = Some(self.emit(Op::Jump(0)));
+            self.patch(next);
+        }
+        if let Some(j) = pending_body.take() {
+            self.patch(j);
+        }
+        if let Some(body) = default {
+            self.case_body(body)?;
+        }
+        let end = self.here() as u32;
+        self.pop_loop(end);
+        self.end_scope();
+        Ok(())
+    }
+
+    fn stmt_jump(&mut self, s: &Stmt) -> CResult<()> {
+        let is_break = matches!(s.kind, StmtKind::Break);
+        let Some(i) = self
+            .f()
+            .loops
+            .iter()
+            .rposition(|l| is_break || !l.is_switch)
+        else {
+            return self.error(if is_break {
+                "'break' has to be in a loop block"
+            } else {
+                "'continue' has to be in a loop block"
+            });
+        };
+        let (locals, trys) = (self.f().loops[i].locals, self.f().loops[i].trys);
+        for _ in trys..self.f().trys {
+            self.emit(Op::PopTrap);
+        }
+        self.pop_locals_to(locals, false);
+        let j = self.emit(Op::Jump(0));
+        let ctx = &mut self.f().loops[i];
+        if is_break {
+            ctx.breaks.push(j);
+        } else {
+            ctx.continues.push(j);
+        }
+        Ok(())
+    }
+
+    fn stmt_try(&mut self, s: &Stmt) -> CResult<()> {
+        let StmtKind::Try(body, name, handler) = &s.kind else {
+            unreachable!()
+        };
+        let trap = self.emit(Op::PushTrap(0));
+        self.f().trys += 1;
+        self.scoped(body)?;
+        self.f().trys -= 1;
+        self.emit(Op::PopTrap);
+        let end = self.emit(Op::Jump(0));
+        self.patch(trap);
+        // The VM pushes the error value: it is the catch variable's slot.
+        self.begin_scope();
+        self.declare(name)?;
+        self.scoped(handler)?;
+        self.end_scope();
+        self.patch(end);
         Ok(())
     }
 
@@ -521,7 +649,13 @@ impl<'a> Compiler<'a> {
 
     fn push_loop(&mut self, is_switch: bool) {
         let f = self.f();
-        let ctx = LoopCtx { is_switch, locals: f.locals.len(), trys: f.trys, breaks: vec![], continues: vec![] };
+        let ctx = LoopCtx {
+            is_switch,
+            locals: f.locals.len(),
+            trys: f.trys,
+            breaks: vec![],
+            continues: vec![],
+        };
         f.loops.push(ctx);
     }
 
@@ -556,19 +690,7 @@ impl<'a> Compiler<'a> {
                 let k = self.str_const(s)?;
                 self.emit(Op::Const(k));
             }
-            ExprKind::Ident(name) => match self.resolve(name) {
-                Var::Local(slot) => {
-                    self.emit(Op::GetLocal(slot));
-                }
-                Var::Outer(i) => {
-                    self.emit(Op::GetOuter(i));
-                }
-                Var::Const(c) => self.push_constant(&c)?,
-                Var::Name => {
-                    let k = self.str_const(name.as_bytes())?;
-                    self.emit(Op::GetName(k));
-                }
-            },
+            ExprKind::Ident(..) => self.expr_ident(e)?,
             ExprKind::Root(name) => {
                 self.emit(Op::Root);
                 let k = self.str_const(name.as_bytes())?;
@@ -580,21 +702,7 @@ impl<'a> Compiler<'a> {
             ExprKind::Base => {
                 self.emit(Op::GetBase);
             }
-            ExprKind::Index(obj, key) => {
-                if let Some(c) = self.enum_entry(obj, key)? {
-                    return self.push_constant(&c);
-                }
-                self.expr(obj)?;
-                self.line = e.line;
-                if let ExprKind::Str(s) = &key.kind {
-                    let k = self.str_const(s)?;
-                    self.emit(Op::GetK(k));
-                } else {
-                    self.expr(key)?;
-                    self.line = e.line;
-                    self.emit(Op::Get);
-                }
-            }
+            ExprKind::Index(..) => self.expr_index(e)?,
             ExprKind::Call(callee, args) => self.call(callee, args, e.line)?,
             ExprKind::Unary(op, x) => {
                 self.expr(x)?;
@@ -613,127 +721,240 @@ impl<'a> Compiler<'a> {
                 self.line = e.line;
                 self.emit(binary_op(*op));
             }
-            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
-                self.expr(a)?;
-                let j = self.emit(if matches!(e.kind, ExprKind::And(..)) { Op::AndJump(0) } else { Op::OrJump(0) });
-                self.expr(b)?;
-                self.patch(j);
-            }
-            ExprKind::Ternary(c, a, b) => {
-                self.expr(c)?;
-                let other = self.emit(Op::JumpIfFalse(0));
-                self.expr(a)?;
-                let end = self.emit(Op::Jump(0));
-                self.patch(other);
-                self.expr(b)?;
-                self.patch(end);
-            }
+            ExprKind::And(..) | ExprKind::Or(..) => self.expr_logic(e)?,
+            ExprKind::Ternary(..) => self.expr_ternary(e)?,
             ExprKind::Assign(target, op, value) => self.assign(target, *op, value, e.line)?,
-            ExprKind::NewSlot(target, value) => match &target.kind {
-                ExprKind::Ident(name) => {
-                    self.expr(value)?;
-                    self.line = e.line;
-                    let k = self.str_const(name.as_bytes())?;
-                    self.emit(Op::NewSlotName(k));
-                }
-                ExprKind::Root(name) => {
-                    self.emit(Op::Root);
-                    let k = self.str_const(name.as_bytes())?;
-                    self.emit(Op::Const(k));
-                    self.expr(value)?;
-                    self.line = e.line;
-                    self.emit(Op::NewSlot);
-                }
-                ExprKind::Index(obj, key) => {
-                    self.expr(obj)?;
-                    self.expr(key)?;
-                    self.expr(value)?;
-                    self.line = e.line;
-                    self.emit(Op::NewSlot);
-                }
-                _ => return self.error("can't assign expression"),
-            },
-            ExprKind::IncDec { target, delta, prefix } => {
-                let (delta, postfix) = (*delta as i8, !*prefix);
-                match &target.kind {
-                    ExprKind::Ident(name) => match self.resolve(name) {
-                        Var::Local(slot) => {
-                            self.emit(Op::IncLocal { slot, delta, postfix });
-                        }
-                        Var::Outer(idx) => {
-                            self.emit(Op::IncOuter { idx, delta, postfix });
-                        }
-                        Var::Const(_) => return self.error("can't assign to a constant"),
-                        Var::Name => {
-                            let name = self.str_const(name.as_bytes())?;
-                            self.emit(Op::IncName { name, delta, postfix });
-                        }
-                    },
-                    ExprKind::Root(name) => {
-                        self.emit(Op::Root);
-                        let k = self.str_const(name.as_bytes())?;
-                        self.emit(Op::Const(k));
-                        self.emit(Op::IncIndex { delta, postfix });
-                    }
-                    ExprKind::Index(obj, key) => {
-                        self.expr(obj)?;
-                        self.expr(key)?;
-                        self.line = e.line;
-                        self.emit(Op::IncIndex { delta, postfix });
-                    }
-                    _ => return self.error("can't assign expression"),
-                }
-            }
-            ExprKind::Delete(target) => {
-                match &target.kind {
-                    ExprKind::Index(obj, key) => {
-                        self.expr(obj)?;
-                        self.expr(key)?;
-                    }
-                    ExprKind::Ident(name) => {
-                        self.emit(Op::GetLocal(0));
-                        let k = self.str_const(name.as_bytes())?;
-                        self.emit(Op::Const(k));
-                    }
-                    ExprKind::Root(name) => {
-                        self.emit(Op::Root);
-                        let k = self.str_const(name.as_bytes())?;
-                        self.emit(Op::Const(k));
-                    }
-                    _ => return self.error("can't delete an expression"),
-                }
-                self.line = e.line;
-                self.emit(Op::Delete);
-            }
-            ExprKind::Table(slots) => {
-                self.emit(Op::NewTable);
-                for (k, v) in slots {
-                    self.expr(k)?;
-                    self.expr(v)?;
-                    self.emit(Op::TableSlot);
-                }
-            }
-            ExprKind::Array(items) => {
-                for item in items {
-                    self.expr(item)?;
-                }
-                self.line = e.line;
-                self.emit(Op::NewArray(items.len() as u32));
-            }
+            ExprKind::NewSlot(..) => self.expr_new_slot(e)?,
+            ExprKind::IncDec { .. } => self.expr_inc_dec(e)?,
+            ExprKind::Delete(..) => self.expr_delete(e)?,
+            ExprKind::Table(..) => self.expr_table(e)?,
+            ExprKind::Array(..) => self.expr_array(e)?,
             ExprKind::Function(def) => self.closure(def)?,
-            ExprKind::Class(def) => {
-                if let Some(base) = &def.base {
-                    self.expr(base)?;
-                }
-                self.line = e.line;
-                self.emit(Op::NewClass(def.base.is_some()));
-                for m in &def.members {
-                    self.expr(&m.key)?;
-                    self.expr(&m.value)?;
-                    self.emit(Op::ClassMember { is_static: m.is_static });
-                }
-            }
+            ExprKind::Class(..) => self.expr_class(e)?,
         }
+        Ok(())
+    }
+
+    fn expr_ident(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Ident(name) = &e.kind else {
+            unreachable!()
+        };
+        match self.resolve(name) {
+            Var::Local(slot) => {
+                self.emit(Op::GetLocal(slot));
+            }
+            Var::Outer(i) => {
+                self.emit(Op::GetOuter(i));
+            }
+            Var::Const(c) => self.push_constant(&c)?,
+            Var::Name => {
+                let k = self.str_const(name.as_bytes())?;
+                self.emit(Op::GetName(k));
+            }
+        };
+        Ok(())
+    }
+
+    fn expr_index(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Index(obj, key) = &e.kind else {
+            unreachable!()
+        };
+        if let Some(c) = self.enum_entry(obj, key)? {
+            return self.push_constant(&c);
+        }
+        self.expr(obj)?;
+        self.line = e.line;
+        if let ExprKind::Str(s) = &key.kind {
+            let k = self.str_const(s)?;
+            self.emit(Op::GetK(k));
+        } else {
+            self.expr(key)?;
+            self.line = e.line;
+            self.emit(Op::Get);
+        }
+        Ok(())
+    }
+
+    fn expr_ternary(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Ternary(c, a, b) = &e.kind else {
+            unreachable!()
+        };
+        self.expr(c)?;
+        let other = self.emit(Op::JumpIfFalse(0));
+        self.expr(a)?;
+        let end = self.emit(Op::Jump(0));
+        self.patch(other);
+        self.expr(b)?;
+        self.patch(end);
+        Ok(())
+    }
+
+    fn expr_new_slot(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::NewSlot(target, value) = &e.kind else {
+            unreachable!()
+        };
+        match &target.kind {
+            ExprKind::Ident(name) => {
+                self.expr(value)?;
+                self.line = e.line;
+                let k = self.str_const(name.as_bytes())?;
+                self.emit(Op::NewSlotName(k));
+            }
+            ExprKind::Root(name) => {
+                self.emit(Op::Root);
+                let k = self.str_const(name.as_bytes())?;
+                self.emit(Op::Const(k));
+                self.expr(value)?;
+                self.line = e.line;
+                self.emit(Op::NewSlot);
+            }
+            ExprKind::Index(obj, key) => {
+                self.expr(obj)?;
+                self.expr(key)?;
+                self.expr(value)?;
+                self.line = e.line;
+                self.emit(Op::NewSlot);
+            }
+            _ => return self.error("can't assign expression"),
+        };
+        Ok(())
+    }
+
+    fn expr_inc_dec(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::IncDec {
+            target,
+            delta,
+            prefix,
+        } = &e.kind
+        else {
+            unreachable!()
+        };
+        let (delta, postfix) = (*delta as i8, !*prefix);
+        match &target.kind {
+            ExprKind::Ident(name) => match self.resolve(name) {
+                Var::Local(slot) => {
+                    self.emit(Op::IncLocal {
+                        slot,
+                        delta,
+                        postfix,
+                    });
+                }
+                Var::Outer(idx) => {
+                    self.emit(Op::IncOuter {
+                        idx,
+                        delta,
+                        postfix,
+                    });
+                }
+                Var::Const(_) => return self.error("can't assign to a constant"),
+                Var::Name => {
+                    let name = self.str_const(name.as_bytes())?;
+                    self.emit(Op::IncName {
+                        name,
+                        delta,
+                        postfix,
+                    });
+                }
+            },
+            ExprKind::Root(name) => {
+                self.emit(Op::Root);
+                let k = self.str_const(name.as_bytes())?;
+                self.emit(Op::Const(k));
+                self.emit(Op::IncIndex { delta, postfix });
+            }
+            ExprKind::Index(obj, key) => {
+                self.expr(obj)?;
+                self.expr(key)?;
+                self.line = e.line;
+                self.emit(Op::IncIndex { delta, postfix });
+            }
+            _ => return self.error("can't assign expression"),
+        }
+        Ok(())
+    }
+
+    fn expr_delete(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Delete(target) = &e.kind else {
+            unreachable!()
+        };
+        match &target.kind {
+            ExprKind::Index(obj, key) => {
+                self.expr(obj)?;
+                self.expr(key)?;
+            }
+            ExprKind::Ident(name) => {
+                self.emit(Op::GetLocal(0));
+                let k = self.str_const(name.as_bytes())?;
+                self.emit(Op::Const(k));
+            }
+            ExprKind::Root(name) => {
+                self.emit(Op::Root);
+                let k = self.str_const(name.as_bytes())?;
+                self.emit(Op::Const(k));
+            }
+            _ => return self.error("can't delete an expression"),
+        }
+        self.line = e.line;
+        self.emit(Op::Delete);
+        Ok(())
+    }
+
+    fn expr_table(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Table(slots) = &e.kind else {
+            unreachable!()
+        };
+        self.emit(Op::NewTable);
+        for (k, v) in slots {
+            self.expr(k)?;
+            self.expr(v)?;
+            self.emit(Op::TableSlot);
+        }
+        Ok(())
+    }
+
+    fn expr_array(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Array(items) = &e.kind else {
+            unreachable!()
+        };
+        for item in items {
+            self.expr(item)?;
+        }
+        self.line = e.line;
+        self.emit(Op::NewArray(items.len() as u32));
+        Ok(())
+    }
+
+    fn expr_class(&mut self, e: &Expr) -> CResult<()> {
+        let ExprKind::Class(def) = &e.kind else {
+            unreachable!()
+        };
+        if let Some(base) = &def.base {
+            self.expr(base)?;
+        }
+        self.line = e.line;
+        self.emit(Op::NewClass(def.base.is_some()));
+        for m in &def.members {
+            self.expr(&m.key)?;
+            self.expr(&m.value)?;
+            self.emit(Op::ClassMember {
+                is_static: m.is_static,
+            });
+        }
+        Ok(())
+    }
+
+    fn expr_logic(&mut self, e: &Expr) -> CResult<()> {
+        let (ExprKind::And(a, b) | ExprKind::Or(a, b)) = &e.kind else {
+            unreachable!()
+        };
+        self.expr(a)?;
+        let j = self.emit(if matches!(e.kind, ExprKind::And(..)) {
+            Op::AndJump(0)
+        } else {
+            Op::OrJump(0)
+        });
+        self.expr(b)?;
+        self.patch(j);
         Ok(())
     }
 
@@ -845,11 +1066,18 @@ impl<'a> Compiler<'a> {
 
     /// `Enum.Entry` folds to its constant.
     fn enum_entry(&mut self, obj: &Expr, key: &Expr) -> CResult<Option<Constant>> {
-        let (ExprKind::Ident(name), ExprKind::Str(k)) = (&obj.kind, &key.kind) else { return Ok(None) };
-        let Var::Const(Constant::Enum(entries)) = self.resolve(name) else { return Ok(None) };
+        let (ExprKind::Ident(name), ExprKind::Str(k)) = (&obj.kind, &key.kind) else {
+            return Ok(None);
+        };
+        let Var::Const(Constant::Enum(entries)) = self.resolve(name) else {
+            return Ok(None);
+        };
         match entries.iter().find(|(n, _)| n.as_bytes() == k.as_slice()) {
             Some((_, c)) => Ok(Some(c.clone())),
-            None => self.error(format!("invalid enum [no '{}' field in '{name}']", String::from_utf8_lossy(k))),
+            None => self.error(format!(
+                "invalid enum [no '{}' field in '{name}']",
+                String::from_utf8_lossy(k)
+            )),
         }
     }
 

@@ -13,7 +13,11 @@ pub struct CompileError {
 
 impl fmt::Display for CompileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -60,7 +64,11 @@ impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.file, self.line, self.message)?;
         for frame in &self.stack {
-            write!(f, "\n  at {} ({}:{})", frame.function, frame.file, frame.line)?;
+            write!(
+                f,
+                "\n  at {} ({}:{})",
+                frame.function, frame.file, frame.line
+            )?;
         }
         Ok(())
     }

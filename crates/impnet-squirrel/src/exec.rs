@@ -67,11 +67,17 @@ impl<H: Host> Vm<H> {
                 self.end_task();
                 return Outcome::Finished(v);
             }
-            let watchdog_left = self.limits.task_instructions.saturating_sub(self.task_instructions);
+            let watchdog_left = self
+                .limits
+                .task_instructions
+                .saturating_sub(self.task_instructions);
             if watchdog_left == 0 {
                 let e = self.runtime_error(
                     ErrorKind::Watchdog,
-                    format!("watchdog: the task ran {} instructions without returning", self.limits.task_instructions),
+                    format!(
+                        "watchdog: the task ran {} instructions without returning",
+                        self.limits.task_instructions
+                    ),
                 );
                 self.end_task();
                 return Outcome::Error(e);
@@ -126,7 +132,12 @@ impl<H: Host> Vm<H> {
     }
 
     /// Calls `stack[slot]` with `this` at `slot + 1` and `argc` arguments above it.
-    pub(crate) fn call(&mut self, slot: usize, argc: usize, kind: FrameKind) -> Result<Called<H::Suspend>, Fault> {
+    pub(crate) fn call(
+        &mut self,
+        slot: usize,
+        argc: usize,
+        kind: FrameKind,
+    ) -> Result<Called<H::Suspend>, Fault> {
         let (mut argc, mut kind) = (argc, kind);
         loop {
             let callee = self.stack[slot];
@@ -180,14 +191,18 @@ impl<H: Host> Vm<H> {
                         }
                         Err(other) => {
                             self.stack.push(Value::Null);
-                            return Err(self.interrupt_fault(other).unwrap_or_else(|_| Fault::msg("bad interrupt")));
+                            return Err(self
+                                .interrupt_fault(other)
+                                .unwrap_or_else(|_| Fault::msg("bad interrupt")));
                         }
                     }
                 }
                 Value::Class(c) => {
                     let fields = self.heap.class(c).defaults.clone();
                     self.heap.charge(fields.len() * 8)?;
-                    let inst = self.heap.alloc(Obj::Instance(crate::heap::Instance { class: c, fields }))?;
+                    let inst = self
+                        .heap
+                        .alloc(Obj::Instance(crate::heap::Instance { class: c, fields }))?;
                     self.heap.class_mut(c).locked = true;
                     let key = self.heap.str("constructor")?;
                     let ctor = self.heap.class(c).members.get(&key).map(|m| m.value);
@@ -212,13 +227,22 @@ impl<H: Host> Vm<H> {
                     }
                 }
                 other => {
-                    return Err(Fault::msg(format!("attempt to call '{}'", other.type_name())));
+                    return Err(Fault::msg(format!(
+                        "attempt to call '{}'",
+                        other.type_name()
+                    )));
                 }
             }
         }
     }
 
-    fn push_frame(&mut self, slot: usize, argc: usize, r: GcRef, kind: FrameKind) -> Result<(), Fault> {
+    fn push_frame(
+        &mut self,
+        slot: usize,
+        argc: usize,
+        r: GcRef,
+        kind: FrameKind,
+    ) -> Result<(), Fault> {
         if self.frames.len() >= self.limits.call_depth {
             return Err(Fault::Error(ErrorKind::CallDepth, "stack overflow".into()));
         }
@@ -243,14 +267,24 @@ impl<H: Host> Vm<H> {
             }
         }
         if varargs {
-            let extra = if argc > nparams { self.stack.split_off(slot + 2 + nparams) } else { Vec::new() };
+            let extra = if argc > nparams {
+                self.stack.split_off(slot + 2 + nparams)
+            } else {
+                Vec::new()
+            };
             self.heap.charge(extra.len() * 8)?;
             let a = self.heap.new_array(extra)?;
             self.stack.push(a);
         } else if argc > nparams {
             return Err(Fault::msg("wrong number of parameters"));
         }
-        self.frames.push(Frame { closure: r, proto: proto_idx, ip: 0, base: slot as u32 + 1, kind });
+        self.frames.push(Frame {
+            closure: r,
+            proto: proto_idx,
+            ip: 0,
+            base: slot as u32 + 1,
+            kind,
+        });
         Ok(())
     }
 
@@ -458,7 +492,11 @@ impl<H: Host> Vm<H> {
                     call!(slot, argc as usize);
                 }
                 Op::Return | Op::ReturnNull => {
-                    let mut v = if let Op::Return = op { pop!() } else { Value::Null };
+                    let mut v = if let Op::Return = op {
+                        pop!()
+                    } else {
+                        Value::Null
+                    };
                     if let FrameKind::Constructor = frame.kind {
                         v = self.stack[base];
                     }
@@ -466,7 +504,11 @@ impl<H: Host> Vm<H> {
                     while self.traps.last().is_some_and(|t| t.frame >= depth) {
                         self.traps.pop();
                     }
-                    if self.open_outers.last().is_some_and(|(s, _)| *s >= base as u32) {
+                    if self
+                        .open_outers
+                        .last()
+                        .is_some_and(|(s, _)| *s >= base as u32)
+                    {
                         self.close_outers(base as u32);
                     }
                     self.stack.truncate(base - 1);
@@ -522,7 +564,9 @@ impl<H: Host> Vm<H> {
                 Op::ClassMember { is_static } => {
                     let v = pop!();
                     let key = pop!();
-                    let Value::Class(c) = top!() else { unreachable!("class member without class") };
+                    let Value::Class(c) = top!() else {
+                        unreachable!("class member without class")
+                    };
                     tri!(self.class_set(c, key, v, is_static));
                 }
                 Op::Arith(a) => {
@@ -530,7 +574,9 @@ impl<H: Host> Vm<H> {
                     let (x, y) = (self.stack[len - 2], self.stack[len - 1]);
                     let r = match (x, y) {
                         (Value::Int(x), Value::Int(y)) => tri!(ops::int_arith(a, x, y)),
-                        (Value::Float(x), Value::Float(y)) if a == Arith::Add => Value::Float(x + y),
+                        (Value::Float(x), Value::Float(y)) if a == Arith::Add => {
+                            Value::Float(x + y)
+                        }
                         _ => {
                             self.collect_if_due();
                             tri!(ops::arith(&mut self.heap, a, x, y))
@@ -544,7 +590,10 @@ impl<H: Host> Vm<H> {
                     let r = match v {
                         Value::Int(i) => Value::Int(i.wrapping_neg()),
                         Value::Float(f) => Value::Float(-f),
-                        _ => tri!(Err(Fault::msg(format!("attempt to negate a {}", v.type_name())))),
+                        _ => tri!(Err(Fault::msg(format!(
+                            "attempt to negate a {}",
+                            v.type_name()
+                        )))),
                     };
                     self.stack.push(r);
                 }
@@ -556,7 +605,10 @@ impl<H: Host> Vm<H> {
                     let v = pop!();
                     let r = match v {
                         Value::Int(i) => Value::Int(!i),
-                        _ => tri!(Err(Fault::msg(format!("attempt to perform a bitwise op on a {}", v.type_name())))),
+                        _ => tri!(Err(Fault::msg(format!(
+                            "attempt to perform a bitwise op on a {}",
+                            v.type_name()
+                        )))),
                     };
                     self.stack.push(r);
                 }
@@ -574,7 +626,8 @@ impl<H: Host> Vm<H> {
                     let b = pop!();
                     let a = pop!();
                     let eq = ops::equals(a, b);
-                    self.stack.push(Value::Bool(if let Op::Eq = op { eq } else { !eq }));
+                    self.stack
+                        .push(Value::Bool(if let Op::Eq = op { eq } else { !eq }));
                 }
                 Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Cmp3 => {
                     let b = pop!();
@@ -646,20 +699,32 @@ impl<H: Host> Vm<H> {
                     save!();
                     return Err(Fault::Value(v));
                 }
-                Op::IncLocal { slot, delta, postfix } => {
+                Op::IncLocal {
+                    slot,
+                    delta,
+                    postfix,
+                } => {
                     let at = base + slot as usize;
                     let old = self.stack[at];
                     let new = tri!(increment(old, delta));
                     self.stack[at] = new;
                     self.stack.push(if postfix { old } else { new });
                 }
-                Op::IncOuter { idx, delta, postfix } => {
+                Op::IncOuter {
+                    idx,
+                    delta,
+                    postfix,
+                } => {
                     let old = self.outer_get(frame.closure, idx);
                     let new = tri!(increment(old, delta));
                     self.outer_set(frame.closure, idx, new);
                     self.stack.push(if postfix { old } else { new });
                 }
-                Op::IncName { name, delta, postfix } => {
+                Op::IncName {
+                    name,
+                    delta,
+                    postfix,
+                } => {
                     let key = proto.consts[name as usize];
                     let this = self.stack[base];
                     let old = tri!(self.get_name(this, key));
@@ -702,6 +767,10 @@ fn increment(v: Value, delta: i8) -> Result<Value, Fault> {
     match v {
         Value::Int(i) => Ok(Value::Int(i.wrapping_add(delta as i32))),
         Value::Float(f) => Ok(Value::Float(f + delta as f32)),
-        _ => Err(Fault::msg(format!("arith op {} on between '{}' and 'integer'", if delta > 0 { "+" } else { "-" }, v.type_name()))),
+        _ => Err(Fault::msg(format!(
+            "arith op {} on between '{}' and 'integer'",
+            if delta > 0 { "+" } else { "-" },
+            v.type_name()
+        ))),
     }
 }

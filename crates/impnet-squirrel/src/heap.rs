@@ -158,7 +158,9 @@ impl Heap {
         self.charge(obj.size())?;
         if self.free != NO_FREE {
             let i = self.free;
-            let Obj::Free(next) = self.objs[i as usize] else { unreachable!("free list points at a live object") };
+            let Obj::Free(next) = self.objs[i as usize] else {
+                unreachable!("free list points at a live object")
+            };
             self.free = next;
             self.objs[i as usize] = obj;
             return Ok(GcRef(i));
@@ -282,7 +284,9 @@ impl Heap {
 
     /// An array of `n` copies of `fill`, refused before allocating if it would not fit.
     pub fn new_array_filled(&mut self, n: usize, fill: Value) -> Result<Value, OutOfMemory> {
-        let need = n.checked_mul(std::mem::size_of::<Value>()).ok_or(OutOfMemory)?;
+        let need = n
+            .checked_mul(std::mem::size_of::<Value>())
+            .ok_or(OutOfMemory)?;
         if self.bytes.saturating_add(need) > self.limit {
             return Err(OutOfMemory);
         }
@@ -381,7 +385,12 @@ impl Heap {
     }
 
     /// Adds or replaces a class member, accounting a new one.
-    pub(crate) fn class_insert(&mut self, r: GcRef, key: Value, member: Member) -> Result<(), OutOfMemory> {
+    pub(crate) fn class_insert(
+        &mut self,
+        r: GcRef,
+        key: Value,
+        member: Member,
+    ) -> Result<(), OutOfMemory> {
         if !self.class(r).members.contains_key(&key) {
             let extra = if member.field.is_some() { 4 } else { 3 } * std::mem::size_of::<Value>();
             self.charge(extra)?;
@@ -429,14 +438,22 @@ impl Heap {
     }
 
     /// Edits a blob, accounting for any change of its length.
-    pub fn blob_edit<T>(&mut self, r: GcRef, edit: impl FnOnce(&mut Blob) -> T) -> Result<T, OutOfMemory> {
+    pub fn blob_edit<T>(
+        &mut self,
+        r: GcRef,
+        edit: impl FnOnce(&mut Blob) -> T,
+    ) -> Result<T, OutOfMemory> {
         let before = self.blob(r).data.len();
-        let Obj::Blob(b) = self.obj_mut(r) else { unreachable!("not a blob") };
+        let Obj::Blob(b) = self.obj_mut(r) else {
+            unreachable!("not a blob")
+        };
         let out = edit(b);
         let after = b.data.len();
         if after > before {
             if let Err(e) = self.charge(after - before) {
-                let Obj::Blob(b) = self.obj_mut(r) else { unreachable!() };
+                let Obj::Blob(b) = self.obj_mut(r) else {
+                    unreachable!()
+                };
                 b.data.truncate(before);
                 b.pos = b.pos.min(before);
                 return Err(e);
@@ -524,8 +541,15 @@ impl Heap {
             self.free = i as u32;
             self.release(size);
         }
-        // Collect again before the limit is reached, so garbage never causes an out-of-memory.
-        self.next_gc = (self.bytes * 2).min(self.limit - self.limit / 8).max(GC_FLOOR);
+        // Next time: at twice the live size, or, close to the limit, halfway to it -- garbage
+        // never causes an out-of-memory, and a heap growing to the limit is scanned only about
+        // log2(headroom) more times, not at every allocation.
+        let live = self.bytes;
+        self.next_gc = if live * 2 <= self.limit - self.limit / 8 {
+            (live * 2).max(GC_FLOOR)
+        } else {
+            live + self.limit.saturating_sub(live) / 2
+        };
     }
 
     fn gray(&mut self, r: GcRef, gray: &mut Vec<GcRef>) {

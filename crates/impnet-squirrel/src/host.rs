@@ -37,7 +37,11 @@ pub enum Interrupt<S> {
     /// Replace this native call with a call of `callee` (with `this` and `args`): its result
     /// becomes the native's result. How `.call()` and friends reach back into script code
     /// without Rust recursion.
-    Call { callee: Value, this: Value, args: Vec<Value> },
+    Call {
+        callee: Value,
+        this: Value,
+        args: Vec<Value>,
+    },
 }
 
 impl<S> From<OutOfMemory> for Interrupt<S> {
@@ -77,7 +81,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { task_instructions: 10_000_000, heap_bytes: 64 << 20, call_depth: 200 }
+        Limits {
+            task_instructions: 10_000_000,
+            heap_bytes: 64 << 20,
+            call_depth: 200,
+        }
     }
 }
 

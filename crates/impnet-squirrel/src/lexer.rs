@@ -115,11 +115,21 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&self, span: Span, message: impl Into<String>) -> CompileError {
-        CompileError { file: self.file.to_string(), line: span.line, col: span.col, message: message.into() }
+        CompileError {
+            file: self.file.to_string(),
+            line: span.line,
+            col: span.col,
+            message: message.into(),
+        }
     }
 
     fn here(&self) -> Span {
-        Span { line: self.line, col: self.col, start: self.pos as u32, end: self.pos as u32 }
+        Span {
+            line: self.line,
+            col: self.col,
+            start: self.pos as u32,
+            end: self.pos as u32,
+        }
     }
 
     /// Skips whitespace; returns a comment token's span if it stopped after one.
@@ -192,8 +202,12 @@ impl<'a> Lexer<'a> {
             }
         } else {
             let rest = &self.src[self.pos..];
-            let Some(&(text, p)) = PUNCTS.iter().find(|(t, _)| rest.starts_with(t.as_bytes())) else {
-                let shown = std::str::from_utf8(rest).ok().and_then(|s| s.chars().next()).unwrap_or('?');
+            let Some(&(text, p)) = PUNCTS.iter().find(|(t, _)| rest.starts_with(t.as_bytes()))
+            else {
+                let shown = std::str::from_utf8(rest)
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                    .unwrap_or('?');
                 return Err(self.error(span, format!("unexpected character '{shown}'")));
             };
             for _ in 0..text.len() {
@@ -201,7 +215,13 @@ impl<'a> Lexer<'a> {
             }
             TokenKind::Punct(p)
         };
-        Ok(Token { kind, span: Span { end: self.pos as u32, ..span } })
+        Ok(Token {
+            kind,
+            span: Span {
+                end: self.pos as u32,
+                ..span
+            },
+        })
     }
 
     fn number(&mut self, span: Span) -> Result<TokenKind, CompileError> {
@@ -238,7 +258,8 @@ impl<'a> Lexer<'a> {
         while self.peek(0).is_ascii_digit() {
             self.bump();
         }
-        if self.peek(0) == b'.' && self.peek(1) != b'.' {
+        // `5.tostring()`: a dot makes a float only when a digit follows.
+        if self.peek(0) == b'.' && self.peek(1).is_ascii_digit() {
             is_float = true;
             self.bump();
             while self.peek(0).is_ascii_digit() {
@@ -263,7 +284,9 @@ impl<'a> Lexer<'a> {
         }
         let text = std::str::from_utf8(&self.src[start..self.pos]).unwrap_or("0");
         if is_float {
-            text.parse::<f32>().map(TokenKind::Float).map_err(|_| self.error(span, "invalid number"))
+            text.parse::<f32>()
+                .map(TokenKind::Float)
+                .map_err(|_| self.error(span, "invalid number"))
         } else {
             // Out-of-range decimal literals wrap like the 32-bit arithmetic they feed.
             let mut v: u32 = 0;
@@ -300,7 +323,9 @@ impl<'a> Lexer<'a> {
                             let mut v: u32 = 0;
                             let mut n = 0;
                             while n < 2 {
-                                let Some(d) = (self.peek(0) as char).to_digit(16) else { break };
+                                let Some(d) = (self.peek(0) as char).to_digit(16) else {
+                                    break;
+                                };
                                 v = v * 16 + d;
                                 n += 1;
                                 self.bump();
@@ -342,7 +367,13 @@ impl<'a> Lexer<'a> {
 /// The tokens of `src`, ending with [`TokenKind::Eof`]; comments are skipped. The first bad
 /// character or literal is a [`CompileError`] at its position, naming `file`.
 pub fn tokenize(file: &str, src: &str) -> Result<Vec<Token>, CompileError> {
-    let mut lx = Lexer { src: src.as_bytes(), pos: 0, line: 1, col: 1, file };
+    let mut lx = Lexer {
+        src: src.as_bytes(),
+        pos: 0,
+        line: 1,
+        col: 1,
+        file,
+    };
     let mut out = Vec::new();
     loop {
         while lx.skip_space()?.is_some() {}
@@ -360,19 +391,37 @@ pub fn tokenize(file: &str, src: &str) -> Result<Vec<Token>, CompileError> {
 /// [`TokenKind::Error`] token and lexing goes on after it (an unfinished `/* */` comment
 /// becomes one `Error` token to the end).
 pub fn highlight(src: &str) -> Vec<Token> {
-    let mut lx = Lexer { src: src.as_bytes(), pos: 0, line: 1, col: 1, file: "" };
+    let mut lx = Lexer {
+        src: src.as_bytes(),
+        pos: 0,
+        line: 1,
+        col: 1,
+        file: "",
+    };
     let mut out = Vec::new();
     loop {
         let before = lx.here();
         match lx.skip_space() {
             Ok(Some(span)) => {
-                out.push(Token { kind: TokenKind::Comment, span: Span { end: lx.pos as u32, ..span } });
+                out.push(Token {
+                    kind: TokenKind::Comment,
+                    span: Span {
+                        end: lx.pos as u32,
+                        ..span
+                    },
+                });
                 continue;
             }
             Ok(None) => {}
             Err(_) => {
                 lx.pos = src.len();
-                out.push(Token { kind: TokenKind::Error, span: Span { end: lx.pos as u32, ..before } });
+                out.push(Token {
+                    kind: TokenKind::Error,
+                    span: Span {
+                        end: lx.pos as u32,
+                        ..before
+                    },
+                });
                 continue;
             }
         }
@@ -394,7 +443,13 @@ pub fn highlight(src: &str) -> Vec<Token> {
                 while lx.pos < src.len() && lx.peek(0) & 0xC0 == 0x80 {
                     lx.pos += 1;
                 }
-                out.push(Token { kind: TokenKind::Error, span: Span { end: lx.pos as u32, ..start } });
+                out.push(Token {
+                    kind: TokenKind::Error,
+                    span: Span {
+                        end: lx.pos as u32,
+                        ..start
+                    },
+                });
             }
         }
     }

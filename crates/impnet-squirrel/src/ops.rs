@@ -36,21 +36,37 @@ pub fn fmt_float(f: f32) -> String {
 /// C's `%g` with `precision` significant digits (`alt`: keep trailing zeros, as `%#g`).
 pub fn fmt_g(x: f64, precision: usize, alt: bool) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x < 0.0 { "-inf".into() } else { "inf".into() };
     }
     let p = precision.max(1);
     if x == 0.0 {
-        let zero = if alt { format!("{:.*}", p - 1, 0.0) } else { "0".into() };
-        return if x.is_sign_negative() { format!("-{zero}") } else { zero };
+        let zero = if alt {
+            format!("{:.*}", p - 1, 0.0)
+        } else {
+            "0".into()
+        };
+        return if x.is_sign_negative() {
+            format!("-{zero}")
+        } else {
+            zero
+        };
     }
     let e = format!("{:.*e}", p - 1, x);
     let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     if exp < -4 || exp >= p as i32 {
-        let m = if alt { mantissa.to_string() } else { trim_zeros(mantissa) };
+        let m = if alt {
+            mantissa.to_string()
+        } else {
+            trim_zeros(mantissa)
+        };
         format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
     } else {
         let decimals = (p as i32 - 1 - exp).max(0) as usize;
@@ -83,7 +99,13 @@ pub fn to_display(heap: &Heap, v: Value) -> String {
 pub fn to_bytes(heap: &Heap, v: Value) -> Vec<u8> {
     match v {
         Value::Null => b"null".to_vec(),
-        Value::Bool(b) => if b { b"true".to_vec() } else { b"false".to_vec() },
+        Value::Bool(b) => {
+            if b {
+                b"true".to_vec()
+            } else {
+                b"false".to_vec()
+            }
+        }
         Value::Int(i) => i.to_string().into_bytes(),
         Value::Float(f) => fmt_float(f).into_bytes(),
         Value::Str(r) => heap.str_bytes(r).to_vec(),
@@ -99,13 +121,18 @@ pub fn to_bytes(heap: &Heap, v: Value) -> Vec<u8> {
 /// How a key appears in "the index '...' does not exist".
 pub fn key_repr(heap: &Heap, key: Value) -> String {
     match key {
-        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => to_display(heap, key),
+        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
+            to_display(heap, key)
+        }
         other => other.type_name().to_string(),
     }
 }
 
 pub fn index_error(heap: &Heap, key: Value) -> Fault {
-    Fault::msg(format!("the index '{}' does not exist", key_repr(heap, key)))
+    Fault::msg(format!(
+        "the index '{}' does not exist",
+        key_repr(heap, key)
+    ))
 }
 
 /// Squirrel's `==`: numbers by value across integer and float, everything else by identity
@@ -130,7 +157,13 @@ pub fn compare(heap: &Heap, a: Value, b: Value) -> Result<Ordering, Fault> {
             _ => None,
         },
     };
-    ord.ok_or_else(|| Fault::msg(format!("comparison between '{}' and '{}'", a.type_name(), b.type_name())))
+    ord.ok_or_else(|| {
+        Fault::msg(format!(
+            "comparison between '{}' and '{}'",
+            a.type_name(),
+            b.type_name()
+        ))
+    })
 }
 
 pub fn arith(heap: &mut Heap, op: Arith, a: Value, b: Value) -> Result<Value, Fault> {
@@ -158,7 +191,13 @@ pub fn arith(heap: &mut Heap, op: Arith, a: Value, b: Value) -> Result<Value, Fa
                 Arith::Mul => x * y,
                 Arith::Div => x / y,
                 Arith::Mod => x % y,
-                _ => return Err(Fault::msg(format!("bitwise op between '{}' and '{}'", a.type_name(), b.type_name()))),
+                _ => {
+                    return Err(Fault::msg(format!(
+                        "bitwise op between '{}' and '{}'",
+                        a.type_name(),
+                        b.type_name()
+                    )))
+                }
             };
             Ok(Value::Float(r))
         }

@@ -8,7 +8,7 @@ use crate::error::CompileError;
 use crate::lexer::{tokenize, Keyword as K, Punct as P, Token, TokenKind as T};
 
 /// Deepest nesting of expressions and statements the parser accepts.
-pub const MAX_NESTING: u32 = 150;
+pub const MAX_NESTING: u32 = 64;
 
 pub struct Parser {
     toks: Vec<Token>,
@@ -19,10 +19,22 @@ pub struct Parser {
 
 type PResult<T> = Result<T, CompileError>;
 
+#[derive(Clone, Copy)]
+enum Bin {
+    Or,
+    And,
+    Op(BinOp),
+}
+
 /// Parses a whole program: its top level is the body of the `main` function.
 pub fn parse_program(file: &str, src: &str) -> PResult<Rc<FuncDef>> {
     let toks = tokenize(file, src)?;
-    let mut p = Parser { toks, pos: 0, file: file.into(), depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        file: file.into(),
+        depth: 0,
+    };
     let mut body = Vec::new();
     while !p.at_eof() {
         body.push(p.statement()?);
@@ -87,7 +99,12 @@ impl Parser {
 
     fn error<X>(&self, message: impl Into<String>) -> PResult<X> {
         let span = self.cur().span;
-        Err(CompileError { file: self.file.to_string(), line: span.line, col: span.col, message: message.into() })
+        Err(CompileError {
+            file: self.file.to_string(),
+            line: span.line,
+            col: span.col,
+            message: message.into(),
+        })
     }
 
     fn describe(&self) -> String {
@@ -106,7 +123,11 @@ impl Parser {
         if self.eat_p(p) {
             Ok(())
         } else {
-            self.error(format!("expected '{}', found {}", p.as_str(), self.describe()))
+            self.error(format!(
+                "expected '{}', found {}",
+                p.as_str(),
+                self.describe()
+            ))
         }
     }
 
@@ -129,21 +150,28 @@ impl Parser {
     fn nest(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return self.error("program nested too deeply");
+            return self.error(format!(
+                "program nested too deeply (more than {MAX_NESTING} levels)"
+            ));
         }
         Ok(())
     }
 
     /// A newline between the previous token and this one ends a statement like `;` does.
     fn newline_before(&self) -> bool {
-        self.pos == 0 || self.pos >= self.toks.len() || self.toks[self.pos - 1].span.line < self.cur().span.line
+        self.pos == 0
+            || self.pos >= self.toks.len()
+            || self.toks[self.pos - 1].span.line < self.cur().span.line
     }
 
     fn end_statement(&mut self) -> PResult<()> {
         if self.eat_p(P::Semi) || self.is_p(P::RBrace) || self.at_eof() || self.newline_before() {
             Ok(())
         } else {
-            self.error(format!("end of statement expected (; or lf), found {}", self.describe()))
+            self.error(format!(
+                "end of statement expected (; or lf), found {}",
+                self.describe()
+            ))
         }
     }
 
@@ -156,212 +184,299 @@ impl Parser {
         r
     }
 
+    /// Dispatches on the first token. Each statement has its own small function: this one is
+    /// on the recursion path of nested blocks and must keep a small stack frame.
     fn statement_inner(&mut self) -> PResult<Stmt> {
         let line = self.line();
-        let st = |kind| Ok(Stmt { kind, line });
-        match self.tok().clone() {
+        let kind = match self.tok() {
             T::Punct(P::Semi) => {
                 self.advance();
-                st(StmtKind::Empty)
+                StmtKind::Empty
             }
             T::Punct(P::LBrace) => {
                 self.advance();
-                let body = self.block_rest()?;
-                st(StmtKind::Block(body))
+                StmtKind::Block(self.block_rest()?)
             }
-            T::Keyword(K::If) => {
-                self.advance();
-                self.expect_p(P::LParen)?;
-                let cond = self.expr()?;
-                self.expect_p(P::RParen)?;
-                let then = self.statement()?;
-                let other = if self.eat_k(K::Else) { Some(Box::new(self.statement()?)) } else { None };
-                st(StmtKind::If(cond, Box::new(then), other))
-            }
-            T::Keyword(K::While) => {
-                self.advance();
-                self.expect_p(P::LParen)?;
-                let cond = self.expr()?;
-                self.expect_p(P::RParen)?;
-                let body = self.statement()?;
-                st(StmtKind::While(cond, Box::new(body)))
-            }
-            T::Keyword(K::Do) => {
-                self.advance();
-                let body = self.statement()?;
-                if !self.eat_k(K::While) {
-                    return self.error("expected 'while' after do body");
-                }
-                self.expect_p(P::LParen)?;
-                let cond = self.expr()?;
-                self.expect_p(P::RParen)?;
-                st(StmtKind::DoWhile(Box::new(body), cond))
-            }
-            T::Keyword(K::For) => {
-                self.advance();
-                self.expect_p(P::LParen)?;
-                let mut init = Vec::new();
-                if self.is_k(K::Local) {
-                    let l = self.line();
-                    self.advance();
-                    init.push(Stmt { kind: StmtKind::Local(self.local_list()?), line: l });
-                } else if !self.is_p(P::Semi) {
-                    for e in self.expr_list()? {
-                        init.push(Stmt { line: e.line, kind: StmtKind::Expr(e) });
-                    }
-                }
-                self.expect_p(P::Semi)?;
-                let cond = if self.is_p(P::Semi) { None } else { Some(self.expr()?) };
-                self.expect_p(P::Semi)?;
-                let step = if self.is_p(P::RParen) { vec![] } else { self.expr_list()? };
-                self.expect_p(P::RParen)?;
-                let body = self.statement()?;
-                st(StmtKind::For { init, cond, step, body: Box::new(body) })
-            }
-            T::Keyword(K::Foreach) => {
-                self.advance();
-                self.expect_p(P::LParen)?;
-                let first = self.ident()?;
-                let (key, value) = if self.eat_p(P::Comma) { (Some(first), self.ident()?) } else { (None, first) };
-                if !self.eat_k(K::In) {
-                    return self.error("expected 'in'");
-                }
-                let iterable = self.expr()?;
-                self.expect_p(P::RParen)?;
-                let body = self.statement()?;
-                st(StmtKind::Foreach { key, value, iterable, body: Box::new(body) })
-            }
-            T::Keyword(K::Switch) => {
-                self.advance();
-                self.expect_p(P::LParen)?;
-                let subject = self.expr()?;
-                self.expect_p(P::RParen)?;
-                self.expect_p(P::LBrace)?;
-                let mut cases = Vec::new();
-                let mut default = None;
-                loop {
-                    if self.eat_k(K::Case) {
-                        let v = self.expr()?;
-                        self.expect_p(P::Colon)?;
-                        cases.push((v, self.case_body()?));
-                    } else if self.eat_k(K::Default) {
-                        self.expect_p(P::Colon)?;
-                        default = Some(self.case_body()?);
-                    } else {
-                        break;
-                    }
-                }
-                self.expect_p(P::RBrace)?;
-                st(StmtKind::Switch { subject, cases, default })
-            }
-            T::Keyword(K::Local) => {
-                self.advance();
-                if self.eat_k(K::Function) {
-                    let name = self.ident()?;
-                    let f = self.function_rest(name.clone(), line)?;
-                    return st(StmtKind::LocalFunction(name, f));
-                }
-                let list = self.local_list()?;
-                self.end_statement()?;
-                st(StmtKind::Local(list))
-            }
-            T::Keyword(K::Return) => {
-                self.advance();
-                let value = if self.is_p(P::Semi) || self.is_p(P::RBrace) || self.at_eof() || self.newline_before() {
-                    None
-                } else {
-                    Some(self.expr()?)
-                };
-                self.end_statement()?;
-                st(StmtKind::Return(value))
-            }
+            T::Keyword(K::If) => self.if_stmt()?,
+            T::Keyword(K::While) => self.while_stmt()?,
+            T::Keyword(K::Do) => self.do_stmt()?,
+            T::Keyword(K::For) => self.for_stmt()?,
+            T::Keyword(K::Foreach) => self.foreach_stmt()?,
+            T::Keyword(K::Switch) => self.switch_stmt()?,
+            T::Keyword(K::Local) => self.local_stmt(line)?,
+            T::Keyword(K::Return) => self.return_stmt()?,
             T::Keyword(K::Break) => {
                 self.advance();
                 self.end_statement()?;
-                st(StmtKind::Break)
+                StmtKind::Break
             }
             T::Keyword(K::Continue) => {
                 self.advance();
                 self.end_statement()?;
-                st(StmtKind::Continue)
+                StmtKind::Continue
             }
             T::Keyword(K::Throw) => {
                 self.advance();
                 let e = self.expr()?;
                 self.end_statement()?;
-                st(StmtKind::Throw(e))
+                StmtKind::Throw(e)
             }
-            T::Keyword(K::Try) => {
-                self.advance();
-                let body = self.statement()?;
-                if !self.eat_k(K::Catch) {
-                    return self.error("expected 'catch'");
-                }
-                self.expect_p(P::LParen)?;
-                let name = self.ident()?;
-                self.expect_p(P::RParen)?;
-                let handler = self.statement()?;
-                st(StmtKind::Try(Box::new(body), name, Box::new(handler)))
-            }
-            T::Keyword(K::Function) => {
-                // `function a.b.c(...) {}` is `a.b.c <- function(...) {}`.
-                self.advance();
-                let mut target = Expr { kind: ExprKind::Ident(self.ident()?), line };
-                let mut name = match &target.kind {
-                    ExprKind::Ident(n) => n.clone(),
-                    _ => unreachable!(),
-                };
-                while self.eat_p(P::ColonColon) || self.eat_p(P::Dot) {
-                    name = self.ident()?;
-                    let key = Expr { kind: ExprKind::Str(name.clone().into_bytes()), line };
-                    target = Expr { kind: ExprKind::Index(Box::new(target), Box::new(key)), line };
-                }
-                let f = self.function_rest(name, line)?;
-                let value = Expr { kind: ExprKind::Function(f), line };
-                st(StmtKind::Expr(Expr { kind: ExprKind::NewSlot(Box::new(target), Box::new(value)), line }))
-            }
-            T::Keyword(K::Class) => {
-                self.advance();
-                let mut target = Expr { kind: ExprKind::Ident(self.ident()?), line };
-                while self.eat_p(P::Dot) || self.eat_p(P::ColonColon) {
-                    let key = Expr { kind: ExprKind::Str(self.ident()?.into_bytes()), line };
-                    target = Expr { kind: ExprKind::Index(Box::new(target), Box::new(key)), line };
-                }
-                let class = self.class_rest(line)?;
-                st(StmtKind::Expr(Expr { kind: ExprKind::NewSlot(Box::new(target), Box::new(class)), line }))
-            }
-            T::Keyword(K::Const) => {
-                self.advance();
-                let name = self.ident()?;
-                self.expect_p(P::Assign)?;
-                let c = self.constant()?;
-                self.end_statement()?;
-                st(StmtKind::Const(name, c))
-            }
-            T::Keyword(K::Enum) => {
-                self.advance();
-                let name = self.ident()?;
-                self.expect_p(P::LBrace)?;
-                let mut entries = Vec::new();
-                let mut next = 0i32;
-                while !self.eat_p(P::RBrace) {
-                    let key = self.ident()?;
-                    let value = if self.eat_p(P::Assign) { self.constant()? } else { Constant::Int(next) };
-                    if let Constant::Int(i) = value {
-                        next = i.wrapping_add(1);
-                    }
-                    entries.push((key, value));
-                    self.eat_p(P::Comma);
-                }
-                self.eat_p(P::Semi);
-                st(StmtKind::Const(name, Constant::Enum(entries)))
-            }
+            T::Keyword(K::Try) => self.try_stmt()?,
+            T::Keyword(K::Function) => self.function_stmt(line)?,
+            T::Keyword(K::Class) => self.class_stmt(line)?,
+            T::Keyword(K::Const) => self.const_stmt()?,
+            T::Keyword(K::Enum) => self.enum_stmt()?,
             _ => {
                 let e = self.expr()?;
                 self.end_statement()?;
-                st(StmtKind::Expr(e))
+                StmtKind::Expr(e)
+            }
+        };
+        Ok(Stmt { kind, line })
+    }
+
+    fn paren_expr(&mut self) -> PResult<Expr> {
+        self.expect_p(P::LParen)?;
+        let e = self.expr()?;
+        self.expect_p(P::RParen)?;
+        Ok(e)
+    }
+
+    fn if_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let cond = self.paren_expr()?;
+        let then = Box::new(self.statement()?);
+        let other = if self.eat_k(K::Else) {
+            Some(Box::new(self.statement()?))
+        } else {
+            None
+        };
+        Ok(StmtKind::If(cond, then, other))
+    }
+
+    fn while_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let cond = self.paren_expr()?;
+        Ok(StmtKind::While(cond, Box::new(self.statement()?)))
+    }
+
+    fn do_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let body = Box::new(self.statement()?);
+        if !self.eat_k(K::While) {
+            return self.error("expected 'while' after do body");
+        }
+        let cond = self.paren_expr()?;
+        Ok(StmtKind::DoWhile(body, cond))
+    }
+
+    fn for_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        self.expect_p(P::LParen)?;
+        let mut init = Vec::new();
+        if self.is_k(K::Local) {
+            let l = self.line();
+            self.advance();
+            init.push(Stmt {
+                kind: StmtKind::Local(self.local_list()?),
+                line: l,
+            });
+        } else if !self.is_p(P::Semi) {
+            for e in self.expr_list()? {
+                init.push(Stmt {
+                    line: e.line,
+                    kind: StmtKind::Expr(e),
+                });
             }
         }
+        self.expect_p(P::Semi)?;
+        let cond = if self.is_p(P::Semi) {
+            None
+        } else {
+            Some(self.expr()?)
+        };
+        self.expect_p(P::Semi)?;
+        let step = if self.is_p(P::RParen) {
+            vec![]
+        } else {
+            self.expr_list()?
+        };
+        self.expect_p(P::RParen)?;
+        let body = Box::new(self.statement()?);
+        Ok(StmtKind::For {
+            init,
+            cond,
+            step,
+            body,
+        })
+    }
+
+    fn foreach_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        self.expect_p(P::LParen)?;
+        let first = self.ident()?;
+        let (key, value) = if self.eat_p(P::Comma) {
+            (Some(first), self.ident()?)
+        } else {
+            (None, first)
+        };
+        if !self.eat_k(K::In) {
+            return self.error("expected 'in'");
+        }
+        let iterable = self.expr()?;
+        self.expect_p(P::RParen)?;
+        let body = Box::new(self.statement()?);
+        Ok(StmtKind::Foreach {
+            key,
+            value,
+            iterable,
+            body,
+        })
+    }
+
+    fn switch_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let subject = self.paren_expr()?;
+        self.expect_p(P::LBrace)?;
+        let mut cases = Vec::new();
+        let mut default = None;
+        loop {
+            if self.eat_k(K::Case) {
+                let v = self.expr()?;
+                self.expect_p(P::Colon)?;
+                cases.push((v, self.case_body()?));
+            } else if self.eat_k(K::Default) {
+                self.expect_p(P::Colon)?;
+                default = Some(self.case_body()?);
+            } else {
+                break;
+            }
+        }
+        self.expect_p(P::RBrace)?;
+        Ok(StmtKind::Switch {
+            subject,
+            cases,
+            default,
+        })
+    }
+
+    fn local_stmt(&mut self, line: u32) -> PResult<StmtKind> {
+        self.advance();
+        if self.eat_k(K::Function) {
+            let name = self.ident()?;
+            let f = self.function_rest(name.clone(), line)?;
+            return Ok(StmtKind::LocalFunction(name, f));
+        }
+        let list = self.local_list()?;
+        self.end_statement()?;
+        Ok(StmtKind::Local(list))
+    }
+
+    fn return_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let value =
+            if self.is_p(P::Semi) || self.is_p(P::RBrace) || self.at_eof() || self.newline_before()
+            {
+                None
+            } else {
+                Some(self.expr()?)
+            };
+        self.end_statement()?;
+        Ok(StmtKind::Return(value))
+    }
+
+    fn try_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let body = Box::new(self.statement()?);
+        if !self.eat_k(K::Catch) {
+            return self.error("expected 'catch'");
+        }
+        self.expect_p(P::LParen)?;
+        let name = self.ident()?;
+        self.expect_p(P::RParen)?;
+        let handler = Box::new(self.statement()?);
+        Ok(StmtKind::Try(body, name, handler))
+    }
+
+    /// `name(.name)*` after `function` or `class`: the slot the definition goes into.
+    fn slot_path(&mut self, line: u32) -> PResult<(Expr, String)> {
+        let mut name = self.ident()?;
+        let mut target = Expr {
+            kind: ExprKind::Ident(name.clone()),
+            line,
+        };
+        while self.eat_p(P::ColonColon) || self.eat_p(P::Dot) {
+            name = self.ident()?;
+            let key = Expr {
+                kind: ExprKind::Str(name.clone().into_bytes()),
+                line,
+            };
+            target = Expr {
+                kind: ExprKind::Index(Box::new(target), Box::new(key)),
+                line,
+            };
+        }
+        Ok((target, name))
+    }
+
+    /// `function a.b.c(...) {}` is `a.b.c <- function(...) {}`.
+    fn function_stmt(&mut self, line: u32) -> PResult<StmtKind> {
+        self.advance();
+        let (target, name) = self.slot_path(line)?;
+        let f = self.function_rest(name, line)?;
+        let value = Expr {
+            kind: ExprKind::Function(f),
+            line,
+        };
+        Ok(StmtKind::Expr(Expr {
+            kind: ExprKind::NewSlot(Box::new(target), Box::new(value)),
+            line,
+        }))
+    }
+
+    fn class_stmt(&mut self, line: u32) -> PResult<StmtKind> {
+        self.advance();
+        let (target, _) = self.slot_path(line)?;
+        let class = self.class_rest(line)?;
+        Ok(StmtKind::Expr(Expr {
+            kind: ExprKind::NewSlot(Box::new(target), Box::new(class)),
+            line,
+        }))
+    }
+
+    fn const_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let name = self.ident()?;
+        self.expect_p(P::Assign)?;
+        let c = self.constant()?;
+        self.end_statement()?;
+        Ok(StmtKind::Const(name, c))
+    }
+
+    fn enum_stmt(&mut self) -> PResult<StmtKind> {
+        self.advance();
+        let name = self.ident()?;
+        self.expect_p(P::LBrace)?;
+        let mut entries = Vec::new();
+        let mut next = 0i32;
+        while !self.eat_p(P::RBrace) {
+            if self.at_eof() {
+                return self.error("expected '}', found end of file");
+            }
+            let key = self.ident()?;
+            let value = if self.eat_p(P::Assign) {
+                self.constant()?
+            } else {
+                Constant::Int(next)
+            };
+            if let Constant::Int(i) = value {
+                next = i.wrapping_add(1);
+            }
+            entries.push((key, value));
+            self.eat_p(P::Comma);
+        }
+        self.eat_p(P::Semi);
+        Ok(StmtKind::Const(name, Constant::Enum(entries)))
     }
 
     fn constant(&mut self) -> PResult<Constant> {
@@ -383,7 +498,11 @@ impl Parser {
 
     fn case_body(&mut self) -> PResult<Vec<Stmt>> {
         let mut body = Vec::new();
-        while !self.is_k(K::Case) && !self.is_k(K::Default) && !self.is_p(P::RBrace) && !self.at_eof() {
+        while !self.is_k(K::Case)
+            && !self.is_k(K::Default)
+            && !self.is_p(P::RBrace)
+            && !self.at_eof()
+        {
             body.push(self.statement()?);
         }
         Ok(body)
@@ -404,7 +523,11 @@ impl Parser {
         let mut list = Vec::new();
         loop {
             let name = self.ident()?;
-            let init = if self.eat_p(P::Assign) { Some(self.expr_no_comma()?) } else { None };
+            let init = if self.eat_p(P::Assign) {
+                Some(self.expr_no_comma()?)
+            } else {
+                None
+            };
             list.push((name, init));
             if !self.eat_p(P::Comma) {
                 return Ok(list);
@@ -421,7 +544,8 @@ impl Parser {
     }
 
     /// After `function name`: `(params) { body }`.
-    fn function_rest(&mut self, name: String, line: u32) -> PResult<Rc<FuncDef>> {
+    /// `(a, b = 1, ...)`: names, the defaults of the trailing parameters, and varargs.
+    fn params(&mut self) -> PResult<(Vec<String>, Vec<Expr>, bool)> {
         self.expect_p(P::LParen)?;
         let mut params = Vec::new();
         let mut defaults = Vec::new();
@@ -436,23 +560,42 @@ impl Parser {
             if self.eat_p(P::Assign) {
                 defaults.push(self.expr_no_comma()?);
             } else if !defaults.is_empty() {
-                return self.error("expected '=' (parameters after one with a default need one too)");
+                return self
+                    .error("expected '=' (parameters after one with a default need one too)");
             }
             if !self.eat_p(P::Comma) && !self.is_p(P::RParen) {
                 return self.error(format!("expected ',' or ')', found {}", self.describe()));
             }
         }
+        Ok((params, defaults, varargs))
+    }
+
+    /// After `function name`: `(params) { body }`.
+    fn function_rest(&mut self, name: String, line: u32) -> PResult<Rc<FuncDef>> {
+        let (params, defaults, varargs) = self.params()?;
         let body = if self.eat_p(P::LBrace) {
             self.block_rest()?
         } else {
             return self.error(format!("expected '{{', found {}", self.describe()));
         };
-        Ok(Rc::new(FuncDef { name, file: self.file.clone(), line, params, defaults, varargs, body }))
+        Ok(Rc::new(FuncDef {
+            name,
+            file: self.file.clone(),
+            line,
+            params,
+            defaults,
+            varargs,
+            body,
+        }))
     }
 
     /// After `class [name]`: `[extends Base] { members }`.
     fn class_rest(&mut self, line: u32) -> PResult<Expr> {
-        let base = if self.eat_k(K::Extends) { Some(self.postfix_expr()?) } else { None };
+        let base = if self.eat_k(K::Extends) {
+            Some(self.postfix_expr()?)
+        } else {
+            None
+        };
         self.expect_p(P::LBrace)?;
         let mut members = Vec::new();
         while !self.eat_p(P::RBrace) {
@@ -461,28 +604,50 @@ impl Parser {
             }
             let is_static = self.eat_k(K::Static);
             let (key, value) = self.slot(true)?;
-            members.push(ClassMember { key, value, is_static });
+            members.push(ClassMember {
+                key,
+                value,
+                is_static,
+            });
             if !self.eat_p(P::Semi) {
                 self.eat_p(P::Comma);
             }
         }
-        Ok(Expr { kind: ExprKind::Class(Rc::new(ClassDef { base, members })), line })
+        Ok(Expr {
+            kind: ExprKind::Class(Rc::new(ClassDef { base, members })),
+            line,
+        })
     }
 
     /// One slot of a table or class body: `k = v`, `"k": v`, `[e] = v`, `function f() {}`,
     /// and in a class `constructor(...) {}`.
     fn slot(&mut self, in_class: bool) -> PResult<(Expr, Expr)> {
         let line = self.line();
-        let s = |b: String| Expr { kind: ExprKind::Str(b.into_bytes()), line };
+        let s = |b: String| Expr {
+            kind: ExprKind::Str(b.into_bytes()),
+            line,
+        };
         if self.eat_k(K::Function) {
             let name = self.ident()?;
             let f = self.function_rest(name.clone(), line)?;
-            return Ok((s(name), Expr { kind: ExprKind::Function(f), line }));
+            return Ok((
+                s(name),
+                Expr {
+                    kind: ExprKind::Function(f),
+                    line,
+                },
+            ));
         }
         if in_class && self.is_k(K::Constructor) {
             self.advance();
             let f = self.function_rest("constructor".into(), line)?;
-            return Ok((s("constructor".into()), Expr { kind: ExprKind::Function(f), line }));
+            return Ok((
+                s("constructor".into()),
+                Expr {
+                    kind: ExprKind::Function(f),
+                    line,
+                },
+            ));
         }
         if self.eat_p(P::LBracket) {
             let key = self.expr()?;
@@ -492,7 +657,10 @@ impl Parser {
         }
         if let T::Str(bytes) = self.tok().clone() {
             self.advance();
-            let key = Expr { kind: ExprKind::Str(bytes), line };
+            let key = Expr {
+                kind: ExprKind::Str(bytes),
+                line,
+            };
             if !self.eat_p(P::Colon) {
                 self.expect_p(P::Assign)?;
             }
@@ -527,7 +695,10 @@ impl Parser {
                 self.advance();
                 Self::check_target(self, &lhs, true)?;
                 let rhs = self.expr_no_comma()?;
-                return Ok(Expr { kind: ExprKind::NewSlot(Box::new(lhs), Box::new(rhs)), line });
+                return Ok(Expr {
+                    kind: ExprKind::NewSlot(Box::new(lhs), Box::new(rhs)),
+                    line,
+                });
             }
             T::Punct(P::PlusAssign) => Some(BinOp::Add),
             T::Punct(P::MinusAssign) => Some(BinOp::Sub),
@@ -545,108 +716,90 @@ impl Parser {
         self.advance();
         Self::check_target(self, &lhs, false)?;
         let rhs = self.expr_no_comma()?;
-        Ok(Expr { kind: ExprKind::Assign(Box::new(lhs), op, Box::new(rhs)), line })
+        Ok(Expr {
+            kind: ExprKind::Assign(Box::new(lhs), op, Box::new(rhs)),
+            line,
+        })
     }
 
     fn check_target(&self, e: &Expr, newslot: bool) -> PResult<()> {
         match &e.kind {
             ExprKind::Ident(_) | ExprKind::Index(..) | ExprKind::Root(_) => Ok(()),
-            ExprKind::Base | ExprKind::This if !newslot => self.error("cannot assign to 'this' or 'base'"),
+            ExprKind::Base | ExprKind::This if !newslot => {
+                self.error("cannot assign to 'this' or 'base'")
+            }
             _ => self.error("can't assign expression"),
         }
     }
 
     fn ternary(&mut self) -> PResult<Expr> {
-        let cond = self.or_expr()?;
+        let cond = self.binary(0)?;
         if self.is_p(P::Question) {
             let line = self.line();
             self.advance();
             let a = self.expr_no_comma()?;
             self.expect_p(P::Colon)?;
             let b = self.expr_no_comma()?;
-            return Ok(Expr { kind: ExprKind::Ternary(Box::new(cond), Box::new(a), Box::new(b)), line });
+            return Ok(Expr {
+                kind: ExprKind::Ternary(Box::new(cond), Box::new(a), Box::new(b)),
+                line,
+            });
         }
         Ok(cond)
     }
 
-    fn or_expr(&mut self) -> PResult<Expr> {
-        let mut lhs = self.and_expr()?;
-        while self.is_p(P::OrOr) {
-            let line = self.line();
-            self.advance();
-            let rhs = self.and_expr()?;
-            lhs = Expr { kind: ExprKind::Or(Box::new(lhs), Box::new(rhs)), line };
-        }
-        Ok(lhs)
-    }
-
-    fn and_expr(&mut self) -> PResult<Expr> {
-        let mut lhs = self.binary(0)?;
-        while self.is_p(P::AndAnd) {
-            let line = self.line();
-            self.advance();
-            let rhs = self.binary(0)?;
-            lhs = Expr { kind: ExprKind::And(Box::new(lhs), Box::new(rhs)), line };
-        }
-        Ok(lhs)
-    }
-
-    /// Binary operators by Squirrel's precedence levels, loosest first.
-    fn binary_op(&self, level: usize) -> Option<BinOp> {
-        let t = self.tok();
-        let p = match t {
-            T::Punct(p) => Some(*p),
-            _ => None,
+    /// The binary operator at the current token and its precedence level (Squirrel's, loosest
+    /// first: `||`, `&&`, `|`, `^`, `&`, equality, comparison, shifts, `+ -`, `* / %`).
+    fn binary_op(&self) -> Option<(Bin, u8)> {
+        let b = |op| Some((Bin::Op(op), 0));
+        let (op, level) = match self.tok() {
+            T::Punct(P::OrOr) => return Some((Bin::Or, 0)),
+            T::Punct(P::AndAnd) => return Some((Bin::And, 1)),
+            T::Punct(P::Pipe) => (b(BinOp::BitOr), 2),
+            T::Punct(P::Caret) => (b(BinOp::BitXor), 3),
+            T::Punct(P::Amp) => (b(BinOp::BitAnd), 4),
+            T::Punct(P::EqEq) => (b(BinOp::Eq), 5),
+            T::Punct(P::Ne) => (b(BinOp::Ne), 5),
+            T::Punct(P::Cmp3) => (b(BinOp::Cmp3), 5),
+            T::Punct(P::Lt) => (b(BinOp::Lt), 6),
+            T::Punct(P::Le) => (b(BinOp::Le), 6),
+            T::Punct(P::Gt) => (b(BinOp::Gt), 6),
+            T::Punct(P::Ge) => (b(BinOp::Ge), 6),
+            T::Keyword(K::In) => (b(BinOp::In), 6),
+            T::Keyword(K::Instanceof) => (b(BinOp::Instanceof), 6),
+            T::Punct(P::Shl) => (b(BinOp::Shl), 7),
+            T::Punct(P::Shr) => (b(BinOp::Shr), 7),
+            T::Punct(P::UShr) => (b(BinOp::UShr), 7),
+            T::Punct(P::Plus) => (b(BinOp::Add), 8),
+            T::Punct(P::Minus) => (b(BinOp::Sub), 8),
+            T::Punct(P::Star) => (b(BinOp::Mul), 9),
+            T::Punct(P::Slash) => (b(BinOp::Div), 9),
+            T::Punct(P::Percent) => (b(BinOp::Mod), 9),
+            _ => return None,
         };
-        match level {
-            0 => (p == Some(P::Pipe)).then_some(BinOp::BitOr),
-            1 => (p == Some(P::Caret)).then_some(BinOp::BitXor),
-            2 => (p == Some(P::Amp)).then_some(BinOp::BitAnd),
-            3 => match p? {
-                P::EqEq => Some(BinOp::Eq),
-                P::Ne => Some(BinOp::Ne),
-                P::Cmp3 => Some(BinOp::Cmp3),
-                _ => None,
-            },
-            4 => match t {
-                T::Punct(P::Lt) => Some(BinOp::Lt),
-                T::Punct(P::Le) => Some(BinOp::Le),
-                T::Punct(P::Gt) => Some(BinOp::Gt),
-                T::Punct(P::Ge) => Some(BinOp::Ge),
-                T::Keyword(K::In) => Some(BinOp::In),
-                T::Keyword(K::Instanceof) => Some(BinOp::Instanceof),
-                _ => None,
-            },
-            5 => match p? {
-                P::Shl => Some(BinOp::Shl),
-                P::Shr => Some(BinOp::Shr),
-                P::UShr => Some(BinOp::UShr),
-                _ => None,
-            },
-            6 => match p? {
-                P::Plus => Some(BinOp::Add),
-                P::Minus => Some(BinOp::Sub),
-                _ => None,
-            },
-            _ => match p? {
-                P::Star => Some(BinOp::Mul),
-                P::Slash => Some(BinOp::Div),
-                P::Percent => Some(BinOp::Mod),
-                _ => None,
-            },
-        }
+        op.map(|(o, _)| (o, level))
     }
 
-    fn binary(&mut self, level: usize) -> PResult<Expr> {
-        if level > 7 {
-            return self.unary();
-        }
-        let mut lhs = self.binary(level + 1)?;
-        while let Some(op) = self.binary_op(level) {
+    /// Precedence climbing: one Rust frame per operator level actually nested, not per level
+    /// of the grammar.
+    fn binary(&mut self, min_level: u8) -> PResult<Expr> {
+        let mut lhs = self.unary()?;
+        while let Some((op, level)) = self.binary_op() {
+            if level < min_level {
+                break;
+            }
             let line = self.line();
             self.advance();
-            let rhs = self.binary(level + 1)?;
-            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), line };
+            self.nest()?;
+            let rhs = self.binary(level + 1);
+            self.depth -= 1;
+            let (l, r) = (Box::new(lhs), Box::new(rhs?));
+            let kind = match op {
+                Bin::Or => ExprKind::Or(l, r),
+                Bin::And => ExprKind::And(l, r),
+                Bin::Op(o) => ExprKind::Binary(o, l, r),
+            };
+            lhs = Expr { kind, line };
         }
         Ok(lhs)
     }
@@ -664,15 +817,28 @@ impl Parser {
                 self.advance();
                 let target = self.nested_unary()?;
                 self.check_target(&target, false)?;
-                return Ok(Expr { kind: ExprKind::IncDec { target: Box::new(target), delta, prefix: true }, line });
+                return Ok(Expr {
+                    kind: ExprKind::IncDec {
+                        target: Box::new(target),
+                        delta,
+                        prefix: true,
+                    },
+                    line,
+                });
             }
             T::Keyword(K::Delete) => {
                 self.advance();
                 let target = self.nested_unary()?;
-                if !matches!(target.kind, ExprKind::Index(..) | ExprKind::Ident(_) | ExprKind::Root(_)) {
+                if !matches!(
+                    target.kind,
+                    ExprKind::Index(..) | ExprKind::Ident(_) | ExprKind::Root(_)
+                ) {
                     return self.error("can't delete an expression");
                 }
-                return Ok(Expr { kind: ExprKind::Delete(Box::new(target)), line });
+                return Ok(Expr {
+                    kind: ExprKind::Delete(Box::new(target)),
+                    line,
+                });
             }
             _ => return self.postfix_expr(),
         };
@@ -680,9 +846,18 @@ impl Parser {
         let operand = self.nested_unary()?;
         // Fold `-literal` so `-2147483648` and `const X = -1` read as literals.
         Ok(match (op, &operand.kind) {
-            (UnOp::Neg, ExprKind::Int(i)) => Expr { kind: ExprKind::Int(i.wrapping_neg()), line },
-            (UnOp::Neg, ExprKind::Float(f)) => Expr { kind: ExprKind::Float(-f), line },
-            _ => Expr { kind: ExprKind::Unary(op, Box::new(operand)), line },
+            (UnOp::Neg, ExprKind::Int(i)) => Expr {
+                kind: ExprKind::Int(i.wrapping_neg()),
+                line,
+            },
+            (UnOp::Neg, ExprKind::Float(f)) => Expr {
+                kind: ExprKind::Float(-f),
+                line,
+            },
+            _ => Expr {
+                kind: ExprKind::Unary(op, Box::new(operand)),
+                line,
+            },
         })
     }
 
@@ -701,14 +876,23 @@ impl Parser {
                 T::Punct(P::Dot) => {
                     self.advance();
                     let name = self.ident()?;
-                    let key = Expr { kind: ExprKind::Str(name.into_bytes()), line };
-                    e = Expr { kind: ExprKind::Index(Box::new(e), Box::new(key)), line };
+                    let key = Expr {
+                        kind: ExprKind::Str(name.into_bytes()),
+                        line,
+                    };
+                    e = Expr {
+                        kind: ExprKind::Index(Box::new(e), Box::new(key)),
+                        line,
+                    };
                 }
                 T::Punct(P::LBracket) if !self.newline_before() => {
                     self.advance();
                     let key = self.expr()?;
                     self.expect_p(P::RBracket)?;
-                    e = Expr { kind: ExprKind::Index(Box::new(e), Box::new(key)), line };
+                    e = Expr {
+                        kind: ExprKind::Index(Box::new(e), Box::new(key)),
+                        line,
+                    };
                 }
                 T::Punct(P::LParen) if !self.newline_before() => {
                     self.advance();
@@ -721,13 +905,23 @@ impl Parser {
                         // Commas between arguments are optional in Squirrel.
                         self.eat_p(P::Comma);
                     }
-                    e = Expr { kind: ExprKind::Call(Box::new(e), args), line };
+                    e = Expr {
+                        kind: ExprKind::Call(Box::new(e), args),
+                        line,
+                    };
                 }
                 T::Punct(P::Inc) | T::Punct(P::Dec) if !self.newline_before() => {
                     let delta = if self.is_p(P::Inc) { 1 } else { -1 };
                     self.check_target(&e, false)?;
                     self.advance();
-                    return Ok(Expr { kind: ExprKind::IncDec { target: Box::new(e), delta, prefix: false }, line });
+                    return Ok(Expr {
+                        kind: ExprKind::IncDec {
+                            target: Box::new(e),
+                            delta,
+                            prefix: false,
+                        },
+                        line,
+                    });
                 }
                 _ => return Ok(e),
             }
@@ -736,92 +930,86 @@ impl Parser {
 
     fn primary(&mut self) -> PResult<Expr> {
         let line = self.line();
-        let e = |kind| Ok(Expr { kind, line });
-        match self.advance() {
-            T::Int(i) => e(ExprKind::Int(i)),
-            T::Float(f) => e(ExprKind::Float(f)),
-            T::Str(s) => e(ExprKind::Str(s)),
-            T::Ident(s) => e(ExprKind::Ident(s)),
-            T::Keyword(K::Null) => e(ExprKind::Null),
-            T::Keyword(K::True) => e(ExprKind::Bool(true)),
-            T::Keyword(K::False) => e(ExprKind::Bool(false)),
-            T::Keyword(K::This) => e(ExprKind::This),
-            T::Keyword(K::Base) => e(ExprKind::Base),
-            T::Keyword(K::Constructor) => e(ExprKind::Ident("constructor".into())),
-            T::Keyword(K::Line) => e(ExprKind::Int(line as i32)),
-            T::Keyword(K::File) => e(ExprKind::Str(self.file.as_bytes().to_vec())),
-            T::Punct(P::ColonColon) => {
-                let name = self.ident()?;
-                e(ExprKind::Root(name))
-            }
+        let kind = match self.advance() {
+            T::Int(i) => ExprKind::Int(i),
+            T::Float(f) => ExprKind::Float(f),
+            T::Str(s) => ExprKind::Str(s),
+            T::Ident(s) => ExprKind::Ident(s),
+            T::Keyword(K::Null) => ExprKind::Null,
+            T::Keyword(K::True) => ExprKind::Bool(true),
+            T::Keyword(K::False) => ExprKind::Bool(false),
+            T::Keyword(K::This) => ExprKind::This,
+            T::Keyword(K::Base) => ExprKind::Base,
+            T::Keyword(K::Constructor) => ExprKind::Ident("constructor".into()),
+            T::Keyword(K::Line) => ExprKind::Int(line as i32),
+            T::Keyword(K::File) => ExprKind::Str(self.file.as_bytes().to_vec()),
+            T::Punct(P::ColonColon) => ExprKind::Root(self.ident()?),
             T::Punct(P::LParen) => {
                 let inner = self.expr()?;
                 self.expect_p(P::RParen)?;
-                Ok(inner)
+                return Ok(inner);
             }
-            T::Punct(P::LBracket) => {
-                let mut items = Vec::new();
-                while !self.eat_p(P::RBracket) {
-                    if self.at_eof() {
-                        return self.error("expected ']', found end of file");
-                    }
-                    items.push(self.expr_no_comma()?);
-                    self.eat_p(P::Comma);
-                }
-                e(ExprKind::Array(items))
-            }
-            T::Punct(P::LBrace) => {
-                let mut slots = Vec::new();
-                while !self.eat_p(P::RBrace) {
-                    if self.at_eof() {
-                        return self.error("expected '}', found end of file");
-                    }
-                    slots.push(self.slot(false)?);
-                    self.eat_p(P::Comma);
-                }
-                e(ExprKind::Table(slots))
-            }
+            T::Punct(P::LBracket) => self.array_literal()?,
+            T::Punct(P::LBrace) => self.table_literal()?,
             T::Keyword(K::Function) => {
-                let name = if let T::Ident(_) = self.tok() { self.ident()? } else { "unknown".into() };
-                let f = self.function_rest(name, line)?;
-                e(ExprKind::Function(f))
+                let name = if let T::Ident(_) = self.tok() {
+                    self.ident()?
+                } else {
+                    "unknown".into()
+                };
+                ExprKind::Function(self.function_rest(name, line)?)
             }
-            T::Punct(P::At) => {
-                self.expect_p(P::LParen)?;
-                self.pos -= 1;
-                // Reuse the parameter parser with a synthetic body.
-                let mut params = Vec::new();
-                let mut defaults = Vec::new();
-                let mut varargs = false;
-                self.expect_p(P::LParen)?;
-                while !self.eat_p(P::RParen) {
-                    if self.eat_p(P::Ellipsis) {
-                        varargs = true;
-                        self.expect_p(P::RParen)?;
-                        break;
-                    }
-                    params.push(self.ident()?);
-                    if self.eat_p(P::Assign) {
-                        defaults.push(self.expr_no_comma()?);
-                    }
-                    if !self.eat_p(P::Comma) && !self.is_p(P::RParen) {
-                        return self.error(format!("expected ',' or ')', found {}", self.describe()));
-                    }
-                }
-                let value = self.expr_no_comma()?;
-                let body = vec![Stmt { line: value.line, kind: StmtKind::Return(Some(value)) }];
-                let f = FuncDef { name: "unknown".into(), file: self.file.clone(), line, params, defaults, varargs, body };
-                e(ExprKind::Function(Rc::new(f)))
-            }
-            T::Keyword(K::Class) => self.class_rest(line),
-            T::Punct(P::Minus) => {
-                self.pos -= 1;
-                self.unary()
-            }
+            T::Punct(P::At) => self.lambda(line)?,
+            T::Keyword(K::Class) => return self.class_rest(line),
             _ => {
                 self.pos -= 1;
-                self.error(format!("expression expected, found {}", self.describe()))
+                return self.error(format!("expression expected, found {}", self.describe()));
             }
+        };
+        Ok(Expr { kind, line })
+    }
+
+    fn array_literal(&mut self) -> PResult<ExprKind> {
+        let mut items = Vec::new();
+        while !self.eat_p(P::RBracket) {
+            if self.at_eof() {
+                return self.error("expected ']', found end of file");
+            }
+            items.push(self.expr_no_comma()?);
+            self.eat_p(P::Comma);
         }
+        Ok(ExprKind::Array(items))
+    }
+
+    fn table_literal(&mut self) -> PResult<ExprKind> {
+        let mut slots = Vec::new();
+        while !self.eat_p(P::RBrace) {
+            if self.at_eof() {
+                return self.error("expected '}', found end of file");
+            }
+            slots.push(self.slot(false)?);
+            self.eat_p(P::Comma);
+        }
+        Ok(ExprKind::Table(slots))
+    }
+
+    /// `@(params) expr`: a function returning `expr`.
+    fn lambda(&mut self, line: u32) -> PResult<ExprKind> {
+        let (params, defaults, varargs) = self.params()?;
+        let value = self.expr_no_comma()?;
+        let body = vec![Stmt {
+            line: value.line,
+            kind: StmtKind::Return(Some(value)),
+        }];
+        let f = FuncDef {
+            name: "unknown".into(),
+            file: self.file.clone(),
+            line,
+            params,
+            defaults,
+            varargs,
+            body,
+        };
+        Ok(ExprKind::Function(Rc::new(f)))
     }
 }

@@ -65,7 +65,9 @@ impl Hash for Value {
             Int(i) => i.hash(h),
             Float(f) => f.to_bits().hash(h),
             Native(n) => n.hash(h),
-            Str(r) | Table(r) | Array(r) | Closure(r) | Class(r) | Instance(r) | Blob(r) => r.hash(h),
+            Str(r) | Table(r) | Array(r) | Closure(r) | Class(r) | Instance(r) | Blob(r) => {
+                r.hash(h)
+            }
         }
     }
 }

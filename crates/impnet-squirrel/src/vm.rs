@@ -58,7 +58,9 @@ pub(crate) enum TaskState {
     Idle,
     Running,
     /// A native suspended; its result goes to this stack slot.
-    Suspended { slot: u32 },
+    Suspended {
+        slot: u32,
+    },
 }
 
 /// Where a running or suspended task is: the innermost script frame's file and line.
@@ -240,8 +242,15 @@ impl<H: Host> Vm<H> {
         let def = parse_program(file, source)?;
         let mut compiler = Compiler::new(&mut self.heap, &mut self.protos, &mut self.constants);
         let main = compiler.program(&def)?;
-        let oom = |_| CompileError { file: file.into(), line: 1, col: 1, message: "out of memory".into() };
-        let closure = self.make_closure(main, Box::new([]), Box::new([])).map_err(oom)?;
+        let oom = |_| CompileError {
+            file: file.into(),
+            line: 1,
+            col: 1,
+            message: "out of memory".into(),
+        };
+        let closure = self
+            .make_closure(main, Box::new([]), Box::new([]))
+            .map_err(oom)?;
         Ok(closure)
     }
 
@@ -250,7 +259,12 @@ impl<H: Host> Vm<H> {
     pub fn load(&mut self, file: &str, source: &str) -> Result<(), CompileError> {
         let main = self.compile(file, source)?;
         if self.start(main, &[]).is_err() {
-            return Err(CompileError { file: file.into(), line: 1, col: 1, message: "a task is already running".into() });
+            return Err(CompileError {
+                file: file.into(),
+                line: 1,
+                col: 1,
+                message: "a task is already running".into(),
+            });
         }
         Ok(())
     }
@@ -324,15 +338,25 @@ impl<H: Host> Vm<H> {
             .rev()
             .map(|f| {
                 let l = self.frame_location(f);
-                StackFrame { function: l.function, file: l.file.to_string(), line: l.line }
+                StackFrame {
+                    function: l.function,
+                    file: l.file.to_string(),
+                    line: l.line,
+                }
             })
             .collect()
     }
 
     pub(crate) fn frame_location(&self, f: &Frame) -> Location {
         let p = &self.protos[f.proto as usize];
-        let at = (f.ip as usize).saturating_sub(1).min(p.lines.len().saturating_sub(1));
-        Location { file: p.file.clone(), line: p.lines.get(at).copied().unwrap_or(0), function: p.name.clone() }
+        let at = (f.ip as usize)
+            .saturating_sub(1)
+            .min(p.lines.len().saturating_sub(1));
+        Location {
+            file: p.file.clone(),
+            line: p.lines.get(at).copied().unwrap_or(0),
+            function: p.name.clone(),
+        }
     }
 
     /// Frees every object no task, root table or handle can reach. Runs by itself as the heap
@@ -341,11 +365,19 @@ impl<H: Host> Vm<H> {
         let mut roots: Vec<GcRef> = Vec::new();
         roots.push(self.root);
         let d = self.delegates;
-        roots.extend([d.table, d.array, d.string, d.number, d.function, d.class, d.instance, d.blob]);
+        roots.extend([
+            d.table, d.array, d.string, d.number, d.function, d.class, d.instance, d.blob,
+        ]);
         roots.extend(self.stack.iter().filter_map(|v| v.gc_ref()));
         roots.extend(self.frames.iter().map(|f| f.closure));
         roots.extend(self.open_outers.iter().map(|(_, u)| *u));
-        roots.extend(self.handles.slots.iter().flatten().filter_map(|v| v.gc_ref()));
+        roots.extend(
+            self.handles
+                .slots
+                .iter()
+                .flatten()
+                .filter_map(|v| v.gc_ref()),
+        );
         for p in &self.protos {
             roots.extend(p.consts.iter().filter_map(|v| v.gc_ref()));
         }
@@ -360,7 +392,13 @@ impl<H: Host> Vm<H> {
         outers: Box<[GcRef]>,
         defaults: Box<[Value]>,
     ) -> Result<Value, OutOfMemory> {
-        let c = Closure { proto, outers, defaults, env: None, base: None };
+        let c = Closure {
+            proto,
+            outers,
+            defaults,
+            env: None,
+            base: None,
+        };
         Ok(Value::Closure(self.heap.alloc(Obj::Closure(c))?))
     }
 
@@ -380,7 +418,11 @@ impl<H: Host> Vm<H> {
             if slot < from {
                 break;
             }
-            let v = self.stack.get(slot as usize).copied().unwrap_or(Value::Null);
+            let v = self
+                .stack
+                .get(slot as usize)
+                .copied()
+                .unwrap_or(Value::Null);
             *self.heap.upval_mut(u) = crate::heap::Upval::Closed(v);
             self.open_outers.pop();
         }
@@ -388,8 +430,17 @@ impl<H: Host> Vm<H> {
 
     pub(crate) fn runtime_error(&self, kind: ErrorKind, message: String) -> RuntimeError {
         let stack = self.call_stack();
-        let (file, line) = stack.first().map(|f| (f.file.clone(), f.line)).unwrap_or_default();
-        RuntimeError { kind, message, file, line, stack }
+        let (file, line) = stack
+            .first()
+            .map(|f| (f.file.clone(), f.line))
+            .unwrap_or_default();
+        RuntimeError {
+            kind,
+            message,
+            file,
+            line,
+            stack,
+        }
     }
 
     /// The value a `catch` receives for a fault.

@@ -89,11 +89,21 @@ fn split<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
 
 fn strip<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value], left: bool, right: bool) -> R<H> {
     arity(args, 1, 1)?;
-    let Value::Str(_) = args[0] else { return Err(bad_type(0, args[0], "string")) };
+    let Value::Str(_) = args[0] else {
+        return Err(bad_type(0, args[0], "string"));
+    };
     let s = str_arg(ctx.heap, args, 0)?;
     let ws = |b: &u8| b.is_ascii_whitespace() || *b == 0x0B;
-    let start = if left { s.iter().position(|b| !ws(b)).unwrap_or(s.len()) } else { 0 };
-    let end = if right { s.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1) } else { s.len() };
+    let start = if left {
+        s.iter().position(|b| !ws(b)).unwrap_or(s.len())
+    } else {
+        0
+    };
+    let end = if right {
+        s.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1)
+    } else {
+        s.len()
+    };
     let out = s[start..end.max(start)].to_vec();
     Ok(ctx.heap.string(&out)?)
 }

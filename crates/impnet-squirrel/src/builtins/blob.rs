@@ -129,7 +129,11 @@ fn this<H: Host>(ctx: &Ctx<'_, H>) -> Result<GcRef, Interrupt<H::Suspend>> {
 }
 
 /// Writes at the cursor, growing the blob as needed.
-fn write<H: Host>(ctx: &mut Ctx<'_, H>, r: GcRef, bytes: &[u8]) -> Result<(), Interrupt<H::Suspend>> {
+fn write<H: Host>(
+    ctx: &mut Ctx<'_, H>,
+    r: GcRef,
+    bytes: &[u8],
+) -> Result<(), Interrupt<H::Suspend>> {
     let b = ctx.heap.blob(r);
     let end = b.pos + bytes.len();
     if end > b.data.len() && end - b.data.len() > ctx.heap.room() {

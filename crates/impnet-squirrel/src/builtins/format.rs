@@ -53,23 +53,33 @@ pub fn format(heap: &Heap, fmt: &[u8], args: &[Value]) -> Result<Vec<u8>, String
             if *i - start > 2 {
                 return Err(format!("{what} format too long"));
             }
-            Ok(std::str::from_utf8(&fmt[start..*i]).ok().and_then(|s| s.parse().ok()).unwrap_or(0))
+            Ok(std::str::from_utf8(&fmt[start..*i])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0))
         };
         spec.width = digits(&mut i, "width")?;
         if fmt.get(i) == Some(&b'.') {
             i += 1;
             spec.precision = Some(digits(&mut i, "precision")?);
         }
-        let Some(&conv) = fmt.get(i) else { return Err("invalid format".into()) };
+        let Some(&conv) = fmt.get(i) else {
+            return Err("invalid format".into());
+        };
         i += 1;
-        let arg = *args.get(next).ok_or_else(|| "wrong number of parameters".to_string())?;
+        let arg = *args
+            .get(next)
+            .ok_or_else(|| "wrong number of parameters".to_string())?;
         next += 1;
         let body: (Vec<u8>, bool) = match conv {
             b'd' | b'i' => {
                 let n = int_of(arg, conv)? as i64;
                 (signed(n.unsigned_abs().to_string(), n < 0, &spec), true)
             }
-            b'u' => (int_of(arg, conv)? as u32 as u64).to_string().into_bytes().pipe(|s| (s, true)),
+            b'u' => (int_of(arg, conv)? as u32 as u64)
+                .to_string()
+                .into_bytes()
+                .pipe(|s| (s, true)),
             b'o' => {
                 let n = int_of(arg, conv)? as u32;
                 let s = format!("{}{:o}", if spec.alt && n != 0 { "0" } else { "" }, n);
@@ -95,8 +105,15 @@ pub fn format(heap: &Heap, fmt: &[u8], args: &[Value]) -> Result<Vec<u8>, String
                     b'e' | b'E' => c_exp(x.abs(), p),
                     _ => fmt_g(x.abs(), if p == 0 { 1 } else { p }, spec.alt),
                 };
-                let s = if conv.is_ascii_uppercase() { s.to_uppercase() } else { s };
-                (signed(s, x.is_sign_negative() && x != 0.0 || x < 0.0, &spec), true)
+                let s = if conv.is_ascii_uppercase() {
+                    s.to_uppercase()
+                } else {
+                    s
+                };
+                (
+                    signed(s, x.is_sign_negative() && x != 0.0 || x < 0.0, &spec),
+                    true,
+                )
             }
             b's' => {
                 let mut s = ops::to_bytes(heap, arg);
@@ -112,7 +129,12 @@ pub fn format(heap: &Heap, fmt: &[u8], args: &[Value]) -> Result<Vec<u8>, String
         if spec.left {
             out.extend_from_slice(&s);
             out.extend(std::iter::repeat_n(b' ', pad));
-        } else if spec.zero && numeric && spec.precision.is_none_or(|_| matches!(conv, b'f' | b'F' | b'e' | b'E' | b'g' | b'G')) {
+        } else if spec.zero
+            && numeric
+            && spec
+                .precision
+                .is_none_or(|_| matches!(conv, b'f' | b'F' | b'e' | b'E' | b'g' | b'G'))
+        {
             // Zeros go after the sign.
             let sign = usize::from(matches!(s.first(), Some(b'-' | b'+' | b' ')));
             out.extend_from_slice(&s[..sign]);
@@ -134,7 +156,11 @@ trait Pipe: Sized {
 impl<T> Pipe for T {}
 
 fn invalid(arg: Value, conv: u8) -> String {
-    format!("invalid parameter type '{}' for format '%{}'", arg.type_name(), conv as char)
+    format!(
+        "invalid parameter type '{}' for format '%{}'",
+        arg.type_name(),
+        conv as char
+    )
 }
 
 fn int_of(arg: Value, conv: u8) -> Result<i32, String> {

@@ -18,7 +18,9 @@ macro_rules! float_fn {
 }
 
 pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
-    let Ok(math) = vm.new_global_table("math") else { return };
+    let Ok(math) = vm.new_global_table("math") else {
+        return;
+    };
     let _ = vm.set_slot(math, "PI", Value::Float(std::f32::consts::PI));
     let _ = vm.set_slot(math, "RAND_MAX", Value::Int(RAND_MAX));
     natives!(vm, math, {

@@ -27,10 +27,13 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     blob::install(vm);
     math::install(vm);
     // The prelude returns a table of array methods written in Squirrel.
-    let prelude = vm.compile("<builtin>", PRELUDE).expect("the prelude compiles");
+    let prelude = vm
+        .compile("<builtin>", PRELUDE)
+        .expect("the prelude compiles");
     if vm.start(prelude, &[]).is_ok() {
         if let crate::Outcome::Finished(Value::Table(t)) = vm.run(1_000_000) {
-            let methods: Vec<(Value, Value)> = vm.heap.table(t).iter().map(|(k, v)| (*k, *v)).collect();
+            let methods: Vec<(Value, Value)> =
+                vm.heap.table(t).iter().map(|(k, v)| (*k, *v)).collect();
             for (k, v) in methods {
                 let _ = vm.heap.table_insert(vm.delegates.array, k, v);
             }
@@ -47,7 +50,11 @@ pub(crate) fn arity<S>(args: &[Value], min: usize, max: usize) -> Result<(), Int
 }
 
 pub(crate) fn bad_type<S>(i: usize, v: Value, expected: &str) -> Interrupt<S> {
-    Interrupt::Error(format!("parameter {} has an invalid type '{}' ; expected: '{expected}'", i + 1, v.type_name()))
+    Interrupt::Error(format!(
+        "parameter {} has an invalid type '{}' ; expected: '{expected}'",
+        i + 1,
+        v.type_name()
+    ))
 }
 
 pub(crate) fn int_arg<S>(args: &[Value], i: usize) -> Result<i32, Interrupt<S>> {
@@ -66,7 +73,11 @@ pub(crate) fn float_arg<S>(args: &[Value], i: usize) -> Result<f32, Interrupt<S>
     }
 }
 
-pub(crate) fn str_arg<'h, S>(heap: &'h crate::Heap, args: &[Value], i: usize) -> Result<&'h [u8], Interrupt<S>> {
+pub(crate) fn str_arg<'h, S>(
+    heap: &'h crate::Heap,
+    args: &[Value],
+    i: usize,
+) -> Result<&'h [u8], Interrupt<S>> {
     match args.get(i).copied().unwrap_or(Value::Null) {
         Value::Str(r) => Ok(heap.str_bytes(r)),
         v => Err(bad_type(i, v, "string")),

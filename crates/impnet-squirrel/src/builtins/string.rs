@@ -68,7 +68,9 @@ fn tointeger<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
         Value::Float(f) => Value::Int(f as i32),
         Value::Bool(b) => Value::Int(b as i32),
         Value::Str(r) => {
-            let s = String::from_utf8_lossy(ctx.heap.str_bytes(r)).trim().to_string();
+            let s = String::from_utf8_lossy(ctx.heap.str_bytes(r))
+                .trim()
+                .to_string();
             match parse_int(&s) {
                 Some(i) => Value::Int(i),
                 None => match s.parse::<f32>() {
@@ -77,7 +79,12 @@ fn tointeger<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
                 },
             }
         }
-        other => return Err(Interrupt::Error(format!("cannot convert {} to integer", other.type_name()))),
+        other => {
+            return Err(Interrupt::Error(format!(
+                "cannot convert {} to integer",
+                other.type_name()
+            )))
+        }
     })
 }
 
@@ -93,7 +100,9 @@ fn parse_int(s: &str) -> Option<i32> {
         if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        body.bytes().fold(0u32, |a, d| a.wrapping_mul(10).wrapping_add((d - b'0') as u32)) as i32
+        body.bytes().fold(0u32, |a, d| {
+            a.wrapping_mul(10).wrapping_add((d - b'0') as u32)
+        }) as i32
     };
     Some(if neg { v.wrapping_neg() } else { v })
 }
@@ -105,7 +114,9 @@ fn tofloat<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
         Value::Float(f) => Value::Float(f),
         Value::Bool(b) => Value::Float(b as i32 as f32),
         Value::Str(r) => {
-            let s = String::from_utf8_lossy(ctx.heap.str_bytes(r)).trim().to_string();
+            let s = String::from_utf8_lossy(ctx.heap.str_bytes(r))
+                .trim()
+                .to_string();
             match s.parse::<f32>() {
                 Ok(f) => Value::Float(f),
                 Err(_) => match parse_int(&s) {
@@ -114,7 +125,12 @@ fn tofloat<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
                 },
             }
         }
-        other => return Err(Interrupt::Error(format!("cannot convert {} to float", other.type_name()))),
+        other => {
+            return Err(Interrupt::Error(format!(
+                "cannot convert {} to float",
+                other.type_name()
+            )))
+        }
     })
 }
 
@@ -150,10 +166,16 @@ fn find<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     let s = this_bytes(ctx);
     let sub = str_arg(ctx.heap, args, 0)?;
     let start = if args.len() > 1 { int_arg(args, 1)? } else { 0 };
-    let Ok(start) = usize::try_from(start) else { return Err(Interrupt::Error("invalid start".into())) };
+    let Ok(start) = usize::try_from(start) else {
+        return Err(Interrupt::Error("invalid start".into()));
+    };
     if start > s.len() {
         return Ok(Value::Null);
     }
-    let hit = if sub.is_empty() { Some(0) } else { s[start..].windows(sub.len()).position(|w| w == sub) };
+    let hit = if sub.is_empty() {
+        Some(0)
+    } else {
+        s[start..].windows(sub.len()).position(|w| w == sub)
+    };
     Ok(hit.map_or(Value::Null, |i| Value::Int((start + i) as i32)))
 }

@@ -119,12 +119,16 @@ fn raw_lookup<H: Host>(ctx: &Ctx<'_, H>, key: Value) -> Option<Value> {
         Value::Table(r) => ctx.heap.table(r).get(&key).copied(),
         Value::Class(r) => {
             let c = ctx.heap.class(r);
-            c.members.get(&key).map(|m| m.field.map_or(m.value, |f| c.defaults[f as usize]))
+            c.members
+                .get(&key)
+                .map(|m| m.field.map_or(m.value, |f| c.defaults[f as usize]))
         }
         Value::Instance(r) => {
             let i = ctx.heap.instance(r);
             let c = ctx.heap.class(i.class);
-            c.members.get(&key).map(|m| m.field.map_or(m.value, |f| i.fields[f as usize]))
+            c.members
+                .get(&key)
+                .map(|m| m.field.map_or(m.value, |f| i.fields[f as usize]))
         }
         _ => None,
     }
@@ -133,7 +137,10 @@ fn raw_lookup<H: Host>(ctx: &Ctx<'_, H>, key: Value) -> Option<Value> {
 fn rawget<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     arity(args, 1, 1)?;
     raw_lookup(ctx, args[0]).ok_or_else(|| {
-        Interrupt::Error(format!("the index '{}' does not exist", ops::key_repr(ctx.heap, args[0])))
+        Interrupt::Error(format!(
+            "the index '{}' does not exist",
+            ops::key_repr(ctx.heap, args[0])
+        ))
     })
 }
 
@@ -143,6 +150,12 @@ fn rawin<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
 }
 
 fn call<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
-    let Some((this, rest)) = args.split_first() else { return Err(Interrupt::Error("wrong number of parameters".into())) };
-    Err(Interrupt::Call { callee: ctx.this(), this: *this, args: rest.to_vec() })
+    let Some((this, rest)) = args.split_first() else {
+        return Err(Interrupt::Error("wrong number of parameters".into()));
+    };
+    Err(Interrupt::Call {
+        callee: ctx.this(),
+        this: *this,
+        args: rest.to_vec(),
+    })
 }

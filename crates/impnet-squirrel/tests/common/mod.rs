@@ -29,7 +29,10 @@ pub fn vm() -> Vm<TestHost> {
     })
     .unwrap();
     vm.register("wait", |ctx, args| {
-        let s = args.first().map(|v| render(ctx.heap, *v)).unwrap_or_default();
+        let s = args
+            .first()
+            .map(|v| render(ctx.heap, *v))
+            .unwrap_or_default();
         Err(Interrupt::Suspend(Wait::Value(s)))
     })
     .unwrap();
@@ -38,7 +41,8 @@ pub fn vm() -> Vm<TestHost> {
 
 /// Runs `src` to completion (suspensions resume with null); the result or the error.
 pub fn run_in(vm: &mut Vm<TestHost>, src: &str) -> Result<Value, RuntimeError> {
-    vm.load("test.nut", src).unwrap_or_else(|e| panic!("compile error: {e}"));
+    vm.load("test.nut", src)
+        .unwrap_or_else(|e| panic!("compile error: {e}"));
     loop {
         match vm.run(u64::MAX) {
             Outcome::Finished(v) => return Ok(v),
@@ -88,7 +92,11 @@ fn render_depth(heap: &impnet_squirrel::Heap, v: Value, depth: usize) -> String 
     match v {
         Value::Str(r) => format!("{:?}", String::from_utf8_lossy(heap.str_bytes(r))),
         Value::Array(r) => {
-            let items: Vec<String> = heap.array(r).iter().map(|x| render_depth(heap, *x, depth + 1)).collect();
+            let items: Vec<String> = heap
+                .array(r)
+                .iter()
+                .map(|x| render_depth(heap, *x, depth + 1))
+                .collect();
             format!("[{}]", items.join(", "))
         }
         Value::Table(r) => {
