@@ -4,6 +4,7 @@
 use crate::components::about::About;
 use crate::components::controls::Controls;
 use crate::components::detail::DetailPanel;
+use crate::components::expect::ExpectList;
 use crate::components::flow::FlowView;
 use crate::components::header::Header;
 use crate::components::scenario_panel::ScenarioPanel;
@@ -108,6 +109,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                     <section class="viewer">
                         <Controls />
                         <Timeline />
+                        <ExpectList />
                         <div class="lower">
                             <DetailPanel />
                             <FlowView />

@@ -5,6 +5,7 @@
 use crate::logic::buckets::TimelineModel;
 use crate::logic::nav::{self, Nav};
 use crate::logic::view::View;
+use impnet_core::expect::{check_trace, expect_for_line, Verdict, MAX_EXPECTS};
 use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
 use impnet_core::trace::Trace;
 use impnet_core::{codec, presets, run, RunOptions};
@@ -47,6 +48,8 @@ pub struct State {
     pub notice: Option<String>,
     pub trace: Rc<Trace>,
     pub model: Rc<TimelineModel>,
+    /// The scenario's `[[expect]]` verdicts over `trace`, one per expectation (issue #12).
+    pub checks: Rc<Vec<Verdict>>,
     /// Bumped whenever `trace` changes; cheap dependency for memoised views.
     pub generation: u64,
     pub source: TraceSource,
@@ -66,6 +69,7 @@ impl PartialEq for State {
         Rc::ptr_eq(&self.scenario, &o.scenario)
             && Rc::ptr_eq(&self.toml_text, &o.toml_text)
             && Rc::ptr_eq(&self.trace, &o.trace)
+            && Rc::ptr_eq(&self.checks, &o.checks)
             && self.generation == o.generation
             && self.toml_error == o.toml_error
             && self.run_error == o.run_error
@@ -104,6 +108,8 @@ pub enum Action {
     MarkCopied,
     CloseDialog,
     DismissNotice,
+    /// Add an expectation that the call on trace line `index` returns what it returned.
+    ExpectLine(usize),
 }
 
 /// The TOML the editor shows for a scenario.
@@ -165,6 +171,7 @@ impl State {
             notice,
             trace: Rc::default(),
             model: Rc::default(),
+            checks: Rc::default(),
             generation: 0,
             source: TraceSource::Simulated,
             preset,
@@ -197,6 +204,7 @@ impl State {
         let t_before = self.current_time();
         let first_load = self.generation == 0;
         self.model = Rc::new(TimelineModel::build(&trace, &self.scenario));
+        self.checks = Rc::new(check_trace(&self.scenario.expect, &trace));
         self.trace = trace;
         self.source = source;
         self.generation += 1;
@@ -217,6 +225,25 @@ impl State {
         self.toml_error = None;
         self.scenario = Rc::new(s);
         self.simulate();
+    }
+}
+
+impl State {
+    /// The scenario gains an expectation for the call at `index`. Expectations do not change
+    /// the run, so the trace (and the cursor) stay; only the checklist is recomputed.
+    fn expect_line(&mut self, index: usize) {
+        if self.scenario.expect.len() >= MAX_EXPECTS {
+            return;
+        }
+        let lines: Vec<_> = self.trace.entries.iter().map(|e| e.to_json()).collect();
+        let Some(e) = expect_for_line(&lines, index) else { return };
+        let mut sc = (*self.scenario).clone();
+        sc.expect.push(e);
+        self.toml_text = to_toml(&sc).into();
+        self.toml_error = None;
+        self.scenario = Rc::new(sc);
+        self.checks = Rc::new(check_trace(&self.scenario.expect, &self.trace));
+        self.preset = None;
     }
 }
 
@@ -298,6 +325,7 @@ impl Reducible for State {
             }
             Action::CloseDialog => s.dialog = None,
             Action::DismissNotice => s.notice = None,
+            Action::ExpectLine(index) => s.expect_line(index),
         }
         Rc::new(s)
     }
@@ -380,6 +408,39 @@ mod tests {
         }
         assert_eq!(s.cursor, 9);
         assert!(!s.playing);
+    }
+
+    #[test]
+    fn issue12_expect_this_line_adds_a_passing_expectation_and_keeps_the_trace() {
+        let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });
+        assert!(s.checks.is_empty());
+        let is_call = |e: &&impnet_core::trace::Entry| matches!(e.line, impnet_core::trace::Line::Call(_));
+        let timeout = s.trace.entries.iter().position(|e| is_call(&e) && nav::is_error(e)).expect("the trap times out");
+        let trace = s.trace.clone();
+        let s = reduce(s, Action::Go(Nav::To(timeout)));
+        let s = reduce(s, Action::ExpectLine(timeout));
+        assert_eq!(s.scenario.expect.len(), 1);
+        assert!(Rc::ptr_eq(&s.trace, &trace), "no re-run");
+        assert_eq!(s.cursor, timeout);
+        assert!(s.checks[0].passed, "{:?}", s.checks);
+        assert_eq!(s.checks[0].evidence.as_ref().unwrap().index, timeout, "its evidence is the line");
+        assert!(s.toml_text.contains("[[expect]]"), "{}", s.toml_text);
+        // The TOML (and so a link) carries it back.
+        assert_eq!(parse_toml(&s.toml_text).unwrap(), *s.scenario);
+        assert_eq!(codec::decode(&codec::encode(&s.scenario)).unwrap().expect, s.scenario.expect);
+        // An event line is not a call: nothing is added.
+        let s = reduce(s, Action::ExpectLine(0));
+        assert_eq!(s.scenario.expect.len(), 1);
+    }
+
+    #[test]
+    fn issue12_a_failing_expectation_is_checked_after_an_edit() {
+        let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });
+        let text = format!("{}\n[[expect]]\nsummary = \"lost_msgs\"\nmax = 0\n", s.toml_text);
+        let s = reduce(s, Action::EditToml(text));
+        assert!(s.toml_error.is_none(), "{:?}", s.toml_error);
+        assert_eq!(s.checks.len(), 1);
+        assert!(!s.checks[0].passed, "the trap loses messages");
     }
 
     #[test]

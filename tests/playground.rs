@@ -207,3 +207,31 @@ async fn s5_editing_a_step_reruns_at_once_and_the_trap_is_gone() {
     click(&root, "#btn-last").await;
     assert_eq!(field(&root, "event"), "acked", "five logs fit: the run ends with ACKs, not S5");
 }
+
+#[wasm_bindgen_test]
+async fn issue12_expectations_show_as_a_checklist_whose_items_step_to_their_evidence() {
+    let toml = format!(
+        "{}\n[[expect]]\ncall = \"server.log\"\nnth = 1\nret = 0\n[[expect]]\nname = \"no log times out\"\ncall = \"server.log\"\nret = 0\n",
+        presets::find(TRAP).unwrap().toml
+    );
+    let sc = parse_toml(&toml).unwrap();
+    let root = mount(Init { fragment: Some(codec::encode(&sc)), ..Init::default() }).await;
+    assert_eq!(text(&root, "#expects [data-field=\"expect-count\"]"), "1 of 2 pass");
+    let items = root.query_selector_all("#expects li.expect").unwrap();
+    assert_eq!(items.length(), 2);
+    assert_eq!(attr(&root, "#expects li[data-expect=\"1\"]", "data-passed"), "false");
+    assert!(text(&root, "#expects li[data-expect=\"1\"]").contains("✗no log times out"));
+    // Clicking the failure steps to the first log that returned 2 (S5).
+    click(&root, "#expects li[data-expect=\"1\"] button").await;
+    assert_eq!(field(&root, "ret-value"), "2");
+    let at = attr(&root, "#detail", "data-index");
+    // "+ expect this return" on that line adds a third expectation, which passes there.
+    click(&root, "#detail [data-action=\"expect-line\"]").await;
+    assert_eq!(text(&root, "#expects [data-field=\"expect-count\"]"), "2 of 3 pass");
+    assert_eq!(attr(&root, "#expects li[data-expect=\"2\"]", "data-passed"), "true");
+    assert_eq!(attr(&root, "#detail", "data-index"), at, "the cursor stays on the line");
+}
+
+fn attr(root: &Element, sel: &str, name: &str) -> String {
+    root.query_selector(sel).unwrap().unwrap_or_else(|| panic!("no {sel}")).get_attribute(name).unwrap_or_default()
+}

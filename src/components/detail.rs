@@ -4,6 +4,7 @@
 use super::use_app;
 use crate::logic::format::{self, call_text, conn_label, ms, reason_name, squirrel_label, thousands, RetClass};
 use crate::rules;
+use crate::state::{Action, TraceSource};
 use impnet_core::scenario::{Scenario, Step};
 use impnet_core::trace::{Entry, Handler, Line};
 use yew::prelude::*;
@@ -107,6 +108,10 @@ pub fn DetailPanel() -> Html {
         };
         return html! { <section class="detail" id="detail"><h2>{ "Detail" }</h2><p class="muted" data-field="empty">{ msg }</p></section> };
     };
+    let expect_line = {
+        let (app, at) = (app.clone(), app.cursor);
+        Callback::from(move |_: MouseEvent| app.dispatch(Action::ExpectLine(at)))
+    };
     html! {
         <section class="detail" id="detail" data-index={app.cursor.to_string()}>
             <div class="panel-head">
@@ -114,6 +119,10 @@ pub fn DetailPanel() -> Html {
                 <span class="muted"><span data-field="index">{ format!("line {} of {}", app.cursor + 1, n) }</span>{ " · t = " }<b data-field="t">{ ms(e.t.micros) }</b></span>
             </div>
             <dl class="fields">{ line_rows(e, &app.scenario) }</dl>
+            if matches!(e.line, Line::Call(_)) && app.source == TraceSource::Simulated {
+                <button class="expect-add" data-action="expect-line" onclick={expect_line}
+                        title="Add an [[expect]] that this call returns what it returned here">{ "+ expect this return" }</button>
+            }
             <h3>{ "State at this instant" }</h3>
             <dl class="fields">{ state_rows(e) }</dl>
         </section>

@@ -4,6 +4,7 @@
 pub mod about;
 pub mod controls;
 pub mod detail;
+pub mod expect;
 pub mod flow;
 pub mod gallery;
 pub mod header;
