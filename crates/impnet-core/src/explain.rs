@@ -48,7 +48,7 @@ const CHOICES: &[(&str, &str)] = &[
     ("B3", "impOS may round a requested buffer size up; the model grants it exactly."),
     ("S3", "A RETURN_ON_ERROR send timeout drops the connection and on_unexpected_disconnect fires at once with NOT_CONNECTED (0)."),
     ("S4", "A WAIT_FOR_ACK timeout drops the connection unless RETURN_ON_ERROR_NO_DISCONNECT is in force; then the message stays in the buffer and may still be ACKed."),
-    ("S5", "Timeout 0 (undocumented; inferred from ConnectionManager's history) means no waiting: all or nothing, and no message is created when it fails."),
+    ("S5", "Timeout 0 (undocumented; inferred from ConnectionManager's history) means no waiting: all or nothing, and no message is created when it does not fit. Under WAIT_FOR_ACK a message that fits is written first and the call then returns 2 at once (§13): under NO_DISCONNECT it stays and is ACKed later, under the other policies it is lost with the drop."),
     ("S9", "A send while RECOVERING under a RETURN policy waits for the silent reconnection up to its timeout; it returns 1 if the grace period ends first."),
     ("L4", "Capacity resets to buffer_default when Squirrel restarts with a reconnection (warm boot from deep sleep)."),
     ("L3a", "Under SUSPEND_ON_ERROR a link lost while Squirrel is idle leaves the device RECOVERING in the background; S7 starts with the next call that needs the server."),

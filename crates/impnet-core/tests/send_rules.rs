@@ -110,7 +110,33 @@ fn s5_zero_timeout_wait_for_ack_always_times_out() {
     let v = lines(&[policy("RETURN_ON_ERROR_NO_DISCONNECT", "WAIT_FOR_ACK", 0.0), send(10, 2)].concat());
     assert_eq!(rets(&v, "agent.send"), vec![2, 2]);
     assert!(events(&v, "disconnected").is_empty(), "NO_DISCONNECT keeps the link");
-    assert_eq!(summary(&v)["sent_msgs"], 0);
+    // Issue 8 item 5: each message that fits is written before the 2 (§13 "Messages").
+    assert_eq!(summary(&v)["sent_msgs"], 2);
+}
+
+/// Issue 8 item 5, SPEC §13 "Messages" and S5: under RETURN_ON_ERROR_NO_DISCONNECT +
+/// WAIT_FOR_ACK with timeout 0, a message that fits is written, the call returns 2 at once,
+/// and the message stays: it is sent and ACKed later. (The independent model's finding: it
+/// used to be silently not written, and the run reported 0 sent.)
+#[test]
+fn s5_s13_zero_timeout_wait_for_ack_no_disconnect_writes_the_message_and_it_is_acked_later() {
+    let v = lines(&[policy("RETURN_ON_ERROR_NO_DISCONNECT", "WAIT_FOR_ACK", 0.0), send(100, 3)].concat());
+    let c = calls(&v, "agent.send");
+    for (i, l) in c.iter().enumerate() {
+        assert_eq!((l["ret"].as_i64(), l["msg"].as_u64(), l["rule"].as_str()), (Some(2), Some(i as u64), Some("S5")));
+        assert_eq!(l["blocked_ms"], 0, "returns at once");
+        assert_eq!(t(l), 1500.0);
+    }
+    let acked = events(&v, "acked");
+    assert_eq!(acked.iter().map(|a| a["msg"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 1, 2]);
+    assert!(acked.iter().all(|a| t(a) > 1500.0), "ACKed after the call returned");
+    assert!(events(&v, "lost").is_empty() && events(&v, "disconnected").is_empty());
+    let s = summary(&v);
+    assert_eq!((s["sent_msgs"].as_u64(), s["acked_msgs"].as_u64()), (Some(3), Some(3)));
+    // A message that does not fit still creates none (S5 is all or nothing).
+    let v = lines(&[policy("RETURN_ON_ERROR_NO_DISCONNECT", "WAIT_FOR_ACK", 0.0), send(3000, 2)].concat());
+    let c = calls(&v, "agent.send");
+    assert_eq!((c[1]["ret"].as_i64(), c[1].get("msg")), (Some(4), None), "S2 when it does not fit");
 }
 
 #[test]

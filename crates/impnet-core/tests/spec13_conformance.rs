@@ -262,10 +262,13 @@ fn s13_sends_returning_1_4_or_2_under_s5_create_no_message() {
     assert_eq!((c[3]["ret"].as_i64(), c[3].get("msg")), (Some(2), None));
     assert_eq!(ids(&v, "lost"), vec![0, 1, 2]);
     assert_eq!(summary(&v)["sent_msgs"], 3);
+    // Issue 8 item 5, §13 "Messages": under WAIT_FOR_ACK a message that fits is written
+    // before S5's immediate 2, so it exists (and RETURN_ON_ERROR loses it with the drop).
     let v = run(&[policy("RETURN_ON_ERROR", "WAIT_FOR_ACK", 0.0), send(10, 1)].concat());
     let c = calls(&v, "agent.send")[0];
-    assert_eq!((c["ret"].as_i64(), c.get("msg"), c["rule"].as_str()), (Some(2), None, Some("S5")));
-    assert_eq!(summary(&v)["sent_msgs"], 0);
+    assert_eq!((c["ret"].as_i64(), c["msg"].as_i64(), c["rule"].as_str()), (Some(2), Some(0), Some("S5")));
+    assert_eq!(summary(&v)["sent_msgs"], 1);
+    assert_eq!(ids(&v, "lost"), vec![0]);
     // 1: not connected (S8).
     let v = run(&[policy("RETURN_ON_ERROR", "WAIT_TIL_SENT", 10.0), step("server.disconnect", ""), send(10, 1)].concat());
     let c = calls(&v, "agent.send")[0];

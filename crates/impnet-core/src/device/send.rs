@@ -60,14 +60,22 @@ impl Device<'_> {
         }
         if p.timeout == Duration::ZERO {
             // S5: all or nothing, no waiting.
-            if p.wait == WaitPolicy::WaitForAck {
-                return self.fail_timeout(now, None, "S5", format_args_why(move || {
-                    format!("timeout 0 with WAIT_FOR_ACK: the {wire}-byte message cannot be ACKed at once (S5)")
-                }));
-            }
             if wire > free {
                 return self.fail_timeout(now, None, "S5", format_args_why(move || {
                     format!("timeout 0: {wire} bytes do not fit in {free} free of {cap}, no waiting (S5)")
+                }));
+            }
+            if p.wait == WaitPolicy::WaitForAck {
+                // §13 "Messages": a message that fits is written first, so the immediate 2
+                // comes after it exists; under NO_DISCONNECT it stays, is sent and ACKed later,
+                // under the other policies it is lost with the drop.
+                let id = self.new_id();
+                self.buf.open_message(id, wire, payload);
+                self.rec.summary.sent_msgs += 1;
+                self.buf.write(wire);
+                self.update_window_probe(now);
+                return self.fail_timeout(now, Some(id), "S5", format_args_why(move || {
+                    format!("timeout 0 with WAIT_FOR_ACK: the {wire}-byte message {id} is written but cannot be ACKed at once (S5)")
                 }));
             }
         }
