@@ -54,6 +54,8 @@ pub struct RunReport {
     pub combo: Combination,
     pub cases: Vec<Case>,
     pub seconds: f64,
+    /// Why the run stopped before its scenario was done (a §13 limit or the work budget).
+    pub stopped: Option<String>,
 }
 
 /// Everything checked for one input.
@@ -190,6 +192,7 @@ pub fn check_one(scenario: &Scenario, combo: Combination) -> RunReport {
     let implicit = scenario.expect.is_empty();
     let expects = if implicit { vec![run_completes()] } else { scenario.expect.clone() };
     let id = |i: usize| if implicit { "run".to_string() } else { format!("expect[{i}]") };
+    let stopped = outcome.as_ref().ok().and_then(|t| t.summary.stop.as_ref()).map(|s| s.to_string());
     let cases = match outcome {
         Err(e) => expects
             .iter()
@@ -209,17 +212,17 @@ pub fn check_one(scenario: &Scenario, combo: Combination) -> RunReport {
             .map(|(i, (v, x))| Case {
                 id: id(i),
                 description: x.to_string(),
-                found: if implicit && v.passed {
-                    format!("ended at {} ms", trace.summary.end.micros as f64 / 1000.0)
-                } else {
-                    v.found
+                found: match (implicit, v.passed, &stopped) {
+                    (true, true, _) => format!("ended at {} ms", trace.summary.end.micros as f64 / 1000.0),
+                    (true, false, Some(why)) => format!("stopped: {why}"),
+                    _ => v.found,
                 },
                 passed: v.passed,
                 evidence: v.evidence,
             })
             .collect(),
     };
-    RunReport { combo, cases, seconds }
+    RunReport { combo, cases, seconds, stopped }
 }
 
 /// A scenario without expectations is one case: the run did its work without a limit stopping

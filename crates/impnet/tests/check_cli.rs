@@ -219,3 +219,26 @@ fn issue12_share_links_carry_expectations_into_check() {
     let from_file = json(&impnet(&["check", p.to_str().unwrap(), "--json"]));
     assert_eq!(from_link["inputs"][0]["runs"], from_file["inputs"][0]["runs"]);
 }
+
+#[test]
+fn issue12_without_expectations_a_run_passes_when_it_completes_within_its_budget() {
+    // S8 + §13: every send returns 1 during an all-day outage and is retried every 10 ms, until
+    // the retry limit stops the run with a note.
+    let endless = file(
+        "check_endless.toml",
+        "[network]\noutages = [{ kind = \"wifi\", at_ms = 0, for_ms = 86400000 }]\n\
+         [[steps]]\ncall = \"server.setsendtimeoutpolicy\"\nreconnect = \"RETURN_ON_ERROR\"\nwait = \"WAIT_TIL_SENT\"\ntimeout = 1\n\
+         [[steps]]\ncall = \"server.log\"\nbytes = 10\non_ret = { \"1\" = \"retry\" }\n",
+    );
+    let o = impnet(&["check", endless.to_str().unwrap(), "window-bound", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let v = json(&o);
+    let case = |i: usize| v["inputs"][i]["runs"][0]["cases"][0].clone();
+    assert_eq!(case(0)["id"], "run");
+    assert_eq!(case(0)["passed"], false);
+    assert!(case(0)["found"].as_str().unwrap().contains("stopped: more than 100000 on_ret retries"), "{}", case(0));
+    assert!(v["inputs"][0]["runs"][0]["stopped"].as_str().unwrap().contains("retries"));
+    assert!(v["inputs"][1]["runs"][0]["stopped"].is_null());
+    assert_eq!(case(0)["evidence"]["what"], "note");
+    assert_eq!(case(1)["passed"], true, "the preset completes: {}", case(1));
+}

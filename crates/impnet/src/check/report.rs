@@ -50,6 +50,9 @@ pub fn text(reports: &[InputReport], swept: bool) -> String {
         if swept {
             matrix(&mut out, &r.runs);
         } else {
+            for why in r.runs.iter().filter_map(|run| run.stopped.as_ref()) {
+                let _ = writeln!(out, "  ! the run stopped early: {why}");
+            }
             for c in r.runs.iter().flat_map(|run| &run.cases) {
                 let _ = writeln!(out, "  {} {}", mark(c.passed), c.description);
                 if !c.passed {
@@ -145,7 +148,12 @@ pub fn json(reports: &[InputReport]) -> String {
                             })
                         })
                         .collect();
-                    json!({ "params": params, "passed": run.cases.iter().all(|c| c.passed), "cases": cases })
+                    json!({
+                        "params": params,
+                        "passed": run.cases.iter().all(|c| c.passed),
+                        "stopped": run.stopped,
+                        "cases": cases,
+                    })
                 })
                 .collect();
             json!({ "input": r.input, "title": r.title, "passed": f == 0, "runs": runs })
