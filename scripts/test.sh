@@ -26,7 +26,7 @@ phase native cargo test --workspace
 
 phase wasm wasm_env cargo test -p impnet-playground --target "$WASM_TARGET"
 
-probe() { # probe CARGO_TARGET_DIR: build the probe, check its imports, print its trace hash
+probe() { # probe CARGO_TARGET_DIR: build the probe, check its imports, print its trace hash and its Squirrel result hash
     local dir=$1 out
     cargo build -p impnet-wasm-probe --target "$WASM_TARGET" --target-dir "$dir"
     out=$(node scripts/wasm-imports.mjs "$dir/$WASM_TARGET/debug/impnet_wasm_probe.wasm") || {
@@ -34,7 +34,7 @@ probe() { # probe CARGO_TARGET_DIR: build the probe, check its imports, print it
         return 1
     }
     echo "$out" >&2
-    echo "$out" | sed -n 's/^probe_hash() = //p'
+    echo "$out" | sed -n 's/^\(probe_hash\|squirrel_hash\)() = //p' | paste -sd' '
 }
 
 imports() {

@@ -22,10 +22,10 @@ console.log('ok: nothing imported from "env"');
 
 if (imports.length === 0) {
   const { exports } = new WebAssembly.Instance(module, {});
-  for (const name of ['probe_lines', 'probe_hash']) {
+  for (const name of ['probe_lines', 'probe_hash', 'squirrel_hash']) {
     if (typeof exports[name] !== 'function') continue;
     const v = exports[name]();
-    // probe_hash is a u64: JS sees a signed BigInt; print it as unsigned hex.
+    // The hashes are u64: JS sees a signed BigInt; print them as unsigned hex.
     const shown = typeof v === 'bigint' ? BigInt.asUintN(64, v).toString(16).padStart(16, '0') : String(v);
     console.log(`${name}() = ${shown}`);
   }
