@@ -104,8 +104,13 @@ pub fn decode(input: &str) -> Result<Scenario, LinkError> {
     if json.len() > MAX_FILE_BYTES {
         return fail(format!("its scenario is over the {MAX_FILE_BYTES}-byte limit"));
     }
-    let payload: Value =
-        serde_json::from_slice(&json).or_else(|e| fail(format!("it is damaged (its payload is not JSON: {e})")))?;
+    // A key given twice is refused, as in a JSON file (issue 13 item 10); serde_json's own
+    // `Value` would keep the last one silently.
+    let payload = match serde_json::from_slice::<UniqueKeys>(&json) {
+        Ok(UniqueKeys(v)) => v,
+        Err(e) if e.is_data() => return fail(format!("its scenario is invalid: {e}")),
+        Err(e) => return fail(format!("it is damaged (its payload is not JSON: {e})")),
+    };
     let Value::Object(mut map) = payload else {
         return fail("it is damaged (its payload is not a JSON object)");
     };
@@ -115,6 +120,73 @@ pub fn decode(input: &str) -> Result<Scenario, LinkError> {
     };
     let map = migrate(MIGRATIONS, version, map)?;
     load::from_json_value(Value::Object(map)).or_else(|e| fail(format!("its scenario is invalid: {e}")))
+}
+
+/// A JSON value whose objects have no key twice.
+struct UniqueKeys(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let UniqueKeys(v) = map.next_value()?;
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("`{}`: given twice", load::truncate(&key, 64))));
+            }
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 fn fragment_of(input: &str) -> Result<&str, LinkError> {

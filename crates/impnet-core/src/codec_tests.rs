@@ -273,3 +273,32 @@ proptest! {
         let _ = decode(&zlib_link(&bytes));
     }
 }
+
+#[test]
+fn issue13_10_a_key_given_twice_is_refused_in_links_as_in_json_files() {
+    let payload = r#"{"v":1,"title":"a","title":"b"}"#;
+    let e = decode(&raw_link(payload)).unwrap_err().to_string();
+    assert!(e.contains("`title`: given twice"), "{e}");
+    // Nested too, and in a deflated link.
+    let nested = r#"{"v":1,"server":{"rwnd":1000,"rwnd":2000}}"#;
+    let e = decode(&zlib_link(nested.as_bytes())).unwrap_err().to_string();
+    assert!(e.contains("`rwnd`: given twice"), "{e}");
+    // What a JSON file says of the same thing.
+    let file = crate::scenario::parse_json(r#"{"title":"a","title":"b"}"#).unwrap_err().to_string();
+    assert!(file.contains("title") && file.contains("given twice"), "{file}");
+}
+
+#[test]
+fn issue13_10_a_huge_unknown_key_is_not_echoed_whole() {
+    let key = "k".repeat(1_000_000); // with its payload, just under the 1 MiB limit
+    let payload = format!(r#"{{"v":1,"{key}":1}}"#);
+    let e = decode(&zlib_link(payload.as_bytes())).unwrap_err().to_string();
+    assert!(e.len() < 2000, "{} bytes of error: {}", e.len(), e.chars().take(200).chain(e.chars().rev().take(200)).collect::<String>());
+    assert!(e.contains("unknown field") && e.contains('…'), "{e}");
+    let e = crate::scenario::parse_json(&format!(r#"{{"{}":1}}"#, "k".repeat(500_000))).unwrap_err().to_string();
+    assert!(e.len() < 2000, "{} bytes of error", e.len());
+    let key = &key[..400_000];
+    let dup = format!(r#"{{"v":1,"{key}":1,"{key}":2}}"#);
+    let e = decode(&zlib_link(dup.as_bytes())).unwrap_err().to_string();
+    assert!(e.len() < 2000 && e.contains("given twice"), "{}", &e[..e.len().min(300)]);
+}

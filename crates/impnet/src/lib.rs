@@ -4,3 +4,4 @@
 pub mod device;
 pub mod load;
 pub mod serve;
+pub mod text;

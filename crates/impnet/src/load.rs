@@ -42,6 +42,16 @@ pub struct Args {
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 120)]
     pub max_seconds: u64,
+    /// Hostile clients instead (issue 13 item 3): each asks for 60 s ACK delays, announces
+    /// 4 096 messages with 256-byte names and sends 65 536 window probes, so the server must
+    /// queue all it can; reports the server's peak memory. `--msgs`, `--bytes` and
+    /// `--interval-ms` do not apply.
+    #[arg(long)]
+    pub hostile: bool,
+    /// The `impnet` binary whose `serve` to load (default: this one), e.g. an older build to
+    /// compare against. Only this binary's own server gets `--max-per-address`.
+    #[arg(long)]
+    pub server_bin: Option<std::path::PathBuf>,
 }
 
 struct ChildServer {
@@ -57,11 +67,16 @@ impl Drop for ChildServer {
 }
 
 /// `impnet serve` from this same binary, on a random loopback port, quiet.
-fn spawn_server(n: usize) -> Result<ChildServer, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist", "--idle-timeout-s", "600"])
-        .args(["--max-connections", &(n + 64).to_string()])
+fn spawn_server(n: usize, bin: Option<&std::path::Path>) -> Result<ChildServer, String> {
+    let own = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(bin.unwrap_or(&own));
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist", "--idle-timeout-s", "600"])
+        .args(["--max-connections", &(n + 64).to_string()]);
+    if bin.is_none() {
+        // Every load connection comes from 127.0.0.1.
+        cmd.args(["--max-per-address", &(n + 64).to_string()]);
+    }
+    let mut child = cmd
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -158,7 +173,7 @@ pub fn main(a: Args) -> ExitCode {
         eprintln!("impnet load: --n {} needs more descriptors than the limit {fds}", a.n);
         return ExitCode::from(2);
     }
-    let server = match spawn_server(a.n) {
+    let server = match spawn_server(a.n, a.server_bin.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("impnet load: {e}");
@@ -167,7 +182,16 @@ pub fn main(a: Args) -> ExitCode {
     };
     let pid = server.child.id();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let report = rt.block_on(async { timeout(Duration::from_secs(a.max_seconds), drive(&a, server.addr, pid)).await });
+    let report = rt.block_on(async {
+        let run = async {
+            if a.hostile {
+                hostile(&a, server.addr, pid).await
+            } else {
+                drive(&a, server.addr, pid).await
+            }
+        };
+        timeout(Duration::from_secs(a.max_seconds), run).await
+    });
     drop(server);
     match report {
         Ok(Ok(r)) => {
@@ -263,5 +287,91 @@ async fn drive(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
         i = rss_idle as f64 / 1024.0,
         per = (rss_idle.saturating_sub(rss_before)) as f64 / held.max(1) as f64,
         p = rss_peak as f64 / 1024.0,
+    ))
+}
+
+/// Queued state one hostile client asks the server to hold (issue 13 item 3).
+const HOSTILE_MSGS: usize = 4096;
+const HOSTILE_PROBES: usize = 65_536;
+
+/// One hostile client: everything a server might queue, as fast as it will take it. Returns
+/// the socket (to keep it open) and the close code if the server closed it.
+async fn hostile_one(addr: SocketAddr) -> Result<(Option<Ws>, Option<u16>), String> {
+    let tcp = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    let url = format!("ws://{addr}/ws");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await.map_err(|e| format!("upgrade: {e}"))?;
+    let knobs = Knobs { delay_ms: Some(60_000), ..Knobs::default() };
+    ws.send(Message::Text(DeviceFrame::Hello { version: VERSION, knobs }.to_text().into())).await.map_err(|e| e.to_string())?;
+    let name = "n".repeat(impnet_core::wire::MAX_NAME_BYTES);
+    let frames = (0..HOSTILE_MSGS)
+        .map(|id| Message::Text(DeviceFrame::Msg { id: id as u64, name: name.clone(), len: 1 }.to_text().into()))
+        .chain((0..HOSTILE_PROBES).map(|_| Message::Binary(Vec::new().into())));
+    for (i, f) in frames.enumerate() {
+        let sent = if i % 256 == 255 { ws.send(f).await } else { ws.feed(f).await };
+        if sent.is_err() {
+            break; // the server closed it: see how
+        }
+    }
+    let _ = ws.flush().await;
+    // A server that holds everything answers nothing for 60 s; one that refused says so now.
+    loop {
+        match timeout(Duration::from_millis(1500), ws.next()).await {
+            Err(_) => return Ok((Some(ws), None)),
+            Ok(Some(Ok(Message::Close(f)))) => return Ok((None, f.map(|f| u16::from(f.code)))),
+            Ok(Some(Ok(_))) => continue,
+            Ok(None) | Ok(Some(Err(_))) => return Ok((None, None)),
+        }
+    }
+}
+
+async fn hostile(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
+    let rss_before = rss_kib(pid).unwrap_or(0);
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_kib(pid).unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let t0 = Instant::now();
+    let gate = Arc::new(Semaphore::new(a.ramp.max(1)));
+    let clients: Vec<_> = (0..a.n)
+        .map(|_| {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                let _p = gate.acquire_owned().await.expect("semaphore");
+                hostile_one(addr).await
+            })
+        })
+        .collect();
+    let (mut held, mut closes, mut errors) = (Vec::new(), std::collections::BTreeMap::new(), 0usize);
+    for c in clients {
+        match c.await.map_err(|e| e.to_string())? {
+            Ok((ws, code)) => {
+                held.extend(ws);
+                if let Some(code) = code {
+                    *closes.entry(code).or_insert(0usize) += 1;
+                }
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sampler.abort();
+    let rss_peak = peak.load(std::sync::atomic::Ordering::Relaxed).max(rss_kib(pid).unwrap_or(0));
+    let rss_end = rss_kib(pid).unwrap_or(0);
+    Ok(format!(
+        "hostile clients: {n} in {secs:.1} s ({open} still open, closed by the server: {closes:?}, errors {errors})\n\
+         server RSS: {b:.1} MiB before, {p:.1} MiB peak, {e:.1} MiB at the end ({per:.1} KiB per client at the peak)",
+        n = a.n,
+        secs = t0.elapsed().as_secs_f64(),
+        open = held.len(),
+        b = rss_before as f64 / 1024.0,
+        p = rss_peak as f64 / 1024.0,
+        e = rss_end as f64 / 1024.0,
+        per = rss_peak.saturating_sub(rss_before) as f64 / a.n.max(1) as f64,
     ))
 }

@@ -4,6 +4,7 @@
 //! 1 the run itself failed.
 
 use crate::input;
+use impnet::text::printable;
 use impnet_core::trace::{CallLine, EventLine, Handler, Line, Outcome, Ret, Summary};
 use impnet_core::policy::{send_code_name, Reason};
 use impnet_core::{run, RunOptions, Scenario, Trace};
@@ -76,7 +77,8 @@ fn json_lines(out: &mut impl Write, trace: &Trace) -> io::Result<()> {
 
 /// The readable form: one line per call, events indented under the calls they follow.
 fn timeline(out: &mut impl Write, s: &Scenario, seed: u64, trace: &Trace, summary_only: bool) -> io::Result<()> {
-    let title = if s.title.is_empty() { "untitled scenario" } else { s.title.as_str() };
+    // A link's title is a stranger's text: no escape sequence reaches the terminal.
+    let title = if s.title.is_empty() { "untitled scenario".into() } else { printable(&s.title) };
     writeln!(out, "# {title} (seed {seed})")?;
     if !summary_only {
         writeln!(out, "{:>12}  {:<18} {:<28} {:<26} {:>12}  {:<4} why", "t (ms)", "step", "call", "returned", "blocked", "rule")?;
@@ -106,6 +108,7 @@ fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
         returned.push_str(&format!(" msg {id}"));
     }
     let blocked = if c.blocked.micros == 0 { String::new() } else { format!("{} ms", ms(c.blocked.micros)) };
+    let why = printable(&why);
     writeln!(out, "{t:>12}  {who:<18} {:<28} {returned:<26} {blocked:>12}  {:<4} {why}", c.call, c.rule)
 }
 
@@ -127,7 +130,7 @@ fn event_line(out: &mut impl Write, t: &str, e: &EventLine) -> io::Result<()> {
         text.push_str(&format!(" ({p} packet{})", if p == 1 { "" } else { "s" }));
     }
     // The model's `why` already ends with its rule, e.g. "(T3)".
-    let why = if e.why.is_empty() { String::new() } else { format!("  — {}", e.why) };
+    let why = if e.why.is_empty() { String::new() } else { format!("  — {}", printable(&e.why)) };
     writeln!(out, "{t:>12}    {text}{why}")
 }
 

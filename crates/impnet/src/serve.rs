@@ -7,7 +7,8 @@
 //! Loopback by default: the server binds 127.0.0.1 unless told otherwise.
 
 use impnet_core::wire::{Knobs, WireError};
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -16,6 +17,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Semaphore};
 
 pub mod conn;
+pub mod headers;
 pub mod http;
 pub mod receiver;
 
@@ -53,18 +55,43 @@ pub struct Args {
     /// Refuse every connection for this long after start, ms.
     #[arg(long, default_value_t = 0)]
     pub refuse_for_ms: u64,
-    /// Most concurrent connections (HTTP and WebSocket each); more are turned away.
+    /// Let a client's `refuse_for_ms` knob turn every other client away (off: such a hello is
+    /// closed with 1008).
+    #[arg(long)]
+    pub allow_refuse_knob: bool,
+    /// Most concurrent connections (HTTP and WebSocket each); more are turned away with 503.
+    /// Lowered to what the open-file limit allows.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// Most concurrent connections from one client address.
+    #[arg(long, default_value_t = Limits::default().max_per_address)]
+    pub max_per_address: usize,
     /// A WebSocket with no frame from the device for this long is closed, s.
     #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
     pub idle_timeout_s: u64,
+    /// Also accept /ws from pages of this origin (e.g. `http://192.168.1.5:8080`); repeatable.
+    /// By default only the server's own pages and clients that send no Origin (native ones).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
+
+/// Largest accepted `--max-connections` / `--max-per-address` (far past any fd limit; keeps
+/// the semaphore arithmetic far from overflow).
+pub const MAX_CONNECTIONS: usize = 1 << 20;
+/// Largest accepted `--idle-timeout-s`: one day.
+pub const MAX_IDLE_TIMEOUT_S: u64 = 86_400;
 
 /// Resource limits: every one bounds what a slow or hostile peer can hold.
 #[derive(Clone, Debug)]
 pub struct Limits {
+    /// Concurrent HTTP connections and, separately, WebSockets (before the fd-limit clamp).
     pub max_connections: usize,
+    /// Concurrent connections (HTTP or WebSocket) from one client IP address.
+    pub max_per_address: usize,
+    /// Bytes one connection's queued ACKs and message names may hold (issue 13 item 3).
+    pub queue_budget: usize,
+    /// The same, summed over every connection.
+    pub global_queue_budget: usize,
     /// Time to send a complete HTTP request head (slowloris on the upgrade).
     pub header_timeout: Duration,
     /// Time from the upgrade to the `hello` frame.
@@ -82,6 +109,9 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 16_384,
+            max_per_address: 1024,
+            queue_budget: receiver::QUEUE_BUDGET,
+            global_queue_budget: 256 << 20,
             header_timeout: Duration::from_secs(5),
             hello_timeout: Duration::from_secs(5),
             // Above the device's keepalive idle time (60 s), so a quiet but healthy device
@@ -103,6 +133,10 @@ pub struct Config {
     pub limits: Limits,
     /// Refuse connections for this long after start.
     pub refuse_for: Duration,
+    /// Whether a client's `refuse_for_ms` knob is honoured (it affects every other client).
+    pub allow_refuse_knob: bool,
+    /// Origins besides the server's own whose pages may open /ws (`*` for any).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -113,6 +147,8 @@ impl Config {
             knobs: Knobs::default(),
             limits: Limits::default(),
             refuse_for: Duration::ZERO,
+            allow_refuse_knob: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -125,18 +161,77 @@ pub struct Stats {
     pub turned_away: AtomicU64,
     pub refused: AtomicU64,
     pub closed_by_server: AtomicU64,
+    /// Bytes held by every connection's queues (`Limits::global_queue_budget`).
+    pub queued_bytes: AtomicUsize,
+}
+
+/// Descriptors kept back from the connection caps: the listener, stdio, the runtime's own,
+/// and the sockets that are being told 503.
+pub const FD_RESERVE: u64 = 128;
+
+/// The connection caps in force: `--max-connections`, lowered so that every connection the
+/// caps admit has its descriptor (issue 13 item 7). An HTTP connection may hold two (its
+/// socket and the file it serves), a WebSocket one; HTTP gets an eighth of what is left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    pub http: usize,
+    pub ws: usize,
+}
+
+impl Caps {
+    pub fn new(requested: usize, fd_limit: u64) -> Caps {
+        let room = usize::try_from(fd_limit.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+        let http = requested.min(room / 8).max(1);
+        let ws = requested.min(room.saturating_sub(2 * http)).max(1);
+        Caps { http, ws }
+    }
 }
 
 /// State shared by every connection of one server.
 pub struct Shared {
     pub config: Config,
+    pub caps: Caps,
     pub stats: Stats,
+    pub http_slots: Arc<Semaphore>,
     pub ws_slots: Arc<Semaphore>,
+    /// Open connections per client address (`Limits::max_per_address`).
+    per_address: Mutex<HashMap<IpAddr, usize>>,
+    pub csp: headers::Csp,
     /// New connections are refused until then (knob `refuse_for_ms`, `--refuse-for-ms`).
     pub refuse_until: Mutex<Option<tokio::time::Instant>>,
 }
 
+/// One connection counted against its address; the count drops with the last clone (the HTTP
+/// connection and, after an upgrade, the WebSocket each hold one).
+pub struct AddressSlot {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut m = self.shared.per_address.lock().expect("not poisoned");
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
 impl Shared {
+    /// Counts a new connection from `ip`, unless that address is at its limit.
+    pub fn address_slot(self: &Arc<Self>, ip: IpAddr) -> Option<AddressSlot> {
+        let mut m = self.per_address.lock().expect("not poisoned");
+        let n = m.entry(ip).or_insert(0);
+        if *n >= self.config.limits.max_per_address {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot { shared: self.clone(), ip })
+    }
+
     pub fn refuse_for(&self, d: Duration) {
         let until = tokio::time::Instant::now() + d;
         let mut r = self.refuse_until.lock().expect("not poisoned");
@@ -179,8 +274,13 @@ pub async fn start(config: Config) -> std::io::Result<Server> {
     config.knobs.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let local_addr = listener.local_addr()?;
+    let caps = Caps::new(config.limits.max_connections, fd_limit());
     let shared = Arc::new(Shared {
-        ws_slots: Arc::new(Semaphore::new(config.limits.max_connections)),
+        caps,
+        http_slots: Arc::new(Semaphore::new(caps.http)),
+        ws_slots: Arc::new(Semaphore::new(caps.ws)),
+        per_address: Mutex::new(HashMap::new()),
+        csp: headers::Csp::default(),
         stats: Stats::default(),
         refuse_until: Mutex::new(None),
         config,
@@ -191,6 +291,17 @@ pub async fn start(config: Config) -> std::io::Result<Server> {
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(http::accept_loop(listener, shared.clone(), stopped));
     Ok(Server { local_addr, shared, stop, task: Some(task) })
+}
+
+/// The open-file soft limit (RLIMIT_NOFILE); 1024 if it cannot be read.
+#[allow(clippy::useless_conversion)] // rlim_t is u64 here but u32 on armv7
+pub fn fd_limit() -> u64 {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } != 0 {
+        return 1024;
+    }
+    u64::from(r.rlim_cur)
 }
 
 /// Raises the open-file soft limit to the hard limit: each connection is a descriptor.
@@ -223,7 +334,38 @@ pub fn init_tracing_with(default: &str) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-fn config_from_args(a: &Args) -> Result<Config, String> {
+/// Why `impnet serve`'s command line was refused (exit code 2).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("--{flag}: {reason}")]
+pub struct FlagError {
+    pub flag: String,
+    pub reason: String,
+}
+
+fn flag_error(flag: &str, reason: impl Into<String>) -> FlagError {
+    FlagError { flag: flag.to_string(), reason: reason.into() }
+}
+
+fn in_range<T: PartialOrd + std::fmt::Display>(flag: &str, v: T, min: T, max: T) -> Result<T, FlagError> {
+    if v < min || v > max {
+        return Err(flag_error(flag, format!("{v} is outside {min}..={max}")));
+    }
+    Ok(v)
+}
+
+/// A Web origin as browsers send it: `scheme://host[:port]`, nothing after.
+fn check_origin(o: &str) -> Result<String, FlagError> {
+    if o == "*" {
+        return Ok(o.to_string());
+    }
+    let rest = o.strip_prefix("http://").or_else(|| o.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => Ok(o.to_ascii_lowercase()),
+        _ => Err(flag_error("allow-origin", format!("{o:?} is not an origin like http://host:port (or *)"))),
+    }
+}
+
+pub fn config_from_args(a: &Args) -> Result<Config, FlagError> {
     let knobs = Knobs {
         delay_ms: a.delay_ms,
         rwnd: a.rwnd,
@@ -236,15 +378,26 @@ fn config_from_args(a: &Args) -> Result<Config, String> {
         refuse_for_ms: None,
     };
     knobs.validate().map_err(|e| match e {
-        WireError::Knob { field, reason } => format!("--{}: {reason}", field.replace('_', "-")),
-        other => other.to_string(),
+        WireError::Knob { field, reason } => flag_error(&field.replace('_', "-"), reason),
+        other => flag_error("knobs", other.to_string()),
     })?;
-    if a.max_connections == 0 {
-        return Err("--max-connections: must be at least 1".into());
-    }
-    let mut limits = Limits { max_connections: a.max_connections, ..Limits::default() };
-    limits.idle_timeout = Duration::from_secs(a.idle_timeout_s.max(1));
-    Ok(Config { addr: a.addr, dist: a.dist.clone(), knobs, limits, refuse_for: Duration::from_millis(a.refuse_for_ms) })
+    let limits = Limits {
+        max_connections: in_range("max-connections", a.max_connections, 1, MAX_CONNECTIONS)?,
+        max_per_address: in_range("max-per-address", a.max_per_address, 1, MAX_CONNECTIONS)?,
+        idle_timeout: Duration::from_secs(in_range("idle-timeout-s", a.idle_timeout_s, 1, MAX_IDLE_TIMEOUT_S)?),
+        ..Limits::default()
+    };
+    let refuse_for_ms = in_range("refuse-for-ms", a.refuse_for_ms, 0, impnet_core::wire::MAX_REFUSE_MS)?;
+    let allowed_origins = a.allow_origins.iter().map(|o| check_origin(o)).collect::<Result<_, _>>()?;
+    Ok(Config {
+        addr: a.addr,
+        dist: a.dist.clone(),
+        knobs,
+        limits,
+        refuse_for: Duration::from_millis(refuse_for_ms),
+        allow_refuse_knob: a.allow_refuse_knob,
+        allowed_origins,
+    })
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -257,6 +410,9 @@ pub fn main(args: Args) -> ExitCode {
     };
     init_tracing();
     let fds = raise_fd_limit();
+    if !config.addr.ip().is_loopback() {
+        tracing::warn!(addr = %config.addr, "listening beyond this machine: anyone who can reach this address can use the playground and /ws");
+    }
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "no index.html in --dist: build the playground first (trunk build); /ws works regardless");
     }
@@ -277,7 +433,11 @@ pub fn main(args: Args) -> ExitCode {
         };
         // The first stdout line names the bound address (with --addr …:0 the port is chosen here).
         println!("impnet serve: listening on http://{} (playground) and ws://{}/ws", server.local_addr, server.local_addr);
-        tracing::info!(fd_limit = fds, "ready");
+        let caps = server.shared.caps;
+        if caps.ws < args.max_connections && args.max_connections != Limits::default().max_connections {
+            tracing::warn!(fd_limit = fds, http = caps.http, ws = caps.ws, "connection caps lowered to fit the open-file limit");
+        }
+        tracing::info!(fd_limit = fds, http_cap = caps.http, ws_cap = caps.ws, "ready");
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
         server.shutdown().await;
@@ -295,10 +455,40 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    fn refused(args: &[&'static str]) -> String {
+        let a = Args::try_parse_from(std::iter::once("x").chain(args.iter().copied())).unwrap();
+        config_from_args(&a).unwrap_err().to_string()
+    }
+
     #[test]
     fn bad_knob_on_the_command_line_names_the_flag() {
-        let a = Args::try_parse_from(["x", "--delay-ms", "999999"]).unwrap();
-        assert_eq!(config_from_args(&a).unwrap_err(), "--delay-ms: 999999 is over the limit 60000");
+        assert_eq!(refused(&["--delay-ms", "999999"]), "--delay-ms: 999999 is over the limit 60000");
+    }
+
+    #[test]
+    fn issue13_8_every_numeric_flag_is_range_checked() {
+        // 2^61 used to overflow the semaphore (exit 101); a huge idle timeout overflowed the
+        // deadline arithmetic of every WebSocket task.
+        assert_eq!(refused(&["--max-connections", "2305843009213693952"]), "--max-connections: 2305843009213693952 is outside 1..=1048576");
+        assert_eq!(refused(&["--max-connections", "0"]), "--max-connections: 0 is outside 1..=1048576");
+        assert_eq!(refused(&["--idle-timeout-s", "18446744073709551615"]), "--idle-timeout-s: 18446744073709551615 is outside 1..=86400");
+        assert_eq!(refused(&["--idle-timeout-s", "0"]), "--idle-timeout-s: 0 is outside 1..=86400");
+        assert_eq!(refused(&["--max-per-address", "0"]), "--max-per-address: 0 is outside 1..=1048576");
+        assert_eq!(refused(&["--refuse-for-ms", "99999999999"]), "--refuse-for-ms: 99999999999 is outside 0..=60000");
+        assert!(refused(&["--allow-origin", "evil.example/x"]).starts_with("--allow-origin: "));
+        let a = Args::try_parse_from(["x", "--max-connections", "1048576", "--idle-timeout-s", "86400"]).unwrap();
+        assert!(config_from_args(&a).is_ok());
+    }
+
+    #[test]
+    fn issue13_7_caps_leave_a_descriptor_for_every_connection() {
+        for fds in [256u64, 1024, 20_000, 1 << 20] {
+            let c = Caps::new(16_384, fds);
+            assert!((2 * c.http + c.ws) as u64 + FD_RESERVE <= fds.max(FD_RESERVE + 3), "{fds}: {c:?}");
+        }
+        // 20 000 descriptors (this machine's hard limit) hold the 10 000-connection load.
+        assert!(Caps::new(10_064, 20_000).ws >= 10_064);
+        assert_eq!(Caps::new(10, 1 << 20), Caps { http: 10, ws: 10 });
     }
 
     #[derive(Parser)]

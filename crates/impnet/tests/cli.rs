@@ -250,3 +250,28 @@ fn s3_readable_timeline_names_return_codes() {
     assert!(out.contains("2 SEND_ERROR_TIMEOUT"), "{out}");
     assert!(out.contains("· disconnected"), "{out}");
 }
+
+#[test]
+fn issue13_5_a_links_title_reaches_the_terminal_without_escape_sequences() {
+    // An OSC 52 clipboard write and a forged line in the title of a shared scenario.
+    let toml = ZERO_TIMEOUT.replacen("title = \"", "title = \"\\u001b]52;c;aGk=\\u0007\\nsummary: forged ", 1);
+    assert_ne!(toml, ZERO_TIMEOUT, "the fixture has a title");
+    let p = file("osc52.toml", &toml);
+    let l = impnet(&["link", p.to_str().unwrap()]);
+    let url = stdout(&l).trim().to_string();
+    let o = impnet(&["run", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.lines().next().unwrap().contains("\\u{1b}]52;c;aGk=\\u{7}\\u{a}summary: forged"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("summary: forged")));
+}
+
+#[test]
+fn issue13_8_serve_flags_out_of_range_exit_2_not_101() {
+    for (flag, value) in [("--max-connections", "2305843009213693952"), ("--idle-timeout-s", "18446744073709551615")] {
+        let o = impnet(&["serve", "--addr", "127.0.0.1:0", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&format!("{flag}: {value} is outside")), "{}", stderr(&o));
+    }
+}

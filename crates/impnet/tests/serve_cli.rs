@@ -69,3 +69,49 @@ fn bad_flags_are_refused_with_exit_2_naming_the_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--time-scale"));
 }
+
+/// `impnet serve` logging at info, as an operator runs it.
+fn serve_logging() -> (Served, std::process::ChildStderr) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("impnet serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("address").to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    let err = child.stderr.take().unwrap();
+    (Served(child, addr), err)
+}
+
+#[test]
+fn issue13_5_client_text_cannot_forge_log_lines_and_logging_is_rate_limited() {
+    use impnet_core::wire::{DeviceFrame, Knobs};
+    use std::io::Read;
+    use tokio_tungstenite::tungstenite::{connect, Message};
+    let (s, mut stderr) = serve_logging();
+    let (mut ws, _) = connect(format!("ws://{}/ws", s.1)).expect("connects");
+    ws.send(Message::Text(DeviceFrame::Hello { version: 1, knobs: Knobs::default() }.to_text().into())).unwrap();
+    // 500 messages whose names try to forge a log line, each read by the agent at once.
+    for id in 0..500u64 {
+        let name = "x\n2099-01-01T00:00:00Z  INFO forged: \u{1b}[2J".to_string();
+        ws.send(Message::Text(DeviceFrame::Msg { id, name, len: 1 }.to_text().into())).unwrap();
+        ws.send(Message::Binary(vec![0u8].into())).unwrap();
+    }
+    let _ = ws.close(None);
+    while ws.read().is_ok() {}
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(s); // ends the server, so its stderr ends
+    let mut log = String::new();
+    stderr.read_to_string(&mut log).unwrap();
+    assert!(!log.lines().any(|l| l.starts_with("2099")), "a forged line: {log}");
+    assert!(log.contains("name=x\\u{a}2099"), "the newline is shown escaped: {log}");
+    assert!(!log.contains('\u{1b}'), "an escape reached the log");
+    let read = log.lines().filter(|l| l.contains("agent read message")).count();
+    assert!((1..=40).contains(&read), "{read} message lines for one connection in well under 2 s");
+    assert!(log.contains("suppressed") || read < 500);
+}

@@ -94,7 +94,8 @@ async fn drop_after_bytes_and_drop_at_close_with_the_fault_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuse_knob_turns_new_connections_away_for_its_span() {
-    let s = server().await;
+    // The knob affects every client, so the operator must allow it (issue 13 item 4).
+    let s = server_with("/nonexistent".into(), |c| c.allow_refuse_knob = true).await;
     let _first = hello(s.local_addr, Knobs { refuse_for_ms: Some(400), ..Knobs::default() }).await;
     match connect(s.local_addr, "").await {
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),

@@ -420,7 +420,9 @@ fn seconds_as_arg(secs: f64) -> Arg {
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
+/// `s`, cut to `max` characters with `…` if longer: a client's text in an error message must
+/// not be echoed whole (issue 13 item 10: a 1 MiB unknown key).
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -494,7 +496,8 @@ impl<'de> Deserialize<'de> for Rate {
 
 /// Rewrites one serde message at `path` into a `ScenarioError` in the author's words.
 pub(crate) fn humanise(path: &str, msg: &str, fmt: Format) -> ScenarioError {
-    let path = clean_path(path);
+    // A key is a client's text: each is cut to 64 characters, like the field names below.
+    let path = clean_path(path).split('.').map(|seg| truncate(seg, 64)).collect::<Vec<_>>().join(".");
     let path = path.as_str();
     // serde_path_to_error has sometimes already pushed the field the message names.
     let join = |field: &str| {
@@ -516,6 +519,7 @@ pub(crate) fn humanise(path: &str, msg: &str, fmt: Format) -> ScenarioError {
     }
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((field, known)) = rest.split_once('`') {
+            let field = &truncate(field, 64);
             let known = list_names(known);
             let reason =
                 if known.is_empty() { "unknown field".to_string() } else { format!("unknown field (known: {known})") };
@@ -524,6 +528,7 @@ pub(crate) fn humanise(path: &str, msg: &str, fmt: Format) -> ScenarioError {
     }
     if let Some(rest) = msg.strip_prefix("unknown variant `") {
         if let Some((name, known)) = rest.split_once('`') {
+            let name = truncate(name, 64);
             return ScenarioError::new(path, format!("unknown value `{name}` (known: {})", list_names(known)));
         }
     }
@@ -532,7 +537,7 @@ pub(crate) fn humanise(path: &str, msg: &str, fmt: Format) -> ScenarioError {
         return ScenarioError::new(join(field), "required, missing");
     }
     if let Some(rest) = msg.strip_prefix("duplicate field `") {
-        return ScenarioError::new(join(rest.trim_end_matches('`')), "given twice");
+        return ScenarioError::new(join(&truncate(rest.trim_end_matches('`'), 64)), "given twice");
     }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix) {

@@ -6,19 +6,26 @@
 //!
 //! The receive buffer is a pair of counters, not bytes: `received_total` (what arrived) and
 //! `read_total` (what the agent consumed); unread = received − read ≤ rwnd. Payload bytes are
-//! never stored, so a connection costs the same whatever its window.
+//! never stored, so a connection costs the same whatever its window. What it does store — ACKs
+//! waiting for their delay, announced messages and their names — is held to [`QUEUE_BUDGET`]
+//! bytes (issue 13 item 3), counted by what the queues have allocated. Outputs are produced
+//! lazily from those queues, so nothing else grows with what a client sends.
 
+use impnet_core::server::AgentReader;
+use impnet_core::time::Instant;
 use impnet_core::wire::{CloseCode, Knobs, ServerFrame, WireError};
 use std::collections::VecDeque;
+use std::mem::size_of;
 
-/// Undelivered `msg` announcements a connection may have outstanding. A device announces a
-/// message when its first byte goes out, so a well-behaved one stays far below this.
-pub const MAX_PENDING_MSGS: usize = 4096;
+/// Most bytes one connection's queues may hold, whatever its client does; a client that needs
+/// more is closed with 1008. A well-behaved device has at most a window of frames in flight.
+pub const QUEUE_BUDGET: usize = 64 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnnouncedMsg {
     pub id: u64,
-    pub name: String,
+    /// Exactly as long as the client sent it (no spare capacity to count).
+    pub name: Box<str>,
     pub len: u64,
     /// Stream offset one past its last byte.
     pub end: u64,
@@ -34,39 +41,59 @@ pub enum Output {
     Close(CloseCode, String),
 }
 
+/// An ACK waiting for its delay.
+#[derive(Clone, Copy, Debug)]
+struct QueuedAck {
+    due: u64,
+    acked_total: u64,
+    /// The window at the segment's arrival (T5).
+    window: u32,
+}
+
 #[derive(Debug)]
 pub struct Receiver {
     knobs: Knobs,
     rwnd: u32,
+    reader: AgentReader,
     received_total: u64,
     read_total: u64,
-    /// Agent drain credit in byte·µs/s units (bytes × 1e6), so slow rates lose nothing to rounding.
-    drain_credit: u128,
-    drained_at: u64,
     /// Stream offset where the next announced message starts.
     announced_total: u64,
     msgs: VecDeque<AnnouncedMsg>,
-    /// ACKs waiting for their delay: (due, acked_total, window at arrival).
-    acks: VecDeque<(u64, u64, u32)>,
-    out: VecDeque<Output>,
+    names_bytes: usize,
+    acks: VecDeque<QueuedAck>,
+    budget: usize,
+    /// The latest time given by any input.
+    now: u64,
+    /// A delivered message whose log line follows its `delivered` frame.
+    to_log: Option<AnnouncedMsg>,
+    closing: Option<(CloseCode, String)>,
     closed: bool,
 }
 
 impl Receiver {
     /// `knobs` must have passed `Knobs::validate`.
     pub fn new(knobs: Knobs) -> Self {
+        Self::with_budget(knobs, QUEUE_BUDGET)
+    }
+
+    pub fn with_budget(knobs: Knobs, budget: usize) -> Self {
         let rwnd = knobs.rwnd_or_default();
+        let stop = knobs.agent_stop_at_ms.map(|ms| Instant::from_micros(ms.saturating_mul(1000)));
         Receiver {
+            reader: AgentReader::new(knobs.consume_bps, stop),
             knobs,
             rwnd,
             received_total: 0,
             read_total: 0,
-            drain_credit: 0,
-            drained_at: 0,
             announced_total: 0,
             msgs: VecDeque::new(),
+            names_bytes: 0,
             acks: VecDeque::new(),
-            out: VecDeque::new(),
+            budget,
+            now: 0,
+            to_log: None,
+            closing: None,
             closed: false,
         }
     }
@@ -87,18 +114,24 @@ impl Receiver {
         self.closed
     }
 
+    /// Bytes the queues hold now (allocated, not just used): what the budget counts.
+    pub fn held_bytes(&self) -> usize {
+        self.acks.capacity() * size_of::<QueuedAck>() + self.msgs.capacity() * size_of::<AnnouncedMsg>() + self.names_bytes
+    }
+
     /// Call when a `msg` frame arrives: the message occupies the next `len` stream bytes.
     pub fn handle_msg(&mut self, now: u64, id: u64, name: String, len: u64) {
         if self.closed {
             return;
         }
         self.drain(now);
-        if self.msgs.len() >= MAX_PENDING_MSGS {
-            return self.close(CloseCode::Policy, format!("more than {MAX_PENDING_MSGS} undelivered messages announced"));
+        let name = name.into_boxed_str();
+        if !self.room_for_msg(name.len()) {
+            return self.over_budget();
         }
+        self.names_bytes += name.len();
         self.announced_total = self.announced_total.saturating_add(len);
         self.msgs.push_back(AnnouncedMsg { id, name, len, end: self.announced_total });
-        self.deliver_read();
     }
 
     /// Call when a data frame of `bytes` arrives. Zero bytes is a window probe: it is ACKed
@@ -120,14 +153,12 @@ impl Receiver {
         }
         self.drain(now);
         let window = (u64::from(self.rwnd) - self.unread()) as u32;
-        let due = now + self.knobs.delay_ms.unwrap_or(0) * 1000;
-        // Bounded: each queued ACK covers at least one frame the window admitted, and a frame
-        // costs the peer a round of the socket; the cap below guards against zero-byte floods.
-        if self.acks.len() >= 65536 {
-            return self.close(CloseCode::Policy, "too many frames awaiting their ACK delay".into());
+        let due = now.saturating_add(self.knobs.delay_ms.unwrap_or(0).saturating_mul(1000));
+        let held = self.held_bytes();
+        if !grow_within(&mut self.acks, held, self.budget) {
+            return self.over_budget();
         }
-        self.acks.push_back((due, self.received_total, window));
-        self.handle_timeout(now);
+        self.acks.push_back(QueuedAck { due, acked_total: self.received_total, window });
     }
 
     /// Call at (or after) the time `poll_timeout` gave, and after any input.
@@ -136,19 +167,11 @@ impl Receiver {
             return;
         }
         if let Some(at) = self.knobs.drop_at_ms {
-            if now >= at * 1000 {
+            if now >= at.saturating_mul(1000) {
                 return self.close(CloseCode::InjectedFault, format!("fault: drop at {at} ms"));
             }
         }
         self.drain(now);
-        while let Some(&(due, acked_total, window)) = self.acks.front() {
-            if due > now {
-                break;
-            }
-            self.acks.pop_front();
-            let window = if self.stalled(now) { 0 } else { window };
-            self.out.push_back(Output::Send(ServerFrame::Ack { acked_total, window }));
-        }
     }
 
     /// The next instant `handle_timeout` has work, if any.
@@ -156,26 +179,57 @@ impl Receiver {
         if self.closed {
             return None;
         }
-        let mut next: Option<u64> = self.acks.front().map(|a| a.0);
-        let mut consider = |t: Option<u64>| {
-            if let Some(t) = t {
-                next = Some(next.map_or(t, |n| n.min(t)));
-            }
-        };
-        consider(self.knobs.drop_at_ms.map(|ms| ms * 1000));
-        consider(self.next_delivery());
-        next
+        [self.acks.front().map(|a| a.due), self.knobs.drop_at_ms.map(|ms| ms.saturating_mul(1000)), self.next_delivery()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Drains one output; call until `None` after every input.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        if let Some(m) = self.to_log.take() {
+            return Some(Output::Delivered(m));
+        }
+        if self.closed {
+            return self.closing.take().map(|(code, why)| Output::Close(code, why));
+        }
+        if self.msgs.front().is_some_and(|m| m.end <= self.read_total) {
+            let m = self.msgs.pop_front().expect("front exists");
+            self.names_bytes -= m.name.len();
+            let id = m.id;
+            self.to_log = Some(m);
+            return Some(Output::Send(ServerFrame::Delivered { id }));
+        }
+        if self.acks.front().is_some_and(|a| a.due <= self.now) {
+            let a = self.acks.pop_front().expect("front exists");
+            // The stall is judged when the ACK is due to leave.
+            let window = if self.stalled(a.due) { 0 } else { a.window };
+            return Some(Output::Send(ServerFrame::Ack { acked_total: a.acked_total, window }));
+        }
+        None
     }
 
     fn close(&mut self, code: CloseCode, reason: String) {
         self.closed = true;
-        self.acks.clear();
-        self.out.push_back(Output::Close(code, reason));
+        self.acks = VecDeque::new();
+        self.msgs = VecDeque::new();
+        self.names_bytes = 0;
+        self.closing = Some((code, reason));
+    }
+
+    fn over_budget(&mut self) {
+        let why = format!(
+            "over the {} KiB budget for queued ACKs and message names ({} ACKs, {} messages waiting)",
+            self.budget / 1024,
+            self.acks.len(),
+            self.msgs.len()
+        );
+        self.close(CloseCode::Policy, why);
+    }
+
+    fn room_for_msg(&mut self, name_len: usize) -> bool {
+        let held = self.held_bytes() + name_len;
+        held <= self.budget && grow_within(&mut self.msgs, held, self.budget)
     }
 
     fn stalled(&self, now: u64) -> bool {
@@ -186,57 +240,36 @@ impl Receiver {
         }
     }
 
-    /// Advances the agent to `now`: it reads at `consume_bps` (or at once) until it stops.
+    /// Advances the agent to `now` (T5: it reads at `consume_bps`, or at once, until it stops).
     fn drain(&mut self, now: u64) {
-        let stop = self.knobs.agent_stop_at_ms.map(|s| s * 1000);
-        match self.knobs.consume_bps {
-            None => {
-                if stop.is_none_or(|s| now < s) {
-                    self.read_total = self.received_total;
-                }
-            }
-            Some(bps) => {
-                let until = stop.map_or(now, |s| now.min(s));
-                if until > self.drained_at {
-                    self.drain_credit += u128::from(bps) * u128::from(until - self.drained_at);
-                    let take = ((self.drain_credit / 1_000_000) as u64).min(self.unread());
-                    self.read_total += take;
-                    // An agent with nothing to read banks no credit.
-                    self.drain_credit =
-                        if self.unread() == 0 { 0 } else { self.drain_credit - u128::from(take) * 1_000_000 };
-                    self.drained_at = until;
-                }
-            }
-        }
-        self.deliver_read();
-    }
-
-    fn deliver_read(&mut self) {
-        while let Some(m) = self.msgs.front() {
-            if m.end > self.read_total {
-                break;
-            }
-            let m = self.msgs.pop_front().expect("front exists");
-            self.out.push_back(Output::Send(ServerFrame::Delivered { id: m.id }));
-            self.out.push_back(Output::Delivered(m));
-        }
+        self.now = self.now.max(now);
+        self.read_total += self.reader.read(Instant::from_micros(now), self.unread());
     }
 
     /// When the agent will have read the head message, at its rate, if it is still reading.
     fn next_delivery(&self) -> Option<u64> {
         let m = self.msgs.front()?;
-        let bps = self.knobs.consume_bps?;
+        self.knobs.consume_bps?;
         if m.end > self.received_total {
             return None; // its bytes have not all arrived: the data frame will wake us
         }
-        let need = (m.end - self.read_total) as u128 * 1_000_000;
-        let wait = need.saturating_sub(self.drain_credit).div_ceil(u128::from(bps)) as u64;
-        let at = self.drained_at + wait;
-        match self.knobs.agent_stop_at_ms {
-            Some(stop) if at > stop * 1000 => None,
-            _ => Some(at),
-        }
+        self.reader.when_read(m.end.saturating_sub(self.read_total)).map(|t| t.micros)
     }
+}
+
+/// Makes room for one more item in `q`, doubling its capacity as a deque does but never past
+/// `budget` bytes held in all (`held` now). False when not even one more item fits.
+fn grow_within<T>(q: &mut VecDeque<T>, held: usize, budget: usize) -> bool {
+    if q.len() < q.capacity() {
+        return true;
+    }
+    let fits = budget.saturating_sub(held) / size_of::<T>();
+    let grow = q.capacity().max(4).min(fits);
+    if grow == 0 {
+        return false;
+    }
+    q.reserve_exact(grow);
+    true
 }
 
 #[cfg(test)]
@@ -319,6 +352,30 @@ mod tests {
         r.handle_timeout(50_000);
         assert_eq!(drain_all(&mut r), vec![Output::Close(CloseCode::InjectedFault, "fault: drop at 50 ms".into())]);
         assert_eq!(r.poll_timeout(), None);
+    }
+
+    #[test]
+    fn issue13_3_queues_never_hold_more_than_the_budget() {
+        let mut r = Receiver::new(Knobs { delay_ms: Some(60_000), ..Knobs::default() });
+        let name = "n".repeat(256);
+        let mut t = 0;
+        while !r.is_closed() {
+            t += 1;
+            r.handle_msg(t, t, name.clone(), 1);
+            assert!(r.held_bytes() <= QUEUE_BUDGET, "{} after {t} messages", r.held_bytes());
+        }
+        assert!(t > 100, "a fair number of messages fit: {t}");
+        assert!(matches!(drain_all(&mut r).last(), Some(Output::Close(CloseCode::Policy, why)) if why.contains("64 KiB budget")));
+
+        let mut r = Receiver::new(Knobs { delay_ms: Some(60_000), ..Knobs::default() });
+        let mut probes = 0;
+        while !r.is_closed() {
+            probes += 1;
+            r.handle_data(probes, 0);
+            assert!(r.held_bytes() <= QUEUE_BUDGET);
+        }
+        assert!(probes > 2000, "{probes}");
+        assert_eq!(r.held_bytes(), 0, "a closed connection holds nothing");
     }
 
     #[test]
