@@ -242,3 +242,12 @@ fn issue12_without_expectations_a_run_passes_when_it_completes_within_its_budget
     assert_eq!(case(0)["evidence"]["what"], "note");
     assert_eq!(case(1)["passed"], true, "the preset completes: {}", case(1));
 }
+
+#[test]
+fn issue12_long_sweeps_keep_a_piped_stderr_clean() {
+    // Twelve runs: enough for the progress bar, which must not draw when stderr is no terminal.
+    let o = impnet(&["check", "window-bound", "--sweep", "seed=1,2,3,4,5,6,7,8,9,10,11,12"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(o.stderr.is_empty(), "stderr: {:?}", err(&o));
+    assert_eq!(out(&o).lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count(), 12);
+}
