@@ -8,6 +8,7 @@
 //! - `time`: virtual `Instant`/`Duration` in µs.
 //! - `rng`: seeded random streams, one per random source.
 //! - `scenario`: the scenario format and its validation.
+//! - `code`: device code in Squirrel (§14): its sources, values on the wire.
 //! - `policy`: send timeout policy, send error and reason codes.
 //! - `budget`: the run's work budget (every unit of model work draws from it).
 //! - `buffer`: the TCP send buffer with per-message accounting (T1).
@@ -24,6 +25,7 @@
 
 pub mod budget;
 pub mod buffer;
+pub mod code;
 pub mod codec;
 pub mod device;
 pub mod expect;

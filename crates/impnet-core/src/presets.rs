@@ -10,11 +10,19 @@ pub struct Preset {
     /// One line for the gallery.
     pub description: &'static str,
     pub toml: &'static str,
+    /// `presets/<id>.nut`: device code making the same calls as the step list (§14 twins).
+    pub twin: &'static str,
 }
 
 macro_rules! preset {
     ($id:literal, $title:literal, $desc:literal) => {
-        Preset { id: $id, title: $title, description: $desc, toml: include_str!(concat!("../../../presets/", $id, ".toml")) }
+        Preset {
+            id: $id,
+            title: $title,
+            description: $desc,
+            toml: include_str!(concat!("../../../presets/", $id, ".toml")),
+            twin: include_str!(concat!("../../../presets/", $id, ".nut")),
+        }
     };
 }
 

@@ -47,6 +47,13 @@ pub struct Scenario {
     pub on_connect: Vec<Step>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_unexpected_disconnect: Vec<Step>,
+    /// Device code in Squirrel instead of `steps` and the handler lists (§14; `crate::code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The files `code`'s `#require`/`@include` lines name, by file name (§14): filled from
+    /// `impnet run --lib DIR`, carried by share links.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub libs: BTreeMap<String, String>,
     /// What the run must show (issue #12; `crate::expect`). Checked by `impnet check` and the
     /// playground's checklist; the run itself ignores them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +81,8 @@ impl Default for Scenario {
             steps: Vec::new(),
             on_connect: Vec::new(),
             on_unexpected_disconnect: Vec::new(),
+            code: None,
+            libs: BTreeMap::new(),
             expect: Vec::new(),
         }
     }

@@ -30,6 +30,9 @@ pub enum RunError {
     /// The trace grew past its line limit (memory), or time stood still (parameters built in
     /// code that the loader refuses). The work budget is not an error: see `Trace::summary.stop`.
     TooManyEvents { limit: u64 },
+    /// The scenario holds device code (§14), which this build cannot run yet (issue #9: the
+    /// imp API binding lands after the program seam, issue #8).
+    DeviceCodeNotRunnable,
 }
 
 impl std::fmt::Display for RunError {
@@ -37,6 +40,9 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::TooManyEvents { limit } => {
                 write!(f, "the run went past {limit} trace lines, or {limit} turns without virtual time moving on")
+            }
+            RunError::DeviceCodeNotRunnable => {
+                write!(f, "this build checks device code (`code`) but cannot run it yet (issue #9)")
             }
         }
     }
@@ -55,6 +61,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
 
 /// As [`run`], with a work budget of your own.
 pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -> Result<Trace, RunError> {
+    if scenario.code.is_some() {
+        return Err(RunError::DeviceCodeNotRunnable);
+    }
     let seed = opts.seed.unwrap_or(scenario.seed);
     let end = Instant::from_millis(scenario.end_ms.min(MAX_END_MS));
     let params = LinkParams {

@@ -97,12 +97,29 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             }
         }
     }
+    code(s)?;
     // Each expectation's own fields were checked as it was read (`expect::load`).
     if s.expect.len() > crate::expect::MAX_EXPECTS {
         let max = crate::expect::MAX_EXPECTS;
         return err("expect", format!("at most {max} expectations, got {}", s.expect.len()));
     }
     Ok(())
+}
+
+/// §14: `code` replaces the step lists; its requirements resolve among `libs`; it compiles.
+fn code(s: &Scenario) -> Check {
+    let Some(result) = crate::code::of_scenario(s) else {
+        if !s.libs.is_empty() {
+            return err("libs", "libraries are for device code: give `code` too");
+        }
+        return Ok(());
+    };
+    for (list, steps) in [("steps", &s.steps), ("on_connect", &s.on_connect), ("on_unexpected_disconnect", &s.on_unexpected_disconnect)] {
+        if !steps.is_empty() {
+            return err(list, "a scenario holds either `code` or step lists (`steps`, `on_connect`, `on_unexpected_disconnect`), not both (§14)");
+        }
+    }
+    result.and_then(|c| c.check()).map_err(|e| ScenarioError::new("code", e.to_string()))
 }
 
 fn params(s: &Scenario) -> Check {

@@ -1,0 +1,437 @@
+//! The imp API as device code sees it (SPEC §14): the `imp`, `server`, `agent` and `hardware`
+//! tables, `imp.net`'s interface and udpsocket objects, the §3 constants, and the virtual-time
+//! answers (`hardware.millis()`, `time()`, `date()`).
+//!
+//! Every call of §10's list is a *model call*: its native reads the arguments into the same
+//! [`Call`] a step list holds and suspends the VM with a [`ModelCall`]; whoever drives the
+//! program hands it to the device model and resumes the VM with the call's result. So a step
+//! list and its Squirrel twin go through the very same model code. Registrations
+//! (`server.onunexpecteddisconnect`, `imp.onidle`, `agent.on`) and the documented stubs are
+//! answered here without the model.
+
+use super::wire_size::{log_payload, log_text, serialised_size};
+use crate::scenario::{Arg, Call};
+use impnet_squirrel::{Ctx, Handle, Host, Interrupt, NativeResult, Value, Vm};
+
+/// What the program hands the model: a call of §10's list and where the script made it.
+#[derive(Debug)]
+pub struct ModelCall {
+    pub call: Call,
+    /// The call site: 1-based line in `file` (§14 "Trace").
+    pub file: String,
+    pub line: u32,
+    /// `server.log`/`server.error`: the `text` of the trace line (≤ 1024 bytes).
+    pub text: Option<String>,
+    /// The callback the call registers (`imp.wakeup`'s, `server.connect`'s).
+    pub callback: Option<Handle>,
+    /// What the call gives Squirrel when it succeeds, if not the model's return value
+    /// (`interface.openudp`: the udpsocket object).
+    pub object: Option<Handle>,
+}
+
+/// The device's state as natives see it. The driver sets `now_us` before each run.
+#[derive(Debug, Default)]
+pub struct DeviceHost {
+    /// Virtual time since power-on, µs (§1).
+    pub now_us: u64,
+    /// `time()` at power-on (§14: default 1 735 689 600, 2025-01-01T00:00:00Z).
+    pub start_epoch: u64,
+    /// `hardware.wakereason()`: 0 power-on, 1 timer wake after deep sleep, 5 after an error.
+    pub wakereason: i32,
+    /// `server.onunexpecteddisconnect(fn)`: the latest registration.
+    pub on_unexpected_disconnect: Option<Handle>,
+    /// `imp.onidle(fn)`: the latest registration, run once when Squirrel is next idle.
+    pub onidle: Option<Handle>,
+    /// `agent.on(name, fn)`: one handler per name (messages arrive with §15).
+    pub agent_on: Vec<(String, Handle)>,
+    /// `imp.cancelwakeup(handle)`: wakeup handles the script cancelled since the driver last
+    /// looked.
+    pub cancelled: Vec<i32>,
+}
+
+impl Host for DeviceHost {
+    /// Boxed: every native's result carries it, and most natives return a plain value.
+    type Suspend = Box<ModelCall>;
+}
+
+type Cx<'a> = Ctx<'a, DeviceHost>;
+type R = NativeResult<Box<ModelCall>>;
+type Fail = Interrupt<Box<ModelCall>>;
+
+/// §14: `time()` at power-on unless the scenario says otherwise.
+pub const DEFAULT_START_EPOCH: u64 = 1_735_689_600;
+
+/// `imp.getsoftwareversion()`'s fixed answer (a documented stub).
+pub const SOFTWARE_VERSION: &str = "impnet-model-v2 (impOS model)";
+
+/// Suspends with `call` made at the script's current call site.
+fn model(ctx: &Cx<'_>, call: Call) -> R {
+    Err(Interrupt::Suspend(Box::new(ModelCall {
+        call,
+        file: ctx.file().to_string(),
+        line: ctx.line(),
+        text: None,
+        callback: None,
+        object: None,
+    })))
+}
+
+fn with(r: R, edit: impl FnOnce(&mut ModelCall)) -> R {
+    match r {
+        Err(Interrupt::Suspend(mut m)) => {
+            edit(&mut m);
+            Err(Interrupt::Suspend(m))
+        }
+        other => other,
+    }
+}
+
+/// A loosely typed argument, kept as written so the model raises B4/C6/U1–U2 as impOS would.
+fn arg(ctx: &Cx<'_>, v: Value) -> Arg {
+    match v {
+        Value::Int(i) => Arg::Int(i.into()),
+        Value::Float(f) => Arg::Float(f.to_string().parse().unwrap_or(f.into())),
+        Value::Bool(b) => Arg::Bool(b),
+        Value::Str(_) => Arg::Str(ctx.to_string(v)),
+        // Not a value any of these parameters accepts: the model refuses it by its type name.
+        other => Arg::Str(format!("({})", other.type_name())),
+    }
+}
+
+/// Seconds for a wait or timeout: a number, 0 or more (§13 refuses negatives in step lists at
+/// load; here they are runtime errors naming the call).
+fn seconds(call: &str, v: Option<Value>, default: Option<f64>) -> Result<f64, Fail> {
+    let s = match (v, default) {
+        (Some(Value::Int(i)), _) => f64::from(i),
+        // 32-bit floats (§14) widen through their shortest decimal form, so `0.01` in a script
+        // is the 0.01 s a step list writes, not 0.009999999776 s.
+        (Some(Value::Float(f)), _) => f.to_string().parse().unwrap_or(f64::from(f)),
+        (None | Some(Value::Null), Some(d)) => d,
+        (Some(v), _) => return Err(Interrupt::Error(format!("{call}: seconds must be a number, got {}", v.type_name()))),
+        (None, None) => return Err(Interrupt::Error(format!("{call}: missing its seconds"))),
+    };
+    if !(0.0..=crate::scenario::validate::MAX_WAIT_S).contains(&s) {
+        return Err(Interrupt::Error(format!("{call}: seconds must be 0 to 86400, got {s}")));
+    }
+    Ok(s)
+}
+
+fn callback(ctx: &mut Cx<'_>, call: &str, v: Option<Value>) -> Result<Option<Handle>, Fail> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(f @ (Value::Closure(_) | Value::Native(_))) => Ok(Some(ctx.keep(f))),
+        Some(v) => Err(Interrupt::Error(format!("{call}: expected a function, got {}", v.type_name()))),
+    }
+}
+
+fn string_arg(ctx: &Cx<'_>, call: &str, v: Option<Value>) -> Result<String, Fail> {
+    match v {
+        Some(s @ Value::Str(_)) => Ok(ctx.to_string(s)),
+        other => Err(Interrupt::Error(format!(
+            "{call}: expected a string, got {}",
+            other.map_or("nothing", Value::type_name)
+        ))),
+    }
+}
+
+/// Installs the imp API into a fresh VM.
+pub fn install(vm: &mut Vm<DeviceHost>) {
+    constants(vm);
+    agent(vm);
+    server(vm);
+    imp(vm);
+    hardware(vm);
+    globals(vm);
+}
+
+fn constants(vm: &mut Vm<DeviceHost>) {
+    let root = vm.root();
+    let ints: [(&str, i32); 14] = [
+        ("SEND_ERROR_NOT_CONNECTED", 1),
+        ("SEND_ERROR_TIMEOUT", 2),
+        ("SEND_ERROR_DISCONNECTED", 3),
+        ("SEND_ERROR_WOULDBLOCK", 4),
+        ("NOT_CONNECTED", 0),
+        ("NO_WIFI", 1),
+        ("NO_IP_ADDRESS", 2),
+        ("NOT_RESOLVED", 3),
+        ("NO_SERVER", 4),
+        ("SERVER_CONNECTED", 5),
+        ("WAKEREASON_POWER_ON", 0),
+        ("WAKEREASON_TIMER", 1),
+        ("WAKEREASON_SQUIRREL_ERROR", 5),
+        ("NO_PROXY", 4),
+    ];
+    for (name, v) in ints {
+        let _ = vm.set_slot(root, name, Value::Int(v));
+    }
+    // §3: the policies are symbols with no published numbers; scripts only pass them on.
+    for name in ["SUSPEND_ON_ERROR", "RETURN_ON_ERROR", "RETURN_ON_ERROR_NO_DISCONNECT", "WAIT_TIL_SENT", "WAIT_FOR_ACK", "ENVIRONMENT_MODULE", "ENVIRONMENT_AGENT"] {
+        if let Ok(s) = vm.heap_mut().str(name) {
+            let _ = vm.set_slot(root, name, s);
+        }
+    }
+}
+
+fn agent(vm: &mut Vm<DeviceHost>) {
+    let Ok(agent) = vm.new_global_table("agent") else { return };
+    let _ = vm.register_in(agent, "send", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let name = string_arg(ctx, "agent.send", args.first().copied())?;
+        let value = args.get(1).copied().unwrap_or(Value::Null);
+        let bytes = serialised_size(ctx.heap, value).map_err(|e| Interrupt::Error(e.to_string()))?;
+        model(ctx, Call::AgentSend { name, bytes })
+    });
+    let _ = vm.register_in(agent, "on", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let name = string_arg(ctx, "agent.on", args.first().copied())?;
+        let h = callback(ctx, "agent.on", args.get(1).copied())?;
+        ctx.host.agent_on.retain(|(n, _)| *n != name);
+        if let Some(h) = h {
+            ctx.host.agent_on.push((name, h));
+        }
+        Ok(Value::Null)
+    });
+}
+
+fn log(ctx: &mut Cx<'_>, args: &[Value], error: bool) -> R {
+    let v = args.first().copied().unwrap_or(Value::Null);
+    let bytes = log_payload(ctx.heap, v);
+    let text = log_text(ctx.heap, v);
+    let call = if error { Call::ServerError { bytes } } else { Call::ServerLog { bytes } };
+    with(model(ctx, call), |m| m.text = Some(text))
+}
+
+fn server(vm: &mut Vm<DeviceHost>) {
+    let Ok(server) = vm.new_global_table("server") else { return };
+    let _ = vm.register_in(server, "log", |ctx: &mut Cx<'_>, args: &[Value]| log(ctx, args, false));
+    let _ = vm.register_in(server, "error", |ctx: &mut Cx<'_>, args: &[Value]| log(ctx, args, true));
+    let _ = vm.register_in(server, "flush", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let timeout = seconds("server.flush", args.first().copied(), None)?;
+        model(ctx, Call::ServerFlush { timeout })
+    });
+    // server.connect(callback?, timeout = 60), and the older server.connect(timeout).
+    let _ = vm.register_in(server, "connect", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let (cb, t) = match args.first() {
+            Some(Value::Int(_) | Value::Float(_)) => (None, args.first().copied()),
+            first => (first.copied(), args.get(1).copied()),
+        };
+        let h = callback(ctx, "server.connect", cb)?;
+        let timeout = seconds("server.connect", t, Some(60.0))?;
+        with(model(ctx, Call::ServerConnect { timeout }), |m| m.callback = h)
+    });
+    let _ = vm.register_in(server, "disconnect", |ctx: &mut Cx<'_>, _: &[Value]| model(ctx, Call::ServerDisconnect));
+    let _ = vm.register_in(server, "isconnected", |ctx: &mut Cx<'_>, _: &[Value]| model(ctx, Call::ServerIsConnected));
+    let _ = vm.register_in(server, "setsendtimeoutpolicy", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let a = |i: usize| arg(ctx, args.get(i).copied().unwrap_or(Value::Null));
+        let call = Call::SetSendTimeoutPolicy { reconnect: a(0), wait: a(1), timeout: a(2) };
+        model(ctx, call)
+    });
+    let _ = vm.register_in(server, "onunexpecteddisconnect", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let h = callback(ctx, "server.onunexpecteddisconnect", args.first().copied())?;
+        if let Some(old) = std::mem::replace(&mut ctx.host.on_unexpected_disconnect, h) {
+            ctx.release(old);
+        }
+        Ok(Value::Null)
+    });
+    deep_sleep(vm, server, "server.sleepfor");
+    // §14: accepted, does nothing.
+    let _ = vm.register_in(server, "expectonlinein", |_: &mut Cx<'_>, _: &[Value]| -> R { Ok(Value::Null) });
+}
+
+fn imp(vm: &mut Vm<DeviceHost>) {
+    let Ok(imp) = vm.new_global_table("imp") else { return };
+    let _ = vm.register_in(imp, "setsendbuffersize", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let size = arg(ctx, args.first().copied().unwrap_or(Value::Null));
+        model(ctx, Call::SetSendBufferSize { size })
+    });
+    let _ = vm.register_in(imp, "sleep", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let seconds = seconds("imp.sleep", args.first().copied(), None)?;
+        model(ctx, Call::ImpSleep { seconds })
+    });
+    let _ = vm.register_in(imp, "wakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let seconds = seconds("imp.wakeup", args.first().copied(), None)?;
+        let h = callback(ctx, "imp.wakeup", args.get(1).copied())?;
+        with(model(ctx, Call::ImpWakeup { seconds }), |m| m.callback = h)
+    });
+    let _ = vm.register_in(imp, "cancelwakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        if let Some(Value::Int(h)) = args.first() {
+            ctx.host.cancelled.push(*h);
+        }
+        Ok(Value::Null)
+    });
+    let _ = vm.register_in(imp, "onidle", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let h = callback(ctx, "imp.onidle", args.first().copied())?;
+        if let Some(old) = std::mem::replace(&mut ctx.host.onidle, h) {
+            ctx.release(old);
+        }
+        Ok(Value::Null)
+    });
+    // Documented stubs (§14): fixed answers.
+    let _ = vm.register_in(imp, "enableblinkup", |_: &mut Cx<'_>, _: &[Value]| -> R { Ok(Value::Null) });
+    let _ = vm.register_in(imp, "setpowersave", |_: &mut Cx<'_>, _: &[Value]| -> R { Ok(Value::Null) });
+    let _ = vm.register_in(imp, "getsoftwareversion", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        Ok(ctx.string(SOFTWARE_VERSION)?)
+    });
+    let _ = vm.register_in(imp, "getmacaddress", |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.string("0c2a690a0b0c")?) });
+    let _ = vm.register_in(imp, "environment", |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.string("ENVIRONMENT_MODULE")?) });
+    let _ = vm.register_in(imp, "info", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        let t = ctx.heap.new_table()?;
+        let (ty, ver) = (ctx.string("imp001")?, ctx.string(SOFTWARE_VERSION)?);
+        ctx.heap.set_field(t, "type", ty)?;
+        ctx.heap.set_field(t, "version", ver)?;
+        Ok(t)
+    });
+    deep_sleep(vm, imp, "imp.deepsleepfor");
+    net(vm, imp);
+}
+
+/// `imp.deepsleepfor(s)` / `server.sleepfor(s)`: not a call of §10's list; the program
+/// binding (issue #9 phase 2) runs the deep sleep and warm boot. Until then a runtime error
+/// that says so, never a silent no-op.
+fn deep_sleep(vm: &mut Vm<DeviceHost>, table: Value, name: &'static str) {
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let _ = vm.register_in(table, short, move |_: &mut Cx<'_>, _: &[Value]| -> R {
+        Err(Interrupt::Error(format!("impnet does not model {name} yet")))
+    });
+}
+
+/// `imp.net.open(config?, fn?)` → the interface; `interface.openudp(fn?, port?)` → a udpsocket
+/// with `send(address, port, data)` and `close()` (§9, §14 "UDP").
+fn net(vm: &mut Vm<DeviceHost>, imp: Value) {
+    let send = vm.native("send", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let a = |i: usize| arg(ctx, args.get(i).copied().unwrap_or(Value::Null));
+        let (address, port) = (a(0), a(1));
+        // U4: UDP data is a string or a blob, and weighs its length; no serialisation.
+        let bytes = match args.get(2).copied().unwrap_or(Value::Null) {
+            Value::Str(r) => ctx.heap.str_bytes(r).len() as u64,
+            Value::Blob(r) => ctx.heap.blob(r).data.len() as u64,
+            other => return Err(Interrupt::Error(format!("udpsocket.send: data must be a string or a blob, got {}", other.type_name()))),
+        };
+        model(ctx, Call::UdpSend { address, port, bytes })
+    });
+    let close = vm.native("close", |ctx: &mut Cx<'_>, _: &[Value]| model(ctx, Call::UdpClose));
+    let openudp = vm.native("openudp", move |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let (cb, port) = match args.first() {
+            Some(Value::Int(_) | Value::Float(_) | Value::Str(_)) => (None, args.first().copied()),
+            first => (first.copied(), args.get(1).copied()),
+        };
+        let h = callback(ctx, "interface.openudp", cb)?;
+        let port = port.filter(|p| !matches!(p, Value::Null)).map(|p| arg(ctx, p));
+        let socket = ctx.heap.new_table()?;
+        ctx.heap.set_field(socket, "send", send)?;
+        ctx.heap.set_field(socket, "close", close)?;
+        let kept = ctx.keep(socket);
+        with(model(ctx, Call::OpenUdp { port }), |m| {
+            m.callback = h;
+            m.object = Some(kept);
+        })
+    });
+    let Ok(interface) = vm.heap_mut().new_table() else { return };
+    let _ = vm.set_slot(interface, "openudp", openudp);
+    let _ = vm.register_in(interface, "info", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        let t = ctx.heap.new_table()?;
+        let ty = ctx.string("wifi")?;
+        ctx.heap.set_field(t, "type", ty)?;
+        Ok(t)
+    });
+    let Ok(net) = vm.heap_mut().new_table() else { return };
+    let _ = vm.set_slot(imp, "net", net);
+    let _ = vm.register_in(net, "open", move |_: &mut Cx<'_>, _: &[Value]| -> R { Ok(interface) });
+    let _ = vm.register_in(net, "info", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        let t = ctx.heap.new_table()?;
+        let (ty, ssid) = (ctx.string("wifi")?, ctx.string("impnet")?);
+        ctx.heap.set_field(t, "type", ty)?;
+        ctx.heap.set_field(t, "ssid", ssid)?;
+        Ok(t)
+    });
+    // Keep the interface reachable: it lives only in a native's capture otherwise.
+    let _ = vm.set_slot(net, "_interface", interface);
+}
+
+/// Peripherals a device program may name (imp001–imp006). impnet models none of them: each
+/// method is a runtime error naming the peripheral (§14 "The rest of the imp API").
+const PERIPHERALS: &[&str] = &[
+    "pin1", "pin2", "pin5", "pin7", "pin8", "pin9", "pinA", "pinB", "pinC", "pinD", "pinE", "pinF", "pinG", "pinH",
+    "pinJ", "pinK", "pinL", "pinM", "pinN", "pinP", "pinQ", "pinR", "pinS", "pinT", "pinU", "pinV", "pinW", "pinX",
+    "pinXA", "pinXB", "pinXC", "pinXD", "i2c12", "i2c89", "i2cAB", "i2cFG", "i2cJK", "i2cKL", "i2cNM", "i2cPQ",
+    "i2cXDC", "spi257", "spi189", "spiBCAD", "spiEBCA", "spiLGTY", "spiflash", "uart1289", "uart57", "uart12",
+    "uartDCAB", "uartFG", "uartQRPW", "uartUVGD", "uartXEFGH", "uartYABCD", "uartYJKLM", "uartBCAW", "uartABCD",
+    "flash", "fixedfrequencydac", "sampler", "pwmpair", "usb", "bluetooth",
+];
+const PERIPHERAL_METHODS: &[&str] = &[
+    "configure", "read", "write", "readblob", "writeblob", "readstring", "writestring", "set", "get", "disable",
+    "enable", "flush", "setrxfifosize", "settxfifosize", "setspeed", "chipselect", "erase", "erasesector", "size",
+    "start", "stop", "query", "reset", "getpinconfig", "on", "open",
+];
+const HARDWARE_CALLS: &[&str] = &[
+    "voltage", "lightlevel", "getdeviceid", "getimpeeid", "setvoltage", "configure", "spiflash_enable",
+];
+
+fn hardware(vm: &mut Vm<DeviceHost>) {
+    let Ok(hw) = vm.new_global_table("hardware") else { return };
+    let _ = vm.register_in(hw, "millis", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        Ok(Value::Int((ctx.host.now_us / 1000) as u32 as i32))
+    });
+    let _ = vm.register_in(hw, "micros", |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(Value::Int(ctx.host.now_us as u32 as i32)) });
+    let _ = vm.register_in(hw, "wakereason", |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(Value::Int(ctx.host.wakereason)) });
+    for &name in HARDWARE_CALLS {
+        let _ = vm.register_in(hw, name, move |_: &mut Cx<'_>, _: &[Value]| -> R {
+            Err(Interrupt::Error(format!("impnet does not model hardware.{name}")))
+        });
+    }
+    for &p in PERIPHERALS {
+        let Ok(t) = vm.heap_mut().new_table() else { return };
+        for &m in PERIPHERAL_METHODS {
+            let _ = vm.register_in(t, m, move |_: &mut Cx<'_>, _: &[Value]| -> R {
+                Err(Interrupt::Error(format!("impnet does not model hardware.{p}")))
+            });
+        }
+        let _ = vm.set_slot(hw, p, t);
+    }
+}
+
+fn globals(vm: &mut Vm<DeviceHost>) {
+    let _ = vm.register("time", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        Ok(Value::Int((ctx.host.start_epoch + ctx.host.now_us / 1_000_000) as u32 as i32))
+    });
+    let _ = vm.register("date", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
+        let secs = ctx.host.start_epoch + ctx.host.now_us / 1_000_000;
+        date_table(ctx, secs, (ctx.host.now_us % 1_000_000) as i32)
+    });
+}
+
+/// `date()`: the UTC calendar fields impOS gives (`year`, `month` 0–11, `day`, `wday` 0–6 from
+/// Sunday, `yday`, `hour`, `min`, `sec`, `usec`, `time`).
+fn date_table(ctx: &mut Cx<'_>, secs: u64, usec: i32) -> R {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const BEFORE: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let yday = BEFORE[(month - 1) as usize] + day - 1 + i64::from(leap && month > 2);
+    let t = ctx.heap.new_table()?;
+    let fields: [(&str, i64); 10] = [
+        ("year", year),
+        ("month", month - 1),
+        ("day", day),
+        ("wday", (days + 4).rem_euclid(7)),
+        ("yday", yday),
+        ("hour", (rem / 3600) as i64),
+        ("min", (rem / 60 % 60) as i64),
+        ("sec", (rem % 60) as i64),
+        ("usec", i64::from(usec)),
+        ("time", secs as i64),
+    ];
+    for (k, v) in fields {
+        ctx.heap.set_field(t, k, Value::Int(v as i32))?;
+    }
+    Ok(t)
+}

@@ -1,0 +1,4 @@
+local a = 1;
+function broken( {
+    return a;
+}
