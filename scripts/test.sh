@@ -68,8 +68,9 @@ phase e2e node --test --test-concurrency=1 e2e/*.test.mjs
 phase arm scripts/cross.sh
 
 if [ "${IMPNET_BENCH:-}" = 1 ]; then
-    # Release: the speed of what ships. The runner's default 20 s per-test timeout is too short.
-    phase bench wasm_env env WASM_BINDGEN_TEST_TIMEOUT=900 cargo test --release -p impnet-playground \
+    # wasm-release (index.html's profile): the speed of what ships. The runner's default 20 s
+    # per-test timeout is too short.
+    phase bench wasm_env env WASM_BINDGEN_TEST_TIMEOUT=900 cargo test --profile wasm-release -p impnet-playground \
         --target "$WASM_TARGET" --test bench_wasm -- --include-ignored --nocapture
 fi
 

@@ -3,7 +3,7 @@
 //! bench (`cargo bench -p impnet-core --bench sim`), so the two can be compared.
 //!
 //! Opt-in, it takes a while: `IMPNET_BENCH=1 scripts/test.sh`, or alone:
-//!   cargo test --release --target wasm32-unknown-unknown --test bench_wasm -- --include-ignored
+//!   cargo test --profile wasm-release --target wasm32-unknown-unknown --test bench_wasm -- --include-ignored
 //! It prints calls per second and asserts nothing about time.
 #![cfg(target_arch = "wasm32")]
 

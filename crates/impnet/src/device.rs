@@ -9,8 +9,8 @@
 
 use futures_util::{SinkExt, StreamExt};
 use impnet_core::live::{Io, LiveDevice, LiveOptions, LiveTrace, MAX_TIME_SCALE, MIN_TIME_SCALE};
-use impnet_core::scenario::{parse_json, parse_toml};
-use impnet_core::{presets, Scenario};
+use impnet_core::Scenario;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,7 +21,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
-    /// A scenario file (TOML or JSON) or a preset id.
+    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, or a share link.
     pub scenario: String,
     /// The server's WebSocket endpoint.
     #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
@@ -50,20 +50,13 @@ pub struct ServerUrl {
     pub addr: SocketAddr,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
+    #[error("--server: {0}")]
     BadServer(String),
     /// The run did not end within the real-time limit.
+    #[error("the live run did not end within {seconds} s (--max-seconds)")]
     TimedOut { seconds: u64 },
-}
-
-impl std::fmt::Display for DeviceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeviceError::BadServer(e) => write!(f, "--server: {e}"),
-            DeviceError::TimedOut { seconds } => write!(f, "the live run did not end within {seconds} s (--max-seconds)"),
-        }
-    }
 }
 
 impl ServerUrl {
@@ -210,14 +203,9 @@ pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max:
     Ok(live.finish(real()))
 }
 
-/// A preset id, or a file (JSON if it ends in .json, else TOML).
-pub fn load_scenario(arg: &str) -> Result<Scenario, String> {
-    if let Some(p) = presets::find(arg) {
-        return parse_toml(p.toml).map_err(|e| format!("preset {arg}: {e}"));
-    }
-    let text = std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e} (not a file, nor a preset id)"))?;
-    let parsed = if arg.ends_with(".json") { parse_json(&text) } else { parse_toml(&text) };
-    parsed.map_err(|e| format!("{arg}: {e}"))
+/// The scenario SCENARIO names: `impnet run`'s loader (file, `-`, preset or share link).
+pub fn load_scenario(arg: &str) -> Result<Scenario, crate::input::InputError> {
+    crate::input::load(arg)
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -247,12 +235,19 @@ pub fn main(args: Args) -> ExitCode {
     });
     match result {
         Ok(live) => {
-            if args.json {
-                print!("{}", live.trace.to_json_lines());
+            let written = if args.json {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                crate::timeline::json_lines(&mut out, &live.trace).and_then(|()| out.flush())
             } else {
-                print_timeline(&live);
+                print_timeline(&sc, &live)
+            };
+            match written {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("impnet device: writing the output: {e}");
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::SUCCESS,
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("impnet device: {e}");
@@ -261,23 +256,10 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
-fn print_timeline(live: &LiveTrace) {
-    use impnet_core::trace::{Line, Outcome, Ret};
-    for e in &live.trace.entries {
-        let t = e.t.to_string();
-        match &e.line {
-            Line::Call(c) => {
-                let out = match &c.outcome {
-                    Outcome::Returned(Ret::Int(i)) => i.to_string(),
-                    Outcome::Returned(Ret::Bool(b)) => b.to_string(),
-                    Outcome::Returned(Ret::Null) => "null".into(),
-                    Outcome::Error(e) => format!("error: {e}"),
-                };
-                println!("{t:>12} ms  {:<28} -> {out:<6} [{}] {}", c.call, c.rule, c.why);
-            }
-            Line::Event(ev) => println!("{t:>12} ms  * {}", ev.event.as_str()),
-        }
-    }
-    println!("{}", live.trace.summary.to_json_line());
-    println!("(live: {:.3} s real)", live.real_micros as f64 / 1e6);
+/// `impnet run`'s timeline, then how long the live run took in real time.
+fn print_timeline(sc: &Scenario, live: &LiveTrace) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    crate::timeline::write(&mut out, &sc.title, sc.seed, &live.trace, false)?;
+    writeln!(out, "(live: {:.3} s real)", live.real_micros as f64 / 1e6)?;
+    out.flush()
 }

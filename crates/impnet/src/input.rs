@@ -1,5 +1,6 @@
 //! What a SCENARIO argument names: a file (TOML or JSON), `-` for stdin, a preset id, or a
-//! share link (a whole URL, `#fragment` or bare fragment). Shared by `run` and `link`.
+//! share link (a whole URL, `#fragment` or bare fragment). The one loader of `run`, `link`,
+//! `device` and `check` (issue 8 item 4).
 
 use impnet_core::scenario::validate::MAX_FILE_BYTES;
 use impnet_core::scenario::{parse_json, parse_toml};
@@ -8,14 +9,9 @@ use std::io::Read;
 use std::path::Path;
 
 /// Why the argument gave no scenario: always the user's input, so the exit code is 2.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, InputError> {
     Err(InputError(msg.into()))

@@ -1,12 +1,11 @@
 //! `impnet`: one module per subcommand.
 
 use clap::{Parser, Subcommand};
-use impnet::{device, load, serve};
+use impnet::{device, input, load, serve};
 use std::process::ExitCode;
 
 mod check;
 mod explain;
-mod input;
 mod link;
 mod run;
 

@@ -115,3 +115,33 @@ fn issue13_5_client_text_cannot_forge_log_lines_and_logging_is_rate_limited() {
     assert!((1..=40).contains(&read), "{read} message lines for one connection in well under 2 s");
     assert!(log.contains("suppressed") || read < 500);
 }
+
+#[test]
+fn issue8_4_device_takes_links_and_stdin_like_run() {
+    use std::io::Write;
+    let s = serve();
+    let server = format!("ws://{}/ws", s.1);
+    let link = Command::new(BIN).args(["link", "zero-timeout-trap"]).output().unwrap();
+    let link = String::from_utf8(link.stdout).unwrap().trim().to_string();
+    let sim = Command::new(BIN).args(["run", "zero-timeout-trap", "--json"]).output().unwrap();
+    let want = rets(&String::from_utf8_lossy(&sim.stdout));
+    let by_link = Command::new(BIN)
+        .args(["device", "--server", &server, &link, "--json", "--time-scale", "10", "--max-seconds", "30"])
+        .output()
+        .unwrap();
+    assert!(by_link.status.success(), "{}", String::from_utf8_lossy(&by_link.stderr));
+    assert_eq!(rets(&String::from_utf8_lossy(&by_link.stdout)), want);
+
+    let toml = impnet_core::presets::find("zero-timeout-trap").unwrap().toml;
+    let mut child = Command::new(BIN)
+        .args(["device", "--server", &server, "-", "--json", "--time-scale", "10", "--max-seconds", "30"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(toml.as_bytes()).unwrap();
+    let by_stdin = child.wait_with_output().unwrap();
+    assert!(by_stdin.status.success(), "{}", String::from_utf8_lossy(&by_stdin.stderr));
+    assert_eq!(rets(&String::from_utf8_lossy(&by_stdin.stdout)), want);
+}
