@@ -149,13 +149,10 @@ impl<H: Host> Vm<H> {
                 Value::Native(id) => {
                     let f = self.natives[id.0 as usize].1.clone();
                     let this = self.stack[slot + 1];
-                    let (file, line) = match self.frames.last() {
-                        Some(fr) => {
-                            let l = self.frame_location(fr);
-                            (l.file, l.line)
-                        }
-                        None => (Rc::from(""), 0),
-                    };
+                    let (file, line) = self
+                        .frames
+                        .last()
+                        .map_or((Rc::from(""), 0), |fr| self.frame_line(fr));
                     // The arguments stay where they are: natives never touch the stack.
                     let stack = std::mem::take(&mut self.stack);
                     let mut ctx = Ctx {

@@ -476,6 +476,72 @@ impl Heap {
         })
     }
 
+    // ---- copying between heaps ----
+
+    /// A deep copy of plain data from another VM's heap (null, bools, numbers, strings,
+    /// tables, arrays, blobs; functions, classes and instances become null). Shared and
+    /// cyclic structure is preserved. How a host carries `nv` across a restart into a new VM.
+    pub fn import(&mut self, from: &Heap, v: Value) -> Result<Value, OutOfMemory> {
+        let mut copies: HashMap<GcRef, Value, FixedState> = HashMap::default();
+        let mut work: Vec<(GcRef, Value)> = Vec::new();
+        let root = self.import_shallow(from, v, &mut copies, &mut work)?;
+        while let Some((src, dst)) = work.pop() {
+            match (from.obj(src), dst) {
+                (Obj::Table(t), Value::Table(d)) => {
+                    for (k, x) in t.iter() {
+                        let k = self.import_shallow(from, *k, &mut copies, &mut work)?;
+                        let x = self.import_shallow(from, *x, &mut copies, &mut work)?;
+                        if k != Value::Null {
+                            self.table_insert(d, k, x)?;
+                        }
+                    }
+                }
+                (Obj::Array(a), Value::Array(d)) => {
+                    for x in a.iter() {
+                        let x = self.import_shallow(from, *x, &mut copies, &mut work)?;
+                        self.array_push(d, x)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(root)
+    }
+
+    fn import_shallow(
+        &mut self,
+        from: &Heap,
+        v: Value,
+        copies: &mut HashMap<GcRef, Value, FixedState>,
+        work: &mut Vec<(GcRef, Value)>,
+    ) -> Result<Value, OutOfMemory> {
+        if let Some(r) = v.gc_ref() {
+            if let Some(c) = copies.get(&r) {
+                return Ok(*c);
+            }
+        }
+        let copy = match v {
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => return Ok(v),
+            Value::Str(r) => self.string(from.str_bytes(r))?,
+            Value::Blob(r) => self.new_blob(from.blob(r).data.clone())?,
+            Value::Table(r) => {
+                let t = self.new_table()?;
+                work.push((r, t));
+                t
+            }
+            Value::Array(r) => {
+                let a = self.new_array(Vec::new())?;
+                work.push((r, a));
+                a
+            }
+            _ => return Ok(Value::Null),
+        };
+        if let Some(r) = v.gc_ref() {
+            copies.insert(r, copy);
+        }
+        Ok(copy)
+    }
+
     // ---- collection ----
 
     /// Marks everything reachable from `roots` and frees the rest.

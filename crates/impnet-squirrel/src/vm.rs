@@ -347,6 +347,13 @@ impl<H: Host> Vm<H> {
             .collect()
     }
 
+    /// The file and line a frame is at (cheaper than [`Vm::frame_location`]: no name).
+    pub(crate) fn frame_line(&self, f: &Frame) -> (Rc<str>, u32) {
+        let p = &self.protos[f.proto as usize];
+        let at = (f.ip as usize).saturating_sub(1);
+        (p.file.clone(), p.lines.get(at).copied().unwrap_or(0))
+    }
+
     pub(crate) fn frame_location(&self, f: &Frame) -> Location {
         let p = &self.protos[f.proto as usize];
         let at = (f.ip as usize)

@@ -213,3 +213,22 @@ fn a_native_error_is_catchable_with_its_message() {
     let v = run_in(&mut vm, "try { fail(); } catch (e) { return e; }").unwrap();
     assert_eq!(render(vm.heap(), v), "\"device says no\"");
 }
+
+#[test]
+fn import_copies_plain_data_into_another_vm() {
+    // How `nv` survives a restart: deep copy into the new VM, cycles and sharing kept.
+    let mut old = vm();
+    let v = run_in(
+        &mut old,
+        "local t = {n = 1, s = \"x\", list = [1, 2.5, null], f = function() {}}; t.me <- t; return t;",
+    )
+    .unwrap();
+    let mut new = vm();
+    let copy = new.heap_mut().import(old.heap(), v).unwrap();
+    new.set_slot(new.root(), "nv", copy).unwrap();
+    let out = run_in(&mut new, "return [nv.n, nv.s, nv.list, nv.f, nv.me == nv];").unwrap();
+    assert_eq!(
+        render(new.heap(), out),
+        "[1, \"x\", [1, 2.5, null], null, true]"
+    );
+}
