@@ -164,6 +164,10 @@ impl<H: Host> Vm<H> {
                         line,
                         handles: &mut self.handles,
                         rand: &mut self.rand,
+                        caller: self
+                            .frames
+                            .last()
+                            .map_or(Value::Null, |f| Value::Closure(f.closure)),
                     };
                     let r = f(&mut ctx, &stack[slot + 2..]);
                     self.stack = stack;

@@ -133,6 +133,8 @@ pub struct Ctx<'a, H: Host> {
     pub(crate) line: u32,
     pub(crate) handles: &'a mut Handles,
     pub(crate) rand: &'a mut Rand,
+    /// The script function that made this call (for `callee()`).
+    pub(crate) caller: Value,
 }
 
 impl<H: Host> Ctx<'_, H> {

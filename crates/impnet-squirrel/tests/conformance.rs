@@ -616,3 +616,11 @@ fn line_and_file_keywords() {
         "[3, \"test.nut\"]"
     );
 }
+
+#[test]
+fn callee_is_the_running_function() {
+    assert_eq!(
+        eval("local f = function(n) { return n <= 1 ? 1 : n * callee()(n - 1); }; return f(5);"),
+        "120"
+    );
+}

@@ -13,6 +13,8 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "type" => type_of::<H>,
         "assert" => assert::<H>,
         "getroottable" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> { Ok(ctx.root()) },
+        // The function that is running (the one that called `callee()`).
+        "callee" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> { Ok(ctx.caller) },
         "format" => format::<H>,
         "split" => split::<H>,
         "strip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, true, true),
