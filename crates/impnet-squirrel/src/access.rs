@@ -26,6 +26,7 @@ impl<H: Host> Vm<H> {
 
     /// `obj[key]` without falling back to the built-in methods; `None` if absent.
     pub(crate) fn raw_get(&self, obj: Value, key: Value) -> Result<Option<Value>, Fault> {
+        let key = numeric_index(obj, key);
         Ok(match obj {
             Value::Table(r) => self.heap.table(r).get(&key).copied(),
             Value::Array(r) => match key {
@@ -34,7 +35,6 @@ impl<H: Host> Vm<H> {
                     .array(r)
                     .get(usize::try_from(i).unwrap_or(usize::MAX))
                     .copied(),
-                Value::Float(_) => return Err(Fault::msg("indexing array with float")),
                 _ => None,
             },
             Value::Str(r) => match key {
@@ -114,6 +114,7 @@ impl<H: Host> Vm<H> {
 
     /// `obj[key] = v`: only an existing slot.
     pub(crate) fn set(&mut self, obj: Value, key: Value, v: Value) -> Result<(), Fault> {
+        let key = numeric_index(obj, key);
         match obj {
             Value::Table(r) => match self.heap.table_mut(r).get_mut(&key) {
                 Some(slot) => {
@@ -433,5 +434,13 @@ impl<H: Host> Vm<H> {
         self.stack[at + 2] = key;
         self.stack[at + 3] = value;
         Ok(true)
+    }
+}
+
+/// Arrays, strings and blobs take a float index as its integer part, as Squirrel does.
+fn numeric_index(obj: Value, key: Value) -> Value {
+    match (obj, key) {
+        (Value::Array(_) | Value::Str(_) | Value::Blob(_), Value::Float(f)) => Value::Int(f as i32),
+        _ => key,
     }
 }
