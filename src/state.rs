@@ -43,6 +43,9 @@ pub struct State {
     /// The TOML editor's text: the scenario's TOML, or what the user typed (maybe invalid).
     pub toml_text: Rc<str>,
     pub toml_error: Option<ScenarioError>,
+    /// The device code in the editor (issue 10). Until scenarios carry `code` (SPEC §14) it is
+    /// edited and compiled here but does not drive the run.
+    pub code: Rc<str>,
     pub run_error: Option<String>,
     /// A message for the user about how the page was opened (a link that did not decode).
     pub notice: Option<String>,
@@ -68,6 +71,7 @@ impl PartialEq for State {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.scenario, &o.scenario)
             && Rc::ptr_eq(&self.toml_text, &o.toml_text)
+            && Rc::ptr_eq(&self.code, &o.code)
             && Rc::ptr_eq(&self.trace, &o.trace)
             && Rc::ptr_eq(&self.checks, &o.checks)
             && self.generation == o.generation
@@ -93,6 +97,8 @@ pub enum Action {
     SetScenario(Box<Scenario>),
     /// An edit in the TOML editor: applied if it parses, else shown as an error.
     EditToml(String),
+    /// An edit in the code editor.
+    EditCode(String),
     /// Show a trace that was not simulated here (browser live mode records one).
     LoadTrace(Rc<Trace>, TraceSource),
     Go(Nav),
@@ -167,6 +173,7 @@ impl State {
             scenario: Rc::new(scenario),
             toml_text: text,
             toml_error: None,
+            code: crate::logic::code::STARTER.into(),
             run_error: None,
             notice,
             trace: Rc::default(),
@@ -275,6 +282,7 @@ impl Reducible for State {
                 s.set_scenario(*sc, None);
                 s.preset = None;
             }
+            Action::EditCode(text) => s.code = text.into(),
             Action::EditToml(text) => match parse_toml(&text) {
                 Ok(sc) => {
                     s.set_scenario(sc, Some(text.into()));

@@ -2,6 +2,8 @@
 //! change it only by dispatching `Action`s.
 
 pub mod about;
+pub mod code_editor;
+pub mod code_panel;
 pub mod controls;
 pub mod detail;
 pub mod expect;

@@ -1,5 +1,7 @@
-//! The scenario panel: presets, then the scenario as a step list, a parameter form, or TOML.
+//! The scenario panel: presets, then the scenario as device code, a step list, a parameter
+//! form, or TOML.
 
+use super::code_panel::CodePanel;
 use super::gallery::Gallery;
 use super::params::ParamsForm;
 use super::steps::StepList;
@@ -9,6 +11,7 @@ use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
+    Code,
     Steps,
     Params,
     Toml,
@@ -27,6 +30,7 @@ pub fn ScenarioPanel() -> Html {
             <h2>{ "Presets" }</h2>
             <Gallery />
             <div class="tabs" role="tablist">
+                { tab_btn(Tab::Code, "tab-code", "Device code") }
                 { tab_btn(Tab::Steps, "tab-steps", "Script") }
                 { tab_btn(Tab::Params, "tab-params", "Parameters") }
                 { tab_btn(Tab::Toml, "tab-toml", "TOML") }
@@ -40,6 +44,7 @@ pub fn ScenarioPanel() -> Html {
                             <StepList list={ListId::OnUnexpectedDisconnect} title="onunexpecteddisconnect handler" />
                         </>
                     },
+                    Tab::Code => html! { <CodePanel /> },
                     Tab::Params => html! { <ParamsForm /> },
                     Tab::Toml => html! { <TomlEditor /> },
                 }

@@ -2,6 +2,7 @@
 //! impnet-playground`). Components only render what these functions compute.
 
 pub mod buckets;
+pub mod code;
 pub mod csv;
 pub mod edit;
 pub mod format;
