@@ -189,6 +189,7 @@ impl State {
             embed: init.embed,
             dialog: None,
         };
+        st.sync_code();
         st.simulate();
         st
     }
@@ -227,10 +228,23 @@ impl State {
         self.trace.entries.get(self.cursor).map(|e| e.t.micros)
     }
 
+    /// The program the editor shows: the scenario's own code, else its preset's Squirrel twin
+    /// (the same calls as the step list, §14); otherwise what the editor already holds.
+    fn sync_code(&mut self) {
+        if let Some(c) = &self.scenario.code {
+            self.code = c.as_str().into();
+        } else if let Some(p) = self.preset.and_then(presets::find) {
+            self.code = p.twin.into();
+        }
+    }
+
     fn set_scenario(&mut self, s: Scenario, text: Option<Rc<str>>) {
         self.toml_text = text.unwrap_or_else(|| to_toml(&s).into());
         self.toml_error = None;
         self.scenario = Rc::new(s);
+        if self.scenario.code.is_some() {
+            self.sync_code();
+        }
         self.simulate();
     }
 }
@@ -264,6 +278,7 @@ impl Reducible for State {
                 if let Some(Ok(sc)) = presets::find(id).map(|p| parse_toml(p.toml)) {
                     s.set_scenario(sc, None);
                     s.preset = Some(id);
+                    s.sync_code();
                     s.cursor = 0;
                     s.view = View::fit(s.model.total_us);
                 }
@@ -365,6 +380,20 @@ mod tests {
         let s = reduce(s, Action::OpenFragment("zgarbage".into()));
         assert_eq!(s.scenario.title, "pasted");
         assert!(s.notice.as_deref().unwrap().contains("could not be opened"));
+    }
+
+    #[test]
+    fn issue10_a_preset_opens_its_squirrel_twin_in_the_editor_and_edits_stay() {
+        let s = State::new(Init { preset: Some("transmitter-retry".into()), ..Init::default() });
+        assert_eq!(&*s.code, presets::find("transmitter-retry").unwrap().twin);
+        let s = reduce(s, Action::LoadPreset("zero-timeout-trap"));
+        assert_eq!(&*s.code, presets::find("zero-timeout-trap").unwrap().twin);
+        let s = reduce(s, Action::EditCode("server.log(1);\n".into()));
+        assert_eq!(&*s.code, "server.log(1);\n");
+        let mut sc = (*s.scenario).clone();
+        sc.title = "edited".into();
+        let s = reduce(s, Action::SetScenario(Box::new(sc)));
+        assert_eq!(&*s.code, "server.log(1);\n", "editing the step list leaves the program alone");
     }
 
     #[test]

@@ -191,6 +191,7 @@ async fn share_dialog_offers_a_link_that_decodes_to_the_scenario_and_an_embed_sn
 async fn s5_editing_a_step_reruns_at_once_and_the_trap_is_gone() {
     let root = mount(preset(TRAP)).await;
     let before = text(&root, "#position");
+    click(&root, "#tab-steps").await;
     // Step 1 is `server.log` × 20; make it × 5: fewer lines, no timeout any more.
     let repeat = root
         .query_selector("[data-list=\"steps\"] [data-step=\"1\"] input[data-arg=\"repeat\"]")

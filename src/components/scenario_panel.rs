@@ -19,7 +19,7 @@ enum Tab {
 
 #[component]
 pub fn ScenarioPanel() -> Html {
-    let tab = use_state(|| Tab::Steps);
+    let tab = use_state(|| Tab::Code);
     let tab_btn = |t: Tab, id: &'static str, label: &'static str| {
         let tab2 = tab.clone();
         html! { <button id={id} role="tab" aria-selected={(*tab == t).to_string()} class={classes!((*tab == t).then_some("active"))}
