@@ -96,9 +96,11 @@ pub use vm::{Location, TaskBusy, Vm};
 /// Parses and compiles `source` without running it: `Ok` or the first error as
 /// `file:line:col: message`.
 pub fn check(file: &str, source: &str) -> Result<(), CompileError> {
-    struct NoHost;
-    impl Host for NoHost {
-        type Suspend = ();
-    }
-    Vm::new(NoHost).compile(file, source).map(|_| ())
+    // No VM (and no built-in library): only what compiling needs.
+    let def = parser::parse_program(file, source)?;
+    let mut heap = Heap::new(Limits::default().heap_bytes);
+    let (mut protos, mut constants) = (Vec::new(), std::collections::HashMap::new());
+    compiler::Compiler::new(&mut heap, &mut protos, &mut constants)
+        .program(&def)
+        .map(|_| ())
 }
