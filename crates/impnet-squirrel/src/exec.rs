@@ -5,12 +5,12 @@
 use std::rc::Rc;
 
 use crate::bytecode::{Arith, Op, Proto};
+use crate::call::Called;
 use crate::error::ErrorKind;
-use crate::heap::{Obj, Upval};
-use crate::host::{Ctx, Host, Interrupt, Outcome};
+use crate::host::{Host, Outcome};
 use crate::ops::{self, Fault};
-use crate::value::{GcRef, Value};
-use crate::vm::{Frame, FrameKind, TaskState, Vm};
+use crate::value::Value;
+use crate::vm::{FrameKind, TaskState, Vm};
 
 /// Why the loop stopped without a fault.
 enum Exit<S> {
@@ -19,15 +19,6 @@ enum Exit<S> {
     Suspend(S),
     /// The instruction budget of this dispatch is spent.
     Budget,
-}
-
-/// What a call did.
-pub(crate) enum Called<S> {
-    /// Pushed a script frame: the loop continues in it.
-    Frame,
-    /// Finished at once (a native, or a class without constructor): the result is on the stack.
-    Value,
-    Suspend(S),
 }
 
 impl<H: Host> Vm<H> {
@@ -129,201 +120,6 @@ impl<H: Host> Vm<H> {
         let e = self.runtime_error(kind, message);
         self.end_task();
         Err(e)
-    }
-
-    /// Calls `stack[slot]` with `this` at `slot + 1` and `argc` arguments above it.
-    pub(crate) fn call(
-        &mut self,
-        slot: usize,
-        argc: usize,
-        kind: FrameKind,
-    ) -> Result<Called<H::Suspend>, Fault> {
-        let (mut argc, mut kind) = (argc, kind);
-        loop {
-            let callee = self.stack[slot];
-            match callee {
-                Value::Closure(r) => {
-                    self.push_frame(slot, argc, r, kind)?;
-                    return Ok(Called::Frame);
-                }
-                Value::Native(id) => {
-                    let f = self.natives[id.0 as usize].1.clone();
-                    let this = self.stack[slot + 1];
-                    let (file, line) = self
-                        .frames
-                        .last()
-                        .map_or((Rc::from(""), 0), |fr| self.frame_line(fr));
-                    // The arguments stay where they are: natives never touch the stack.
-                    let stack = std::mem::take(&mut self.stack);
-                    let mut ctx = Ctx {
-                        heap: &mut self.heap,
-                        host: &mut self.host,
-                        this,
-                        root: Value::Table(self.root),
-                        file,
-                        line,
-                        handles: &mut self.handles,
-                        rand: &mut self.rand,
-                        caller: self
-                            .frames
-                            .last()
-                            .map_or(Value::Null, |f| Value::Closure(f.closure)),
-                    };
-                    let r = f(&mut ctx, &stack[slot + 2..]);
-                    self.stack = stack;
-                    self.stack.truncate(slot);
-                    match r {
-                        Ok(v) => {
-                            self.stack.push(v);
-                            return Ok(Called::Value);
-                        }
-                        Err(Interrupt::Suspend(p)) => {
-                            self.stack.push(Value::Null);
-                            self.state = TaskState::Suspended { slot: slot as u32 };
-                            return Ok(Called::Suspend(p));
-                        }
-                        Err(Interrupt::Call { callee, this, args }) => {
-                            self.stack.push(callee);
-                            self.stack.push(this);
-                            self.stack.extend_from_slice(&args);
-                            // Loop: call what the native asked for in its place.
-                            argc = args.len();
-                            continue;
-                        }
-                        Err(other) => {
-                            self.stack.push(Value::Null);
-                            return Err(self
-                                .interrupt_fault(other)
-                                .unwrap_or_else(|_| Fault::msg("bad interrupt")));
-                        }
-                    }
-                }
-                Value::Class(c) => {
-                    let fields = self.heap.class(c).defaults.clone();
-                    self.heap.charge(fields.len() * 8)?;
-                    let inst = self
-                        .heap
-                        .alloc(Obj::Instance(crate::heap::Instance { class: c, fields }))?;
-                    self.heap.class_mut(c).locked = true;
-                    let key = self.heap.str("constructor")?;
-                    let ctor = self.heap.class(c).members.get(&key).map(|m| m.value);
-                    self.stack[slot + 1] = Value::Instance(inst);
-                    match ctor {
-                        Some(ctor @ (Value::Closure(_) | Value::Native(_))) => {
-                            self.stack[slot] = ctor;
-                            if let Value::Native(_) = ctor {
-                                // A native constructor: its result is ignored.
-                                let r = self.call(slot, argc, FrameKind::Call)?;
-                                self.stack[slot] = Value::Instance(inst);
-                                return Ok(r);
-                            }
-                            kind = FrameKind::Constructor;
-                            continue;
-                        }
-                        _ => {
-                            self.stack.truncate(slot);
-                            self.stack.push(Value::Instance(inst));
-                            return Ok(Called::Value);
-                        }
-                    }
-                }
-                other => {
-                    return Err(Fault::msg(format!(
-                        "attempt to call '{}'",
-                        other.type_name()
-                    )));
-                }
-            }
-        }
-    }
-
-    fn push_frame(
-        &mut self,
-        slot: usize,
-        argc: usize,
-        r: GcRef,
-        kind: FrameKind,
-    ) -> Result<(), Fault> {
-        if self.frames.len() >= self.limits.call_depth {
-            return Err(Fault::Error(ErrorKind::CallDepth, "stack overflow".into()));
-        }
-        let c = self.heap.closure(r);
-        let proto_idx = c.proto;
-        let env = c.env;
-        let p = &self.protos[proto_idx as usize];
-        let (nparams, ndefaults, varargs) = (p.nparams as usize, p.ndefaults as usize, p.varargs);
-        if let Some(env) = env {
-            self.stack[slot + 1] = env;
-        }
-        if argc < nparams {
-            let missing = nparams - argc;
-            if missing > ndefaults {
-                return Err(Fault::msg("wrong number of parameters"));
-            }
-            let c = self.heap.closure(r);
-            let from = c.defaults.len() - missing;
-            for i in from..c.defaults.len() {
-                let d = self.heap.closure(r).defaults[i];
-                self.stack.push(d);
-            }
-        }
-        if varargs {
-            let extra = if argc > nparams {
-                self.stack.split_off(slot + 2 + nparams)
-            } else {
-                Vec::new()
-            };
-            self.heap.charge(extra.len() * 8)?;
-            let a = self.heap.new_array(extra)?;
-            self.stack.push(a);
-        } else if argc > nparams {
-            return Err(Fault::msg("wrong number of parameters"));
-        }
-        self.frames.push(Frame {
-            closure: r,
-            proto: proto_idx,
-            ip: 0,
-            base: slot as u32 + 1,
-            kind,
-        });
-        Ok(())
-    }
-
-    fn collect_if_due(&mut self) {
-        if self.heap.wants_collect() {
-            self.collect_garbage();
-        }
-    }
-
-    fn capture(&mut self, slot: u32) -> Result<GcRef, Fault> {
-        let pos = self.open_outers.partition_point(|(s, _)| *s < slot);
-        if let Some(&(s, u)) = self.open_outers.get(pos) {
-            if s == slot {
-                return Ok(u);
-            }
-        }
-        let u = self.heap.alloc(Obj::Upval(Upval::Open(slot)))?;
-        self.open_outers.insert(pos, (slot, u));
-        Ok(u)
-    }
-
-    fn outer_get(&self, closure: GcRef, i: u16) -> Value {
-        let u = self.heap.closure(closure).outers[i as usize];
-        match self.heap.upval(u) {
-            Upval::Open(s) => self.stack[*s as usize],
-            Upval::Closed(v) => *v,
-        }
-    }
-
-    fn outer_set(&mut self, closure: GcRef, i: u16, v: Value) {
-        let u = self.heap.closure(closure).outers[i as usize];
-        match self.heap.upval_mut(u) {
-            Upval::Open(s) => {
-                let s = *s as usize;
-                self.stack[s] = v;
-            }
-            Upval::Closed(c) => *c = v,
-        }
     }
 
     /// The loop: runs instructions until the budget is spent, the task finishes or suspends,

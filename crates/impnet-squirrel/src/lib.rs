@@ -73,6 +73,7 @@ mod access;
 mod ast;
 mod builtins;
 mod bytecode;
+mod call;
 mod compiler;
 mod error;
 mod exec;
