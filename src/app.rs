@@ -2,11 +2,13 @@
 //! lays the views out. Tests mount `Playground` with the URL parts as props.
 
 use crate::components::about::About;
+use crate::components::code_editor::CodeEditor;
 use crate::components::controls::Controls;
 use crate::components::detail::DetailPanel;
 use crate::components::expect::ExpectList;
 use crate::components::flow::FlowView;
 use crate::components::header::Header;
+use crate::components::log_console::LogConsole;
 use crate::components::scenario_panel::ScenarioPanel;
 use crate::components::share::ShareDialog;
 use crate::components::timeline::Timeline;
@@ -92,9 +94,20 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 <Header />
                 { for notice }
                 { for stopped }
-                <Controls />
-                <Timeline />
-                <DetailPanel />
+                if state.shows_code() {
+                    <div class="embed-split">
+                        <CodeEditor code={AttrValue::from(state.code.clone())} readonly=true />
+                        <div>
+                            <Controls />
+                            <Timeline />
+                            <DetailPanel />
+                        </div>
+                    </div>
+                } else {
+                    <Controls />
+                    <Timeline />
+                    <DetailPanel />
+                }
             </main>
         }
     } else {
@@ -110,6 +123,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                         <Controls />
                         <Timeline />
                         <ExpectList />
+                        <LogConsole />
                         <div class="lower">
                             <DetailPanel />
                             <FlowView />

@@ -228,6 +228,12 @@ impl State {
         self.trace.entries.get(self.cursor).map(|e| e.t.micros)
     }
 
+    /// Whether `code` belongs to what is on screen (the scenario's own code or its preset's
+    /// twin) rather than the editor's starter program: embeds show it only then.
+    pub fn shows_code(&self) -> bool {
+        self.scenario.code.is_some() || self.preset.is_some()
+    }
+
     /// The program the editor shows: the scenario's own code, else its preset's Squirrel twin
     /// (the same calls as the step list, §14); otherwise what the editor already holds.
     fn sync_code(&mut self) {

@@ -171,3 +171,48 @@ async fn issue10_tab_enter_and_shift_tab_edit_through_the_undo_stack() {
     let paint = m.root.query_selector(".code-paint").unwrap().unwrap();
     assert_eq!(paint.text_content().unwrap(), "if (x) {", "undo repaints too (it fires input)");
 }
+
+async fn mount_playground(init: impnet_playground::state::Init) -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
+        root.clone(),
+        impnet_playground::app::PlaygroundProps { init, persist: false, header_extra: Default::default() },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    TimeoutFuture::new(10).await;
+    yew::scheduler::flush().await;
+    root
+}
+
+fn preset(id: &str, embed: bool) -> impnet_playground::state::Init {
+    impnet_playground::state::Init { preset: Some(id.into()), embed, ..Default::default() }
+}
+
+#[wasm_bindgen_test]
+async fn issue10_the_device_log_follows_the_cursor_and_a_click_steps_there() {
+    let root = mount_playground(preset("zero-timeout-trap", false)).await;
+    assert_eq!(root.query_selectorAll_count("#log-console li"), 20, "one line per server.log call");
+    assert_eq!(root.query_selectorAll_count("#log-console li.later"), 20, "at the first line every log is still to come");
+    let fifth = root.query_selector_all("#log-console li").unwrap().item(4).unwrap().dyn_into::<web_sys::HtmlElement>().unwrap();
+    let index = fifth.get_attribute("data-index").unwrap();
+    fifth.query_selector(".text").unwrap().unwrap().dyn_into::<web_sys::HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+    let position = root.query_selector("#position").unwrap().unwrap().text_content().unwrap();
+    let line_no: usize = index.parse::<usize>().unwrap() + 1;
+    assert!(position.starts_with(&format!("{line_no} / ")), "stepped to trace line {line_no}: {position}");
+    assert_eq!(root.query_selectorAll_count("#log-console li.later"), 15, "the five up to the cursor are no longer dimmed");
+    assert_eq!(attr(&root, "#log-console li.current", "data-index"), Some(index));
+    assert!(root.query_selector("#detail [data-field=\"call\"]").unwrap().unwrap().text_content().unwrap().starts_with("server.log"));
+}
+
+#[wasm_bindgen_test]
+async fn issue10_an_embed_of_a_preset_shows_its_code_read_only_beside_the_timeline() {
+    let root = mount_playground(preset("transmitter-retry", true)).await;
+    let ta = textarea(&root);
+    assert!(ta.read_only(), "embeds do not edit");
+    assert_eq!(ta.value(), impnet_core::presets::find("transmitter-retry").unwrap().twin);
+    assert!(root.query_selector(".embed-split #timeline, .embed-split .timeline").unwrap().is_some(), "the timeline is beside it");
+}

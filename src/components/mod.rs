@@ -10,6 +10,7 @@ pub mod expect;
 pub mod flow;
 pub mod gallery;
 pub mod header;
+pub mod log_console;
 pub mod params;
 pub mod scenario_panel;
 pub mod share;

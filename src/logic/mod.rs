@@ -6,6 +6,7 @@ pub mod code;
 pub mod csv;
 pub mod edit;
 pub mod format;
+pub mod log;
 pub mod nav;
 pub mod view;
 
