@@ -75,7 +75,7 @@ pub struct Limits {
     pub task_instructions: u64,
     /// Heap bytes before an allocation fails with [`crate::ErrorKind::Memory`].
     pub heap_bytes: usize,
-    /// Nested script and native calls before a call fails with [`crate::ErrorKind::CallDepth`].
+    /// Nested script calls before a call fails with [`crate::ErrorKind::CallDepth`].
     pub call_depth: usize,
 }
 

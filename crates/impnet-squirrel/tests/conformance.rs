@@ -624,3 +624,23 @@ fn callee_is_the_running_function() {
         "120"
     );
 }
+
+#[test]
+fn foreach_over_a_class_and_an_instance() {
+    assert_eq!(
+        eval("class C { a = 1; b = \"x\"; } local i = C(); i.a = 5; local r = []; foreach (k, v in C) r.push(k + \"=\" + v); foreach (k, v in i) r.push(k + \"=\" + v); return r;"),
+        "[\"a=1\", \"b=x\", \"a=5\", \"b=x\"]"
+    );
+}
+
+#[test]
+fn files_loaded_in_turn_share_globals_and_constants() {
+    let mut vm = vm();
+    run_in(
+        &mut vm,
+        "const SCALE = 3; function triple(x) { return x * SCALE; } lib_ready <- true;",
+    )
+    .unwrap();
+    let v = run_in(&mut vm, "return [lib_ready, triple(2), SCALE];").unwrap();
+    assert_eq!(render(vm.heap(), v), "[true, 6, 3]");
+}
