@@ -320,6 +320,12 @@ impl<H: Host> Vm<H> {
         }
     }
 
+    /// Ends the current task where it stands (e.g. the device deep-sleeps while a call is
+    /// blocked): its frames are dropped, the VM is idle; globals and handles stay.
+    pub fn abort(&mut self) {
+        self.end_task();
+    }
+
     /// Instructions the current (or last) task has executed.
     pub fn task_instructions(&self) -> u64 {
         self.task_instructions

@@ -232,3 +232,14 @@ fn import_copies_plain_data_into_another_vm() {
         "[1, \"x\", [1, 2.5, null], null, true]"
     );
 }
+
+#[test]
+fn abort_ends_a_suspended_task_and_keeps_globals() {
+    let mut vm = vm();
+    vm.load("t.nut", "g <- 1; wait(0); g = 2;").unwrap();
+    assert!(matches!(vm.run(1000), Outcome::Suspended(_)));
+    vm.abort();
+    assert!(vm.is_idle());
+    let v = run_in(&mut vm, "return g;").unwrap();
+    assert_eq!(v, Value::Int(1));
+}
