@@ -10,6 +10,7 @@
 //! - `scenario`: the scenario format and its validation.
 //! - `code`: device code in Squirrel (§14): its sources, values on the wire.
 //! - `policy`: send timeout policy, send error and reason codes.
+//! - `agent`: agent code (§15): its own VM, API and event loop; values crossing to the device.
 //! - `budget`: the run's work budget (every unit of model work draws from it).
 //! - `buffer`: the TCP send buffer with per-message accounting (T1).
 //! - `device`: impOS's connection and send path plus the Squirrel script runner.
@@ -23,6 +24,7 @@
 //! - `expect`: expectations over a trace's JSON lines (`[[expect]]`, `impnet check`).
 //! - `explain`: the text of every rule and every modelling choice.
 
+pub mod agent;
 pub mod budget;
 pub mod buffer;
 pub mod code;

@@ -400,8 +400,8 @@ fn globals(vm: &mut Vm<DeviceHost>) {
 }
 
 /// `date()`: the UTC calendar fields impOS gives (`year`, `month` 0–11, `day`, `wday` 0–6 from
-/// Sunday, `yday`, `hour`, `min`, `sec`, `usec`, `time`).
-fn date_table(ctx: &mut Cx<'_>, secs: u64, usec: i32) -> R {
+/// Sunday, `yday`, `hour`, `min`, `sec`, `usec`, `time`). The agent's `date()` too (§15).
+pub(crate) fn date_table<H: Host>(ctx: &mut Ctx<'_, H>, secs: u64, usec: i32) -> NativeResult<H::Suspend> {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil from days (Howard Hinnant's algorithm).

@@ -1,0 +1,250 @@
+//! Agent code (SPEC §15): the second program of an imp application, run in its own VM in the
+//! same virtual time as the device.
+//!
+//! Sans-IO like the rest of the core: the driver hands in time and device messages, and reads
+//! back what the agent did.
+//! - [`Agent::start`] runs the program's main body (at t = 0: the agent is up before the
+//!   device).
+//! - [`Agent::receive`] queues a device message whose last byte the agent has drained (T5).
+//! - [`Agent::poll_timeout`] says when the next task is due; [`Agent::handle_timeout`] runs
+//!   every task due by then, in the order they became due, ties by registration order (§14
+//!   "Event loop": `imp.wakeup` timers and arriving messages share one order).
+//! - [`Agent::poll`] yields [`AgentEvent`]s: log and `device.send` calls, message receipts and
+//!   drops, runtime errors.
+//!
+//! Every instruction is charged to the run's [`Budget`]; a task over §14's watchdog ends as a
+//! runtime error and the agent goes on (its handlers and timers stay).
+//!
+//! - `natives`: the agent API; `payload`: values crossing between the VMs; `json`:
+//!   `http.jsonencode`/`jsondecode`.
+
+pub mod json;
+pub mod natives;
+pub mod payload;
+
+pub use natives::{AgentHost, AgentOutput};
+pub use payload::Payload;
+
+use crate::budget::{Budget, Exhausted, Work};
+use crate::time::Instant;
+use impnet_squirrel::{CompileError, ErrorKind, Outcome, Vm};
+use serde_json::{json, Map, Value as Json};
+use std::collections::VecDeque;
+
+/// The file name agent code has in traces and errors.
+pub const AGENT_FILE: &str = "agent.nut";
+
+/// What the agent did, for the model and the trace (§15 "Trace").
+#[derive(Clone, Debug, PartialEq)]
+pub enum AgentEvent {
+    /// A `server.log`/`server.error`/`device.send` call.
+    Call { at: Instant, output: AgentOutput },
+    /// Device message `msg` ran its `device.on` handler (`agent_received`).
+    Received { at: Instant, msg: u64, name: String },
+    /// Device message `msg` had no `device.on` handler for its name: dropped, with a note.
+    NoHandler { at: Instant, msg: u64, name: String },
+    /// An uncaught error ended a task (`watchdog` included).
+    Error { at: Instant, error: String, file: String, line: u32, watchdog: bool },
+}
+
+impl AgentEvent {
+    pub fn at(&self) -> Instant {
+        match self {
+            AgentEvent::Call { at, .. }
+            | AgentEvent::Received { at, .. }
+            | AgentEvent::NoHandler { at, .. }
+            | AgentEvent::Error { at, .. } => *at,
+        }
+    }
+
+    /// The trace line (§11/§15 shape: time first; agent call lines carry `"side":"agent"`).
+    pub fn to_json(&self) -> Map<String, Json> {
+        let mut m = Map::new();
+        m.insert("t_ms".into(), Json::Number(self.at().as_ms_number()));
+        match self {
+            AgentEvent::Call { output, .. } => {
+                let (call, file, line) = match output {
+                    AgentOutput::Log { error, file, line, .. } => (if *error { "server.error" } else { "server.log" }, file, line),
+                    AgentOutput::DeviceSend { file, line, .. } => ("device.send", file, line),
+                };
+                m.insert("call".into(), call.into());
+                m.insert("side".into(), "agent".into());
+                m.insert("line".into(), (*line).into());
+                if file != AGENT_FILE {
+                    m.insert("file".into(), file.as_str().into());
+                }
+                match output {
+                    AgentOutput::Log { text, .. } => m.insert("text".into(), text.as_str().into()),
+                    AgentOutput::DeviceSend { name, bytes, .. } => {
+                        m.insert("name".into(), name.as_str().into());
+                        m.insert("bytes".into(), (*bytes).into())
+                    }
+                };
+            }
+            AgentEvent::Received { msg, .. } => {
+                m.insert("event".into(), "agent_received".into());
+                m.insert("msg".into(), (*msg).into());
+            }
+            AgentEvent::NoHandler { msg, name, .. } => {
+                m.insert("note".into(), json!(format!("agent: no device.on handler for '{name}': message {msg} dropped")));
+                m.insert("msg".into(), (*msg).into());
+            }
+            AgentEvent::Error { error, file, line, .. } => {
+                m.insert("event".into(), "squirrel_error".into());
+                m.insert("side".into(), "agent".into());
+                m.insert("error".into(), error.as_str().into());
+                m.insert("line".into(), (*line).into());
+                if file != AGENT_FILE {
+                    m.insert("file".into(), file.as_str().into());
+                }
+            }
+        }
+        m
+    }
+}
+
+/// A device message waiting for the agent's event loop.
+#[derive(Debug)]
+struct Arrival {
+    due: Instant,
+    seq: u64,
+    msg: u64,
+    name: String,
+    payload: Payload,
+}
+
+/// The next task: a timer (by its wakeup id) or an arrival (by its index).
+enum Next {
+    Timer(usize),
+    Arrival(usize),
+}
+
+pub struct Agent {
+    vm: Vm<AgentHost>,
+    arrivals: Vec<Arrival>,
+    events: VecDeque<AgentEvent>,
+}
+
+impl Agent {
+    /// Compiles agent code (refused at load with `file:line:col: message`); nothing runs yet.
+    pub fn load(file: &str, source: &str, seed: u64, start_epoch: u64) -> Result<Agent, CompileError> {
+        let mut vm = Vm::new(AgentHost::new(start_epoch));
+        // Its own math.rand() stream: the agent's draws never shift the device's.
+        vm.seed(seed ^ 0xa6e7_0000_0000_0001);
+        natives::install(&mut vm);
+        vm.load(file, source)?;
+        Ok(Agent { vm, arrivals: Vec::new(), events: VecDeque::new() })
+    }
+
+    /// Runs the main body at `at`.
+    pub fn start(&mut self, at: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
+        self.drive(at, budget)
+    }
+
+    /// `device.isconnected()` from now on (§15: the server's view).
+    pub fn set_device_connected(&mut self, connected: bool) {
+        self.vm.host.device_connected = connected;
+    }
+
+    /// A device message whose last byte the agent drained at `at` (T5). It runs at the next
+    /// [`Agent::handle_timeout`] at or after `at`, after tasks that became due earlier.
+    pub fn receive(&mut self, at: Instant, msg: u64, name: String, payload: Payload) {
+        let seq = self.vm.host.seq();
+        self.arrivals.push(Arrival { due: at, seq, msg, name, payload });
+    }
+
+    /// When the next task is due, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let timers = self.vm.host.timers.iter().map(|t| t.due);
+        timers.chain(self.arrivals.iter().map(|a| a.due)).min()
+    }
+
+    /// Runs every task due at or before `now`, each at its own due time.
+    pub fn handle_timeout(&mut self, now: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
+        while let Some(next) = self.next_due(now) {
+            match next {
+                Next::Timer(i) => {
+                    let t = self.vm.host.timers.remove(i);
+                    let _ = self.vm.start_handle(t.callback, &[]);
+                    self.vm.release(t.callback);
+                    self.drive(t.due, budget)?;
+                }
+                Next::Arrival(i) => {
+                    let a = self.arrivals.remove(i);
+                    self.deliver(a, budget)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next event, oldest first.
+    pub fn poll(&mut self) -> Option<AgentEvent> {
+        self.events.pop_front()
+    }
+
+    fn next_due(&self, now: Instant) -> Option<Next> {
+        let timer = self.vm.host.timers.iter().enumerate().filter(|(_, t)| t.due <= now).min_by_key(|(_, t)| (t.due, t.seq));
+        let arrival = self.arrivals.iter().enumerate().filter(|(_, a)| a.due <= now).min_by_key(|(_, a)| (a.due, a.seq));
+        match (timer, arrival) {
+            (Some((i, t)), Some((j, a))) => Some(if (t.due, t.seq) < (a.due, a.seq) { Next::Timer(i) } else { Next::Arrival(j) }),
+            (Some((i, _)), None) => Some(Next::Timer(i)),
+            (None, Some((j, _))) => Some(Next::Arrival(j)),
+            (None, None) => None,
+        }
+    }
+
+    fn deliver(&mut self, a: Arrival, budget: &mut Budget) -> Result<(), Exhausted> {
+        let Some(h) = self.vm.host.handler(&a.name) else {
+            self.events.push_back(AgentEvent::NoHandler { at: a.due, msg: a.msg, name: a.name });
+            return Ok(());
+        };
+        self.events.push_back(AgentEvent::Received { at: a.due, msg: a.msg, name: a.name });
+        match a.payload.to_value(self.vm.heap_mut()) {
+            Ok(v) => {
+                let _ = self.vm.start_handle(h, &[v]);
+                self.drive(a.due, budget)
+            }
+            Err(_) => {
+                let error = "out of memory".to_string();
+                self.events.push_back(AgentEvent::Error { at: a.due, error, file: AGENT_FILE.into(), line: 0, watchdog: false });
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs the started task to its end at `at` (agent natives never suspend), charging its
+    /// instructions to the run's budget.
+    fn drive(&mut self, at: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
+        self.vm.host.now = at;
+        let mut charged = 0;
+        loop {
+            let fuel = budget.limit() - budget.used();
+            let outcome = self.vm.run(fuel);
+            let ran = self.vm.task_instructions().saturating_sub(charged);
+            charged += ran;
+            let spent = budget.charge(Work::Instruction, ran);
+            for output in self.vm.host.out.drain(..) {
+                self.events.push_back(AgentEvent::Call { at, output });
+            }
+            spent?;
+            match outcome {
+                Outcome::Finished(_) => return Ok(()),
+                Outcome::Error(e) => {
+                    let watchdog = e.kind == ErrorKind::Watchdog;
+                    self.events.push_back(AgentEvent::Error { at, error: e.message, file: e.file, line: e.line, watchdog });
+                    return Ok(());
+                }
+                Outcome::OutOfFuel => {
+                    if budget.used() >= budget.limit() {
+                        return budget.charge(Work::Instruction, 1);
+                    }
+                }
+                Outcome::Suspended(never) => match never {},
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
