@@ -1,6 +1,6 @@
 //! `math.rand()`'s stream: SplitMix64, seeded by the host, so a run is the same everywhere.
 
-/// The largest value `math.rand()` returns (`math.RAND_MAX`) **[choice]**: impOS's value is not
+/// The largest value `math.rand()` returns (`math.RAND_MAX`), a choice: impOS's value is not
 /// documented; this is glibc's.
 pub const RAND_MAX: i32 = i32::MAX;
 

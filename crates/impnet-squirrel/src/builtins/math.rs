@@ -1,4 +1,4 @@
-//! The `math` table. Floats are 32-bit (SPEC §14 [choice]); `rand` draws from the VM's own
+//! The `math` table. Floats are 32-bit (a SPEC §14 choice); `rand` draws from the VM's own
 //! seeded stream ([`crate::Vm::seed`]).
 
 use super::{arity, float_arg, int_arg, natives, R};
