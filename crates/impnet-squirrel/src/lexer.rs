@@ -30,6 +30,23 @@ pub enum TokenKind {
     Eof,
 }
 
+impl TokenKind {
+    /// A colouring class for editors: `keyword`, `ident`, `number`, `string`, `punct`,
+    /// `comment`, `error` or `eof`.
+    pub fn category(&self) -> &'static str {
+        match self {
+            TokenKind::Ident(_) => "ident",
+            TokenKind::Keyword(_) => "keyword",
+            TokenKind::Int(_) | TokenKind::Float(_) => "number",
+            TokenKind::Str(_) => "string",
+            TokenKind::Punct(_) => "punct",
+            TokenKind::Comment => "comment",
+            TokenKind::Error => "error",
+            TokenKind::Eof => "eof",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
     pub kind: TokenKind,

@@ -644,3 +644,8 @@ fn files_loaded_in_turn_share_globals_and_constants() {
     let v = run_in(&mut vm, "return [lib_ready, triple(2), SCALE];").unwrap();
     assert_eq!(render(vm.heap(), v), "[true, 6, 3]");
 }
+
+#[test]
+fn tostring_uses_the_tostring_metamethod_of_an_instance() {
+    assert_eq!(eval("class P { x = 3; function _tostring() { return \"P(\" + x + \")\"; } } return P().tostring();"), "\"P(3)\"");
+}

@@ -61,3 +61,15 @@ fn highlight_keeps_comments_and_marks_errors_without_failing() {
     assert!(kinds.contains(&TokenKind::Error));
     assert_eq!(kinds.last(), Some(&TokenKind::Eof));
 }
+
+#[test]
+fn token_categories_for_colouring() {
+    let cats: Vec<&str> = highlight("local x = \"s\" + 1 // c")
+        .iter()
+        .map(|t| t.kind.category())
+        .collect();
+    assert_eq!(
+        cats,
+        ["keyword", "ident", "punct", "string", "punct", "number", "comment", "eof"]
+    );
+}

@@ -57,6 +57,18 @@ pub(crate) fn tostring<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     if let Value::Str(_) = this {
         return Ok(this);
     }
+    // An instance whose class defines `_tostring` prints as that method says.
+    if let Value::Instance(i) = this {
+        let key = ctx.heap.str("_tostring")?;
+        let class = ctx.heap.instance(i).class;
+        if let Some(m) = ctx.heap.class(class).members.get(&key) {
+            return Err(Interrupt::Call {
+                callee: m.value,
+                this,
+                args: vec![],
+            });
+        }
+    }
     let s = ops::to_bytes(ctx.heap, this);
     Ok(ctx.heap.string(&s)?)
 }
