@@ -205,7 +205,12 @@ pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max:
 
 /// The scenario SCENARIO names: `impnet run`'s loader (file, `-`, preset or share link).
 pub fn load_scenario(arg: &str) -> Result<Scenario, crate::input::InputError> {
-    crate::input::load(arg)
+    let sc = crate::input::load(arg)?;
+    if sc.code.is_some() {
+        // Never run a code scenario as an empty step list.
+        return Err(crate::input::InputError(format!("{arg}: impnet device cannot run device code yet (issue #9)")));
+    }
+    Ok(sc)
 }
 
 pub fn main(args: Args) -> ExitCode {

@@ -1,21 +1,23 @@
 //! `impnet link SCENARIO [--base URL]`: print a share link that opens the scenario in the
 //! playground. The scenario travels in the `#fragment`, so the server never sees it.
 
-use crate::input;
 use impnet_core::codec;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, or a share link.
+    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, a share link, or device
+    /// code (a .nut file, SPEC §14).
     pub scenario: String,
+    #[command(flatten)]
+    pub code: crate::code::CodeArgs,
     /// The playground's address; any `#…` it carries is replaced.
     #[arg(long, default_value = "http://127.0.0.1:8080/")]
     pub base: String,
 }
 
 pub fn main(args: Args) -> ExitCode {
-    match input::load(&args.scenario) {
+    match crate::code::load(&args.scenario, &args.code) {
         Ok(s) => {
             println!("{}", link(&args.base, &codec::encode(&s)));
             ExitCode::SUCCESS

@@ -5,6 +5,7 @@ use impnet::{device, input, load, serve};
 use std::process::ExitCode;
 
 mod check;
+mod code;
 mod explain;
 mod link;
 mod run;

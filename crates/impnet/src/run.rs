@@ -1,9 +1,9 @@
 //! `impnet run SCENARIO [--json] [--seed N] [--summary-only]`: run a scenario headless.
+//! `impnet run DEVICE.nut [--scenario S] [--lib DIR]...`: run device code (SPEC §14; `code`).
 //!
 //! Exit codes: 0 the run completed, 2 the scenario was refused (stderr names the field),
 //! 1 the run itself failed.
 
-use crate::input;
 use impnet::timeline;
 use impnet_core::{run, RunOptions};
 use std::io::{self, BufWriter, Write};
@@ -11,8 +11,11 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, or a share link.
+    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, a share link, or device
+    /// code (a .nut file, SPEC §14).
     pub scenario: String,
+    #[command(flatten)]
+    pub code: crate::code::CodeArgs,
     /// Print the SPEC §11 JSON lines instead of the readable timeline.
     #[arg(long)]
     pub json: bool,
@@ -25,7 +28,7 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let scenario = match input::load(&args.scenario) {
+    let scenario = match crate::code::load(&args.scenario, &args.code) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("impnet run: {e}");

@@ -1,0 +1,91 @@
+//! `impnet run|link DEVICE.nut [--scenario S.toml] [--lib DIR]...`: device code from a file
+//! (SPEC §14 "Where the code comes from"). The `.nut` file is the program; `--scenario` adds
+//! parameters, outages, seed and `end_ms` (its `steps` must be absent); each `--lib` folder
+//! resolves `#require`/`@include` by file name. Everything refused here is the user's input:
+//! exit 2, with compile errors as `file:line:col: message`.
+
+use impnet::input::{self, InputError};
+use impnet_core::code::{self, MAX_CODE_BYTES};
+use impnet_core::scenario::validate;
+use impnet_core::Scenario;
+use std::path::{Path, PathBuf};
+
+/// The device-code flags `run` and `link` share.
+#[derive(clap::Args, Debug, Default)]
+pub struct CodeArgs {
+    /// With a DEVICE.nut: the scenario (file, preset or link) whose parameters, outages, seed
+    /// and end_ms apply; it must hold no steps.
+    #[arg(long = "scenario", value_name = "SCENARIO")]
+    pub with_scenario: Option<String>,
+    /// A folder where `#require "Name.lib.nut:1.2.3"` and `@include "path"` find their files by
+    /// file name (repeatable; the first folder holding the name wins).
+    #[arg(long = "lib", value_name = "DIR")]
+    pub libs: Vec<PathBuf>,
+}
+
+/// Is `arg` device code rather than a scenario?
+pub fn is_device_code(arg: &str) -> bool {
+    arg.ends_with(".nut")
+}
+
+/// Loads `arg` as a scenario, or as device code when it is a `.nut` file.
+pub fn load(arg: &str, flags: &CodeArgs) -> Result<Scenario, InputError> {
+    if !is_device_code(arg) {
+        if flags.with_scenario.is_some() || !flags.libs.is_empty() {
+            return Err(InputError("--scenario and --lib go with device code (a .nut file)".into()));
+        }
+        return input::load(arg);
+    }
+    let base = match &flags.with_scenario {
+        Some(s) => input::load(s)?,
+        None => Scenario::default(),
+    };
+    from_nut(Path::new(arg), base, &flags.libs).map_err(InputError)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    let name = path.display();
+    let len = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?.len();
+    if len > MAX_CODE_BYTES as u64 {
+        return Err(format!("{name}: {len} bytes; device code is at most {MAX_CODE_BYTES} bytes (1 MiB) in all files"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text ({e})"))
+}
+
+fn from_nut(path: &Path, mut base: Scenario, lib_dirs: &[PathBuf]) -> Result<Scenario, String> {
+    if !(base.steps.is_empty() && base.on_connect.is_empty() && base.on_unexpected_disconnect.is_empty()) {
+        return Err("--scenario: with device code the scenario holds no steps or handler lists (§14)".into());
+    }
+    if base.code.is_some() {
+        return Err("--scenario: the scenario holds code of its own; give one program".into());
+    }
+    let main = read(path)?;
+    // Every file a directive names, as read: the scenario keeps them (share links carry them)
+    // and resolves its code against them again.
+    let mut read_libs = std::collections::BTreeMap::new();
+    let mut lookup_error = None;
+    let mut lookup = |name: &str| -> Option<String> {
+        let file = lib_dirs.iter().map(|d| d.join(name)).find(|p| p.is_file())?;
+        match read(&file) {
+            Ok(text) => {
+                read_libs.insert(name.to_string(), text.clone());
+                Some(text)
+            }
+            Err(e) => {
+                lookup_error.get_or_insert(e);
+                None
+            }
+        }
+    };
+    let program = code::resolve(&path.display().to_string(), &main, &mut lookup);
+    if let Some(e) = lookup_error {
+        return Err(e);
+    }
+    // Compile under the file's own name, so errors point into the user's file.
+    program.and_then(|p| p.check()).map_err(|e| e.to_string())?;
+    base.libs = read_libs;
+    base.code = Some(main);
+    validate(&base).map_err(|e| e.to_string())?;
+    Ok(base)
+}

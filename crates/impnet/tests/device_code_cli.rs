@@ -1,0 +1,85 @@
+//! SPEC §14 "Where the code comes from", on the command line: `impnet run|link DEVICE.nut
+//! [--scenario S] [--lib DIR]...`. Compile errors and unresolved requirements exit 2 naming
+//! `file:line(:col)`; `impnet link` carries the code and its libraries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_impnet");
+
+fn impnet(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn programs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../impnet-core/tests/programs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn section14_a_compile_error_exits_2_with_file_line_col() {
+    let file = programs().join("bad/compile_error.nut").display().to_string();
+    let o = impnet(&["run", &file]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with(&format!("impnet run: {file}:2:18: ")), "{}", stderr(&o));
+}
+
+#[test]
+fn section14_an_unresolved_require_exits_2_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "main.nut", "// readings\n#require \"Promise.lib.nut:4.0.0\"\n");
+    let o = impnet(&["link", &main]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&format!("{main}:2: #require \"Promise.lib.nut:4.0.0\": no file named Promise.lib.nut")), "{}", stderr(&o));
+}
+
+#[test]
+fn section14_lib_folders_resolve_by_file_name_and_links_carry_code_and_libs() {
+    let dir = tempfile::tempdir().unwrap();
+    let libs = dir.path().join("libs");
+    std::fs::create_dir(&libs).unwrap();
+    write(&libs, "Promise.lib.nut", "@include \"util/helpers.nut\"\nclass Promise { function then(f) { return helper(this); } }\n");
+    write(&libs, "helpers.nut", "function helper(x) { return x; }\n");
+    let main = write(dir.path(), "main.nut", "#require \"Promise.lib.nut:4.0.0\"\nlocal p = Promise();\n");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = impnet(&["link", &main, "--lib", &empty.display().to_string(), "--lib", &libs.display().to_string()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let link = String::from_utf8(o.stdout).unwrap();
+    let sc = impnet_core::codec::decode(link.trim()).unwrap();
+    assert_eq!(sc.code.as_deref(), Some("#require \"Promise.lib.nut:4.0.0\"\nlocal p = Promise();\n"));
+    let names: Vec<_> = sc.libs.keys().map(String::as_str).collect();
+    assert_eq!(names, ["Promise.lib.nut", "helpers.nut"]);
+    // The link's program resolves on its own, libraries in dependency order.
+    let code = impnet_core::code::of_scenario(&sc).unwrap().unwrap();
+    let order: Vec<_> = code.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(order, ["helpers.nut", "Promise.lib.nut", "device.nut"]);
+}
+
+#[test]
+fn section14_scenario_parameters_apply_and_its_steps_must_be_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "main.nut", "agent.send(\"x\", 1);\n");
+    let params = write(dir.path(), "p.toml", "seed = 7\n[network]\nrtt_ms = 300\n");
+    let o = impnet(&["link", &main, "--scenario", &params]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sc = impnet_core::codec::decode(String::from_utf8(o.stdout).unwrap().trim()).unwrap();
+    assert_eq!((sc.seed, sc.network.rtt_ms), (7, 300));
+    assert!(sc.code.is_some());
+    // A preset holds steps: refused.
+    let o = impnet(&["run", &main, "--scenario", "zero-timeout-trap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds no steps"), "{}", stderr(&o));
+    // --lib without device code is refused rather than ignored.
+    let o = impnet(&["run", "zero-timeout-trap", "--lib", "."]);
+    assert_eq!(o.status.code(), Some(2));
+}
