@@ -23,6 +23,8 @@ fn step_of(s: &Scenario, handler: Option<Handler>, step: u32) -> Option<&Step> {
         None => &s.steps,
         Some(Handler::OnConnect) => &s.on_connect,
         Some(Handler::OnUnexpectedDisconnect) => &s.on_unexpected_disconnect,
+        // Callbacks of device code (§14) have no step list.
+        Some(Handler::Wakeup | Handler::OnIdle) => return None,
     };
     list.get(step as usize)
 }

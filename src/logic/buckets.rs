@@ -366,6 +366,7 @@ pub fn synthetic_trace(n: usize) -> Trace {
                 call: "agent.send",
                 step: 1,
                 iter: (i / 2) as u32,
+                code: None,
                 handler: None,
                 outcome: Outcome::Returned(Ret::Int(if would_block { 4 } else { 0 })),
                 blocked: Duration::from_micros(if i % 10 == 0 { 5_000 } else { 0 }),

@@ -23,6 +23,7 @@ pub fn call(t_ms: u64, name: &'static str, outcome: Outcome, blocked_ms: u64, st
             call: name,
             step: 0,
             iter: 0,
+            code: None,
             handler: None,
             outcome,
             blocked: Duration::from_millis(blocked_ms),

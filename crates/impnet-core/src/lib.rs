@@ -13,7 +13,9 @@
 //! - `agent`: agent code (§15): its own VM, API and event loop; values crossing to the device.
 //! - `budget`: the run's work budget (every unit of model work draws from it).
 //! - `buffer`: the TCP send buffer with per-message accounting (T1).
-//! - `device`: impOS's connection and send path plus the Squirrel script runner.
+//! - `device`: impOS's connection and send path, and Squirrel's event loop.
+//! - `program`: the seam between the device and the program it runs (calls, sites, yields).
+//! - `steps`: the step-list runner, one program behind that seam.
 //! - `link`: the uplink, path delay, loss, retransmission and outages.
 //! - `server`: the server's receive window and the agent draining it.
 //! - `udp`: local-network UDP.
@@ -36,11 +38,13 @@ pub mod link;
 pub mod live;
 pub mod policy;
 pub mod presets;
+pub mod program;
 pub(crate) mod record;
 pub mod rng;
 pub mod scenario;
 pub mod server;
 pub mod sim;
+pub mod steps;
 pub mod time;
 pub mod trace;
 pub mod udp;

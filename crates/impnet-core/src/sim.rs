@@ -9,6 +9,7 @@
 
 use crate::budget::{Budget, Work};
 use crate::device::{Device, NetCommand};
+use crate::program::Program;
 use crate::link::{Arrival, Link, LinkParams, Outages};
 use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
 use crate::server::Server;
@@ -65,6 +66,20 @@ pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -
         return Err(RunError::DeviceCodeNotRunnable);
     }
     let seed = opts.seed.unwrap_or(scenario.seed);
+    let dev = Device::new(scenario, seed, !opts.summary_only);
+    run_device(scenario, opts, budget, dev)
+}
+
+/// Runs `program` on the device the scenario describes (its parameters, outages, seed and
+/// `end_ms`; its step lists are not run), within the default work budget.
+pub fn run_program<'a>(scenario: &'a Scenario, opts: &RunOptions, program: Box<dyn Program + 'a>) -> Result<Trace, RunError> {
+    let seed = opts.seed.unwrap_or(scenario.seed);
+    let dev = Device::with_program(scenario, program, seed, !opts.summary_only);
+    run_device(scenario, opts, Budget::default(), dev)
+}
+
+fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget: Budget, dev: Device<'a, P>) -> Result<Trace, RunError> {
+    let seed = opts.seed.unwrap_or(scenario.seed);
     let end = Instant::from_millis(scenario.end_ms.min(MAX_END_MS));
     let params = LinkParams {
         rtt: Duration::from_millis(scenario.network.rtt_ms),
@@ -79,7 +94,7 @@ pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -
     let rwnd = scenario.network.rwnd.unwrap_or(scenario.server.rwnd);
 
     let mut sim = Sim {
-        dev: Device::new(scenario, seed, !opts.summary_only),
+        dev,
         link: Link::new(params, outages, seed),
         server: Server::new(rwnd, consume),
         connect_at: None,
@@ -157,8 +172,8 @@ pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -
     Ok(Trace { entries, samples, summary })
 }
 
-struct Sim<'a> {
-    dev: Device<'a>,
+struct Sim<'a, P: Program> {
+    dev: Device<'a, P>,
     link: Link,
     server: Server,
     /// When the connection attempt in progress succeeds.
@@ -166,7 +181,7 @@ struct Sim<'a> {
     connect: Duration,
 }
 
-impl Sim<'_> {
+impl<P: Program> Sim<'_, P> {
     /// Carries out what the device asked of the network.
     fn commands(&mut self, now: Instant) {
         while let Some(c) = self.dev.poll_command() {

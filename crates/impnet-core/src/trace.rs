@@ -4,14 +4,19 @@
 //! plus `rule` and `why` on call lines.
 
 use crate::budget::Stop;
+pub use crate::program::CodeSite;
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
-/// Which script list a call or handler event belongs to.
+/// The kind of callback a call ran in, or a handler event is for (§11, §14 Trace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Handler {
     OnConnect,
     OnUnexpectedDisconnect,
+    /// An `imp.wakeup` callback (programs only).
+    Wakeup,
+    /// An `imp.onidle` callback (programs only).
+    OnIdle,
 }
 
 impl Handler {
@@ -19,6 +24,8 @@ impl Handler {
         match self {
             Handler::OnConnect => "on_connect",
             Handler::OnUnexpectedDisconnect => "on_unexpected_disconnect",
+            Handler::Wakeup => "imp.wakeup",
+            Handler::OnIdle => "onidle",
         }
     }
 }
@@ -44,8 +51,11 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallLine {
     pub call: &'static str,
+    /// Where a step list made the call (0 for code).
     pub step: u32,
     pub iter: u32,
+    /// Where code made it (§14: the JSON line carries `line`/`file` instead of `step`/`iter`).
+    pub code: Option<CodeSite>,
     pub handler: Option<Handler>,
     pub outcome: Outcome,
     pub blocked: Duration,
@@ -74,6 +84,8 @@ pub enum EventKind {
     UdpLost,
     /// A run-level note (e.g. the retry limit stopped the run). Not in §11; carries `why`.
     Note,
+    /// §14: a program's uncaught runtime error ended its task; Squirrel restarts.
+    SquirrelError,
 }
 
 impl EventKind {
@@ -93,6 +105,7 @@ impl EventKind {
             EventKind::UdpDelivered => "udp_delivered",
             EventKind::UdpLost => "udp_lost",
             EventKind::Note => "note",
+            EventKind::SquirrelError => "squirrel_error",
         }
     }
 }
@@ -247,8 +260,18 @@ impl Entry {
         match &self.line {
             Line::Call(c) => {
                 m.insert("call".into(), c.call.into());
-                m.insert("step".into(), c.step.into());
-                m.insert("iter".into(), c.iter.into());
+                match &c.code {
+                    None => {
+                        m.insert("step".into(), c.step.into());
+                        m.insert("iter".into(), c.iter.into());
+                    }
+                    Some(code) => {
+                        m.insert("line".into(), code.line.into());
+                        if let Some(f) = &code.file {
+                            m.insert("file".into(), f.as_ref().into());
+                        }
+                    }
+                }
                 if let Some(h) = c.handler {
                     m.insert("handler".into(), h.as_str().into());
                 }

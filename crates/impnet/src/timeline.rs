@@ -39,6 +39,8 @@ fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
         Some(Handler::OnConnect) => format!("on_connect[{}].{}", c.step, c.iter),
         Some(Handler::OnUnexpectedDisconnect) => format!("on_disconnect[{}].{}", c.step, c.iter),
         None => format!("[{}].{}", c.step, c.iter),
+        // Callbacks of device code (§14).
+        Some(h) => format!("{}[{}].{}", h.as_str(), c.step, c.iter),
     };
     // A thrown error's text is long: it goes with the explanation, not in the return column.
     let (mut returned, why) = match &c.outcome {

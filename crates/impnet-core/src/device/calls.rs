@@ -4,21 +4,29 @@
 use super::{Device, UdpEvent, Wait};
 use crate::budget::Stop;
 use crate::policy::{ReconnectPolicy, SendError, SendTimeoutPolicy};
-use crate::scenario::{Arg, Call};
+use crate::program::{Call, Program};
+use crate::scenario::Arg;
 use crate::time::{Duration, Instant};
 use crate::trace::{ConnState, Outcome, Ret};
 use crate::udp::UdpOutcome;
 
 const NULL: Outcome = Outcome::Returned(Ret::Null);
 
-impl Device<'_> {
-    /// Executes the current call (its step is `current_step`).
+impl<P: Program> Device<'_, P> {
+    /// Executes the current call.
     pub(super) fn call(&mut self, now: Instant) {
-        let step = self.current_step();
-        match &step.call {
-            Call::AgentSend { name, bytes } => self.send(now, name.len(), *bytes),
-            Call::ServerLog { bytes } | Call::ServerError { bytes } => self.send(now, 0, *bytes),
-            Call::SetSendBufferSize { size } => self.set_send_buffer_size(now, size),
+        // Matched in place (no clone: this is the model's hottest path); arms copy what they
+        // need before they touch the device.
+        match &self.cur.as_ref().expect("a call is in progress").call {
+            Call::AgentSend { name, bytes } => {
+                let (name_len, bytes) = (name.len(), *bytes);
+                self.send(now, name_len, bytes)
+            }
+            &Call::ServerLog { bytes, .. } | &Call::ServerError { bytes, .. } => self.send(now, 0, bytes),
+            Call::SetSendBufferSize { size } => {
+                let size = size.clone();
+                self.set_send_buffer_size(now, &size)
+            }
             Call::SetSendTimeoutPolicy { reconnect, wait, timeout } => match SendTimeoutPolicy::from_args(reconnect, wait, timeout) {
                 Ok(p) => {
                     self.policy = p;
@@ -29,12 +37,18 @@ impl Device<'_> {
                     "runtime error: the policy is unchanged and the script goes on (C6)".into()
                 }),
             },
-            Call::ServerConnect { timeout } => self.connect(now, Duration::from_secs_f64(*timeout)),
+            &Call::ServerConnect { timeout, callback } => {
+                if callback.is_some() {
+                    // C1: the latest server.connect's callback is the one that runs.
+                    self.on_connect = callback;
+                }
+                self.connect(now, Duration::from_secs_f64(timeout))
+            }
             Call::ServerDisconnect => {
                 self.user_disconnect(now);
                 self.ret(now, NULL, "C2", None, || "closed; unACKed bytes are lost (C2)".into());
             }
-            Call::ServerFlush { timeout } => self.flush(now, Duration::from_secs_f64(*timeout)),
+            &Call::ServerFlush { timeout } => self.flush(now, Duration::from_secs_f64(timeout)),
             Call::ServerIsConnected => {
                 let c = self.conn == ConnState::Online;
                 let state = self.conn.as_str();
@@ -42,20 +56,33 @@ impl Device<'_> {
                     format!("{state}: {}", if c { "connected as far as the device knows (C3)" } else { "not connected (C3)" })
                 });
             }
-            Call::ImpSleep { seconds } => {
-                let d = Duration::from_secs_f64(*seconds);
+            &Call::ImpSleep { seconds } => {
+                let d = Duration::from_secs_f64(seconds);
                 self.wait = Wait::Sleep { until: now + d };
                 if d == Duration::ZERO {
                     self.send_timers(now);
                 }
             }
-            Call::ImpWakeup { seconds } => {
-                let d = Duration::from_secs_f64(*seconds);
-                self.ret_then(now, NULL, "§10", None, Some(d), || {
-                    format!("Squirrel idles for {d} ms; handlers may run meanwhile")
-                });
+            &Call::ImpWakeup { seconds, callback } => {
+                let d = Duration::from_secs_f64(seconds);
+                match callback {
+                    Some(cb) => {
+                        self.schedule_wakeup(now, d, cb);
+                        self.ret(now, NULL, "§10", None, || format!("the callback runs in {d} ms, when Squirrel is idle"));
+                    }
+                    None => self.ret(now, NULL, "§10", None, || format!("Squirrel idles for {d} ms; handlers may run meanwhile")),
+                }
+            }
+            &Call::OnUnexpectedDisconnect { callback } => {
+                self.on_unexpected_disconnect = callback;
+                self.ret_silent(now, NULL);
+            }
+            &Call::OnIdle { callback } => {
+                self.schedule_onidle(now, callback);
+                self.ret_silent(now, NULL);
             }
             Call::OpenUdp { port } => {
+                let port = port.clone();
                 let r = self.udp.open(self.wifi_up, port.as_ref());
                 self.udp_ret(now, r.map(|()| (NULL, None)), "U3", || "socket open; any previous one is closed".into());
             }
@@ -63,7 +90,10 @@ impl Device<'_> {
                 let r = self.udp.close();
                 self.udp_ret(now, r.map(|()| (NULL, None)), "U3", || "socket closed (closing twice is harmless)".into());
             }
-            Call::UdpSend { address, port, bytes } => self.udp_send(now, address, port, *bytes),
+            Call::UdpSend { address, port, bytes } => {
+                let (address, port, bytes) = (address.clone(), port.clone(), *bytes);
+                self.udp_send(now, &address, &port, bytes)
+            }
         }
     }
 

@@ -2,17 +2,18 @@
 //! silent recovery (L2, L3a, C5), explicit connect/disconnect (C1, C2), SUSPEND_ON_ERROR's
 //! reconnect / deep-sleep cycle (S7), keepalive (L2) and zero-window probes (§13).
 
-use super::{Attempt, AttemptKind, Device, List, NetCommand, Vm, Wait};
+use super::{Attempt, AttemptKind, Device, NetCommand, Vm, Wait};
 use crate::budget::Work;
 use crate::buffer::Segment;
 use crate::policy::{Reason, ReconnectPolicy, SendTimeoutPolicy};
+use crate::program::Program;
 use crate::time::{Duration, Instant};
-use crate::trace::{ConnState, EventKind};
+use crate::trace::{ConnState, EventKind, Handler};
 
 /// §13: zero-window probes back off up to this interval.
 const MAX_PROBE_INTERVAL: Duration = Duration::from_millis(60_000);
 
-impl Device<'_> {
+impl<P: Program> Device<'_, P> {
     /// Starts (or keeps) a connection attempt of `kind`. A running attempt keeps going: a
     /// connect completes after `connect_ms` of up-time counted from the *first* try (§13).
     pub(super) fn set_attempt(&mut self, kind: AttemptKind, deadline: Option<Instant>) {
@@ -57,7 +58,7 @@ impl Device<'_> {
             AttemptKind::Wake => "connected after waking from deep sleep (S7)".into(),
         });
         match kind {
-            AttemptKind::User => self.queue_handler(now, List::OnConnect, Reason::ServerConnected),
+            AttemptKind::User => self.queue_handler(now, Handler::OnConnect, Reason::ServerConnected),
             AttemptKind::Wake => self.squirrel_restart(now),
             AttemptKind::Boot | AttemptKind::Recovery | AttemptKind::Suspend => {}
         }
@@ -186,8 +187,13 @@ impl Device<'_> {
     /// Boot, attempt deadlines, deep sleep, keepalive, zero-window probes.
     pub(super) fn lifecycle_timers(&mut self, now: Instant) {
         if self.vm == Vm::NotStarted && self.squirrel_start_at.is_some_and(|t| t <= now) {
-            // L1: Squirrel starts after boot_squirrel_ms even without a connection.
-            self.start_squirrel(now);
+            if std::mem::take(&mut self.error_restart) {
+                // §14: after a program's uncaught error, a restart as S7's warm boot.
+                self.squirrel_restart(now);
+            } else {
+                // L1: Squirrel starts after boot_squirrel_ms even without a connection.
+                self.start_squirrel(now);
+            }
         }
         if let Some(a) = self.attempt {
             if a.deadline.is_some_and(|d| d <= now) {
@@ -263,7 +269,7 @@ impl Device<'_> {
                     format!("no reconnection within {grace} ms: on_unexpected_disconnect fires (C5)")
                 });
                 self.grace_expired(now);
-                self.queue_handler(now, List::OnUnexpectedDisconnect, reason);
+                self.queue_handler(now, Handler::OnUnexpectedDisconnect, reason);
             }
             AttemptKind::User => {
                 self.cancel_attempt();
@@ -271,7 +277,7 @@ impl Device<'_> {
                 self.state_event(now, EventKind::Offline, reason, "C1", || {
                     format!("server.connect timed out: the callback gets {} (C1)", reason.name())
                 });
-                self.queue_handler(now, List::OnConnect, reason);
+                self.queue_handler(now, Handler::OnConnect, reason);
             }
             AttemptKind::Suspend | AttemptKind::Wake => {
                 self.cancel_attempt();
@@ -281,6 +287,7 @@ impl Device<'_> {
                 self.cur = None;
                 self.wait = Wait::None;
                 self.running = None;
+                self.next = None;
                 self.idle.clear();
                 let sleep = self.cfg.deep_sleep;
                 self.deep_sleep_end = Some(now + sleep);
@@ -300,7 +307,9 @@ impl Device<'_> {
         self.cur = None;
         self.wait = Wait::None;
         self.running = None;
+        self.next = None;
         self.idle.clear();
+        self.program.restart();
         // Started before its line, like every reset above, so the line shows the new run.
         self.start_squirrel(now);
         self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, "S7", || {

@@ -1,4 +1,4 @@
-//! The device: impOS's send path and connection manager plus the Squirrel script runner.
+//! The device: impOS's send path and connection manager, and Squirrel's event loop.
 //!
 //! # The sans-IO split
 //!
@@ -20,18 +20,23 @@
 //! (`crate::sim`) composes Device + `Link` + `Server` in virtual time; a live driver replaces
 //! Link + Server with a real WebSocket and feeds real time.
 //!
-//! Submodules: `lifecycle` (L1–L4, C1–C2, S7's reconnect cycle, keepalive), `script` (the
-//! Squirrel task runner: steps, repeat, retries, handlers), `send` (S1–S9, C4), `calls` (the
-//! other API calls: B1–B4, C3, C6, U1–U7).
+//! The program it runs sits behind the seam in `crate::program` (the scenario's step lists by
+//! default, `crate::steps`); [`Device::with_program`] runs any other.
+//!
+//! Submodules: `lifecycle` (L1–L4, C1–C2, S7's reconnect cycle, keepalive), `tasks` (Squirrel's
+//! event loop: tasks, callbacks, C5, the program's calls and returns), `send` (S1–S9, C4),
+//! `calls` (the other API calls: B1–B4, C3, C6, U1–U7).
 
 mod calls;
 mod lifecycle;
-mod script;
 mod send;
+mod tasks;
 
 use crate::budget::{Budget, Stop, Work};
 use crate::buffer::{SendBuffer, Segment};
 use crate::policy::{Reason, SendTimeoutPolicy};
+use crate::program::{Call, CallbackId, Program, Site};
+use crate::steps::StepRunner;
 use crate::record::Recorder;
 use crate::scenario::Scenario;
 use crate::time::{Duration, Instant};
@@ -39,8 +44,8 @@ use crate::trace::{ConnState, Entry, EventKind, EventLine, Handler, Line, Snapsh
 use crate::udp::Udp;
 use std::collections::VecDeque;
 
-pub use script::List;
-use script::{Cur, Task, Wait};
+pub use tasks::ERROR_RESTART;
+use tasks::{Cur, Task, Wait};
 
 /// What the device asks of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,7 +148,7 @@ struct UdpEvent {
     delivered: bool,
 }
 
-pub struct Device<'a> {
+pub struct Device<'a, P: Program = StepRunner> {
     sc: &'a Scenario,
     cfg: Config,
     // connection
@@ -168,16 +173,24 @@ pub struct Device<'a> {
     udp: Udp,
     udp_events: VecDeque<UdpEvent>,
     // Squirrel
+    program: P,
     vm: Vm,
     squirrel_start_at: Option<Instant>,
+    /// The pending start is a restart after a program error (§14), not the boot.
+    error_restart: bool,
     /// The call being executed (blocked or about to return).
     cur: Option<Cur>,
     wait: Wait,
-    /// The task that continues once `cur` returns, or that is between two calls.
+    /// The task between two calls, and the call it makes next.
     running: Option<Task>,
-    /// Tasks waiting for a time (imp.wakeup, retry pauses) or queued handlers.
+    next: Option<(Call, Site)>,
+    /// Tasks waiting for a time (retry pauses, a step list's imp.wakeup), due callbacks.
     idle: Vec<Task>,
+    /// The callbacks registered for the connection's events (C1, C5).
+    on_connect: Option<CallbackId>,
+    on_unexpected_disconnect: Option<CallbackId>,
     seq: u64,
+    next_task: u64,
     retries: u64,
     /// The run stopped itself (retry limit, work budget).
     stop: Option<Stop>,
@@ -194,6 +207,16 @@ pub const MAX_RETRIES: u64 = 100_000;
 impl<'a> Device<'a> {
     /// Power-on at `t = 0` (L1): impOS starts connecting at once.
     pub fn new(sc: &'a Scenario, seed: u64, keep: bool) -> Self {
+        Device::with_program(sc, StepRunner::new(sc), seed, keep)
+    }
+}
+
+// Generic over the program (not `dyn`): the step runner's calls inline into the device's
+// event loop, which a million-call scenario feels.
+impl<'a, P: Program> Device<'a, P> {
+    /// Power-on running `program` instead of the scenario's step lists (whose parameters,
+    /// outages and seed still apply).
+    pub fn with_program(sc: &'a Scenario, program: P, seed: u64, keep: bool) -> Self {
         let cfg = Config::from_scenario(sc);
         let mut d = Device {
             sc,
@@ -214,13 +237,19 @@ impl<'a> Device<'a> {
             policy: SendTimeoutPolicy::default(),
             udp: Udp::new(&sc.udp, sc.network.loss, seed),
             udp_events: VecDeque::new(),
+            program,
             vm: Vm::NotStarted,
             squirrel_start_at: Some(Instant::ZERO + cfg.boot_squirrel),
+            error_restart: false,
             cur: None,
             wait: Wait::None,
             running: None,
+            next: None,
             idle: Vec::new(),
+            on_connect: None,
+            on_unexpected_disconnect: None,
             seq: 0,
+            next_task: 0,
             retries: 0,
             stop: None,
             budget: Budget::default(),
@@ -374,8 +403,8 @@ impl<'a> Device<'a> {
             || self.attempt.is_some_and(|a| matches!(a.kind, AttemptKind::Wake | AttemptKind::Boot));
         let unacked = self.conn == ConnState::Online && self.buf.held() > 0;
         let callback = self.attempt.is_some_and(|a| match a.kind {
-            AttemptKind::User => !self.sc.on_connect.is_empty(),
-            AttemptKind::Recovery => a.deadline.is_some() && !self.boot_recovery && !self.sc.on_unexpected_disconnect.is_empty(),
+            AttemptKind::User => self.has_handler(Handler::OnConnect),
+            AttemptKind::Recovery => a.deadline.is_some() && !self.boot_recovery && self.has_handler(Handler::OnUnexpectedDisconnect),
             _ => false,
         });
         squirrel || lifecycle || unacked || !self.udp_events.is_empty() || callback
@@ -474,7 +503,7 @@ impl<'a> Device<'a> {
                 (Some(_), Wait::Suspended) => SquirrelState::Suspended,
                 (Some(_), Wait::None) => SquirrelState::Running,
                 (Some(_), _) => SquirrelState::Blocked,
-                (None, _) if self.running.is_some_and(|t| self.has_step(t)) => SquirrelState::Running,
+                (None, _) if self.running.is_some() && self.next.is_some() => SquirrelState::Running,
                 (None, _) if !self.idle.is_empty() => SquirrelState::Idle,
                 _ => SquirrelState::Finished,
             },

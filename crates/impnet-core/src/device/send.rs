@@ -3,6 +3,7 @@
 
 use super::{Device, Wait};
 use crate::policy::{Reason, ReconnectPolicy, SendError, WaitPolicy};
+use crate::program::Program;
 use crate::time::{Duration, Instant};
 use crate::trace::{ConnState, EventKind, Outcome, Ret};
 
@@ -12,19 +13,19 @@ fn code(e: SendError) -> Outcome {
 
 const OK: Outcome = Outcome::Returned(Ret::Int(0));
 
-impl Device<'_> {
+impl<P: Program> Device<'_, P> {
     /// A send-method call of `payload` bytes with a name of `name_len` bytes.
     pub(super) fn send(&mut self, now: Instant, name_len: usize, payload: u64) {
-        let cur = self.cur.expect("in a call");
+        let (start, flag) = self.cur.as_ref().map(|c| (c.start, c.flag)).expect("in a call");
         if self.rec.first_send.is_none() {
-            self.rec.first_send = Some(cur.start);
+            self.rec.first_send = Some(start);
         }
         let wire = self.cfg.wire_size(name_len, payload);
         let payload = payload.min(u32::MAX as u64) as u32;
         let p = self.policy;
         // S9 counts the timeout from the call; after an S7 reconnection it is fresh (§13).
-        let deadline = match cur.flag {
-            super::script::Flag::S9 => cur.start + p.timeout,
+        let deadline = match flag {
+            super::tasks::Flag::S9 => start + p.timeout,
             _ => now + p.timeout,
         };
         match self.conn {
@@ -103,7 +104,7 @@ impl Device<'_> {
                     self.wait = Wait::Send { msg, wire, payload, deadline, acking: false };
                     return;
                 }
-                let start = self.cur.expect("blocked call").start;
+                let start = self.cur.as_ref().expect("blocked call").start;
                 if self.policy.wait == WaitPolicy::WaitTilSent {
                     let (rule, cap) = (if now == start { "S1" } else { "S3" }, self.buf.capacity());
                     self.ret(now, OK, rule, msg, || {
@@ -149,7 +150,7 @@ impl Device<'_> {
                     "RETURN_ON_ERROR: offline until server.connect (S3)".into()
                 });
                 self.ret(now, code(SendError::Timeout), rule, msg, || why.text() + "; the connection drops");
-                self.queue_handler(now, super::List::OnUnexpectedDisconnect, Reason::NotConnected);
+                self.queue_handler(now, crate::trace::Handler::OnUnexpectedDisconnect, Reason::NotConnected);
             }
             ReconnectPolicy::SuspendOnError => {
                 self.drop_connection(now, Reason::NotConnected, "send timeout under SUSPEND_ON_ERROR (S7)");
