@@ -3,8 +3,11 @@
 //! - `source`: where the code comes from (`code`, `#require`/`@include` from library
 //!   folders), the 1 MiB limit, compile checks at load.
 //! - `wire_size`: what a Squirrel value weighs on the wire (`agent.send`, `server.log`).
+//! - `natives`: the imp API tables; model calls become the step list's `Call` values.
+//! - `program`: device code in its VM: the main task over its files, callbacks, restarts, `nv`.
 
 pub mod natives;
+pub mod program;
 pub mod source;
 pub mod wire_size;
 
