@@ -122,6 +122,9 @@ impl Default for DeviceParams {
 pub struct NetworkParams {
     pub rtt_ms: u64,
     pub uplink_bps: u64,
+    /// §15: agent → device rate, bytes/s; `None` means `uplink_bps`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downlink_bps: Option<u64>,
     pub loss: f64,
     /// `None` means max(200, 2·RTT).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +142,7 @@ impl Default for NetworkParams {
         NetworkParams {
             rtt_ms: 100,
             uplink_bps: 250_000,
+            downlink_bps: None,
             loss: 0.0,
             rto_ms: None,
             rwnd: None,
@@ -152,6 +156,11 @@ impl NetworkParams {
     /// T4: the base retransmission timeout.
     pub fn rto_ms(&self) -> u64 {
         self.rto_ms.unwrap_or_else(|| (2 * self.rtt_ms).max(200))
+    }
+
+    /// §15: the downlink's rate (default: the uplink's).
+    pub fn downlink_bps(&self) -> u64 {
+        self.downlink_bps.unwrap_or(self.uplink_bps)
     }
 }
 

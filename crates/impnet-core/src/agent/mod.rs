@@ -17,7 +17,11 @@
 //!
 //! - `natives`: the agent API; `payload`: values crossing between the VMs; `json`:
 //!   `http.jsonencode`/`jsondecode`.
+//! - `inbox`: device → agent messages waiting for the agent to read their last byte (T5);
+//!   `downlink`: agent → device messages on their way down (`downlink_bps`, losses).
 
+pub mod downlink;
+pub mod inbox;
 pub mod json;
 pub mod natives;
 pub mod payload;

@@ -142,6 +142,9 @@ fn params(s: &Scenario) -> Check {
     let n = &s.network;
     ms_range("network.rtt_ms", n.rtt_ms, 1)?;
     rate("network.uplink_bps", n.uplink_bps, 1)?;
+    if let Some(down) = n.downlink_bps {
+        rate("network.downlink_bps", down, 1)?;
+    }
     if !(0.0..=1.0).contains(&n.loss) {
         return err("network.loss", format!("a probability must be 0 to 1, got {}", n.loss));
     }

@@ -113,6 +113,8 @@ fn s1_probabilities_are_between_zero_and_one() {
 fn s2_zero_rates_rtt_and_mss_are_refused() {
     refused("[network]\nrtt_ms = 0\n", "network.rtt_ms", "1 to");
     refused("[network]\nuplink_bps = 0\n", "network.uplink_bps", "1 to");
+    // §15: the downlink's rate is checked the same way.
+    refused("[network]\ndownlink_bps = 0\n", "network.downlink_bps", "1 to");
     refused("[network]\nrto_ms = 0\n", "network.rto_ms", "1 to");
     refused("[device]\nmss = 0\n", "device.mss", "64 to 65535");
     refused("[server]\nrwnd = 0\n", "server.rwnd", "1 to");
