@@ -212,3 +212,10 @@ fn s15_agent_code_that_does_not_compile_is_refused_with_file_line_col() {
     let e = Agent::load(AGENT_FILE, "local x = ;", 0, 0).err().expect("refused");
     assert!(e.to_string().starts_with("agent.nut:1:"), "{e}");
 }
+
+#[test]
+fn s15_rand_max_is_a_root_constant_as_libraries_expect() {
+    // Electric Imp's Messenger computes `_nextId %= RAND_MAX` on both sides.
+    let (mut a, _) = agent("server.log(RAND_MAX == math.RAND_MAX);");
+    assert_eq!(logs(&mut a), vec![(0, "true".to_string())]);
+}
