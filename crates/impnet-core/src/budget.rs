@@ -115,7 +115,7 @@ impl Budget {
     /// The default: about a second of model work native at the measured weights (the worst
     /// accepted scenarios in `examples/budget.rs` stop within 2 s even on a loaded machine),
     /// proportionally more in a browser. The 1 000 000-send bench uses about 15% of it.
-    pub const DEFAULT: u64 = 200_000_000;
+    pub const DEFAULT: u64 = crate::limits::WORK_BUDGET;
 
     pub fn new(limit: u64) -> Self {
         Budget { limit, used: 0, done: Tally::default() }

@@ -16,6 +16,7 @@
 //! - `device`: impOS's connection and send path, and Squirrel's event loop.
 //! - `program`: the seam between the device and the program it runs (calls, sites, yields).
 //! - `steps`: the step-list runner, one program behind that seam.
+//! - `limits`: every limit of the model, in one table.
 //! - `link`: the uplink, path delay, loss, retransmission and outages.
 //! - `server`: the server's receive window and the agent draining it.
 //! - `udp`: local-network UDP.
@@ -34,6 +35,7 @@ pub mod codec;
 pub mod device;
 pub mod expect;
 pub mod explain;
+pub mod limits;
 pub mod link;
 pub mod live;
 pub mod policy;

@@ -5,10 +5,7 @@
 use crate::time::Instant;
 use crate::trace::{Entry, Sample, Summary};
 
-/// Samples kept at most (about; decimation halves them when the cap is reached).
-pub const MAX_SAMPLES: usize = 50_000;
-/// Lines kept at most before a run fails with `RunError::TooManyEvents`.
-pub const MAX_ENTRIES: usize = 2_000_000;
+pub use crate::limits::{MAX_ENTRIES, MAX_SAMPLES};
 
 #[derive(Clone, Debug)]
 pub struct Recorder {

@@ -13,8 +13,7 @@ pub mod validate;
 pub use load::{parse_json, parse_toml, ScenarioError};
 pub use validate::validate;
 
-/// Upper bound and default of `end_ms` (one virtual day).
-pub const MAX_END_MS: u64 = 86_400_000;
+pub use crate::limits::MAX_END_MS;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,12 +2,13 @@
 //! (U1–U4), the device-wide token bucket (U5), and fragmentation under loss (U7).
 
 use crate::budget::{Budget, Exhausted, Work};
+use crate::program::CallKind;
 use crate::rng::{Source, Stream};
 use crate::scenario::{Arg, UdpParams};
 use crate::time::Instant;
+use std::fmt;
 
-/// U4: the largest datagram impOS sends.
-pub const MAX_DATAGRAM: u64 = 65_507;
+pub use crate::limits::MAX_DATAGRAM;
 
 /// The one socket a script can hold (§13: the latest `interface.openudp`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +66,54 @@ impl TokenBucket {
     }
 }
 
+/// Why a UDP call throws (U1–U4, §13 "Errors"): the call's line carries the text, the rule
+/// decides it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UdpError {
+    /// U3: the call needs a socket and `interface.openudp` never made one (or a restart reset it).
+    NoSocket { call: CallKind },
+    /// U3: sending on a closed socket.
+    Closed,
+    /// `interface.openudp` during a `wifi` outage (§13).
+    WifiDown,
+    /// `interface.openudp` with a local port outside 1024–65535 (§13).
+    LocalPort { given: String },
+    /// U1: not a private dotted quad.
+    Address { given: String, why: &'static str },
+    /// U2: not 0–65535, or 67/68.
+    Port { given: String },
+    /// U4: over 65 507 bytes.
+    TooBig { bytes: u64 },
+}
+
+impl UdpError {
+    /// The rule that raised it.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            UdpError::NoSocket { .. } | UdpError::Closed | UdpError::WifiDown | UdpError::LocalPort { .. } => "U3",
+            UdpError::Address { .. } => "U1",
+            UdpError::Port { .. } => "U2",
+            UdpError::TooBig { .. } => "U4",
+        }
+    }
+}
+
+impl fmt::Display for UdpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UdpError::NoSocket { call } => write!(f, "{}: no socket (call interface.openudp first)", call.as_str()),
+            UdpError::Closed => f.write_str("udpsocket.send: the socket is closed (U3)"),
+            UdpError::WifiDown => f.write_str("interface.openudp: the WiFi interface is down"),
+            UdpError::LocalPort { given } => write!(f, "interface.openudp: local port must be an integer 1024–65535, got {given}"),
+            UdpError::Address { given, why } => write!(f, "udpsocket.send: address {given} {why} (U1)"),
+            UdpError::Port { given } => write!(f, "udpsocket.send: port {given} must be an integer 0–65535, not 67 or 68 (U2)"),
+            UdpError::TooBig { bytes } => write!(f, "udpsocket.send: {bytes} bytes is over the {MAX_DATAGRAM}-byte limit (U4)"),
+        }
+    }
+}
+
+impl std::error::Error for UdpError {}
+
 /// What a valid `udpsocket.send` did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UdpOutcome {
@@ -99,14 +148,14 @@ impl Udp {
     }
 
     /// `interface.openudp(port?)`: replaces any previous socket (§13).
-    pub fn open(&mut self, wifi_up: bool, port: Option<&Arg>) -> Result<(), String> {
+    pub fn open(&mut self, wifi_up: bool, port: Option<&Arg>) -> Result<(), UdpError> {
         if !wifi_up {
-            return Err("interface.openudp: the WiFi interface is down".into());
+            return Err(UdpError::WifiDown);
         }
         if let Some(p) = port {
             match p {
                 Arg::Int(n) if (1024..=65535).contains(n) => {}
-                other => return Err(format!("interface.openudp: local port must be an integer 1024–65535, got {}", show(other))),
+                other => return Err(UdpError::LocalPort { given: show(other) }),
             }
         }
         self.socket = Socket::Open { bound: port.is_some() };
@@ -114,9 +163,9 @@ impl Udp {
     }
 
     /// `udpsocket.close()`: twice is harmless (U3); with no socket at all it throws (§13).
-    pub fn close(&mut self) -> Result<(), String> {
+    pub fn close(&mut self) -> Result<(), UdpError> {
         match self.socket {
-            Socket::None => Err("udpsocket.close: no socket (call interface.openudp first)".into()),
+            Socket::None => Err(UdpError::NoSocket { call: CallKind::UdpClose }),
             _ => {
                 self.socket = Socket::Closed;
                 Ok(())
@@ -134,16 +183,16 @@ impl Udp {
         port: &Arg,
         bytes: u64,
         budget: &mut Budget,
-    ) -> Result<UdpOutcome, (&'static str, String)> {
+    ) -> Result<UdpOutcome, UdpError> {
         match self.socket {
-            Socket::None => return Err(("U3", "udpsocket.send: no socket (call interface.openudp first)".into())),
-            Socket::Closed => return Err(("U3", "udpsocket.send: the socket is closed (U3)".into())),
+            Socket::None => return Err(UdpError::NoSocket { call: CallKind::UdpSend }),
+            Socket::Closed => return Err(UdpError::Closed),
             Socket::Open { .. } => {}
         }
-        check_address(address).map_err(|e| ("U1", e))?;
-        check_port(port).map_err(|e| ("U2", e))?;
+        check_address(address)?;
+        check_port(port)?;
         if bytes > MAX_DATAGRAM {
-            return Err(("U4", format!("udpsocket.send: {bytes} bytes is over the {MAX_DATAGRAM}-byte limit (U4)")));
+            return Err(UdpError::TooBig { bytes });
         }
         if !wifi_up {
             return Ok(UdpOutcome::NotConnected);
@@ -184,8 +233,8 @@ fn show(a: &Arg) -> String {
 }
 
 /// U1: dotted-quad IPv4, decimal octets without leading zeros, inside a private range.
-pub fn check_address(a: &Arg) -> Result<[u8; 4], String> {
-    let bad = |why: &str| Err(format!("udpsocket.send: address {} {why} (U1)", show(a)));
+pub fn check_address(a: &Arg) -> Result<[u8; 4], UdpError> {
+    let bad = |why: &'static str| Err(UdpError::Address { given: show(a), why });
     let Arg::Str(s) = a else { return bad("is not a string") };
     let mut octets = [0u8; 4];
     let mut n = 0;
@@ -217,10 +266,10 @@ pub fn check_address(a: &Arg) -> Result<[u8; 4], String> {
 }
 
 /// U2: an integer 0–65535 except 67 (DHCP) and 68 (BOOTP).
-pub fn check_port(p: &Arg) -> Result<u16, String> {
+pub fn check_port(p: &Arg) -> Result<u16, UdpError> {
     match p {
         Arg::Int(n) if (0..=65535).contains(n) && *n != 67 && *n != 68 => Ok(*n as u16),
-        other => Err(format!("udpsocket.send: port {} must be an integer 0–65535, not 67 or 68 (U2)", show(other))),
+        other => Err(UdpError::Port { given: show(other) }),
     }
 }
 

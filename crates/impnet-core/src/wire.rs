@@ -32,7 +32,8 @@ pub const MAX_NAME_BYTES: usize = 256;
 /// Upper bounds of the knobs (a client cannot ask the server to hold state for a day).
 pub const MAX_KNOB_MS: u64 = 3_600_000;
 pub const MAX_DELAY_MS: u64 = 60_000;
-pub const MAX_RWND: u32 = 16 * 1024 * 1024;
+/// One number with the scenario's limit (`crate::limits`).
+pub use crate::limits::MAX_RWND;
 pub const MAX_REFUSE_MS: u64 = 60_000;
 
 /// Fault and pacing knobs of one connection. Every field is optional: the server's command

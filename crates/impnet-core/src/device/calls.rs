@@ -8,7 +8,7 @@ use crate::program::{Call, Program};
 use crate::scenario::Arg;
 use crate::time::{Duration, Instant};
 use crate::trace::{ConnState, Outcome, Ret};
-use crate::udp::UdpOutcome;
+use crate::udp::{UdpError, UdpOutcome};
 
 const NULL: Outcome = Outcome::Returned(Ret::Null);
 
@@ -142,7 +142,7 @@ impl<P: Program> Device<'_, P> {
         let r = self.udp.send(now, self.wifi_up, address, port, bytes, &mut self.budget);
         match r {
             Ok(UdpOutcome::OutOfBudget(exhausted)) => self.halt(now, Stop::Budget { at: now, exhausted }),
-            Err((rule, e)) => self.ret(now, Outcome::Error(e), rule, None, || {
+            Err(e) => self.ret(now, Outcome::Error(e.to_string()), e.rule(), None, || {
                 "thrown: nothing sent, the script goes on (§13)".into()
             }),
             Ok(UdpOutcome::NotConnected) => self.ret(now, Outcome::Returned(Ret::Int(SendError::NotConnected.code())), "U6", None, || {
@@ -163,10 +163,10 @@ impl<P: Program> Device<'_, P> {
         }
     }
 
-    fn udp_ret(&mut self, now: Instant, r: Result<(Outcome, Option<u64>), String>, rule: &'static str, ok: impl FnOnce() -> String) {
+    fn udp_ret(&mut self, now: Instant, r: Result<(Outcome, Option<u64>), UdpError>, rule: &'static str, ok: impl FnOnce() -> String) {
         match r {
             Ok((o, msg)) => self.ret(now, o, rule, msg, ok),
-            Err(e) => self.ret(now, Outcome::Error(e), rule, None, || "thrown; the script goes on (§13)".into()),
+            Err(e) => self.ret(now, Outcome::Error(e.to_string()), e.rule(), None, || "thrown; the script goes on (§13)".into()),
         }
     }
 }

@@ -201,8 +201,7 @@ pub struct Device<'a, P: Program = StepRunner> {
     rec: Recorder,
 }
 
-/// §13: at most this many `on_ret` retries a run.
-pub const MAX_RETRIES: u64 = 100_000;
+pub use crate::limits::MAX_RETRIES;
 
 impl<'a> Device<'a> {
     /// Power-on at `t = 0` (L1): impOS starts connecting at once.

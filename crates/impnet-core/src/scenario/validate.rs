@@ -3,36 +3,10 @@
 //! words. Bad *runtime* values (B4, C6, U1–U4: sizes, policy names, addresses, ports) are left
 //! alone: the model raises them as the device would.
 
-use super::{Arg, Call, Rate, Scenario, ScenarioError, Step, MAX_END_MS};
+use super::{Arg, Call, Rate, Scenario, ScenarioError, Step};
 
-/// §13: a scenario file (or an inflated link) is at most 1 MiB.
-pub const MAX_FILE_BYTES: usize = 1 << 20;
-/// §13: steps per list (main steps and each handler list).
-pub const MAX_STEPS: usize = 10_000;
-/// §13: `repeat` is 0–1 000 000.
-pub const MAX_REPEAT: u32 = 1_000_000;
-/// §13: the sum of `repeat` over every list.
-pub const MAX_CALLS: u64 = 10_000_000;
-/// §13: `bytes` of one call.
-pub const MAX_BYTES: u64 = 1 << 20;
-/// §13: scheduled outages.
-pub const MAX_OUTAGES: usize = 1_000;
-/// §13: waits and timeouts, seconds (one virtual day).
-pub const MAX_WAIT_S: f64 = 86_400.0;
-/// Strings are bounded so a scenario cannot smuggle megabytes into every trace line.
-pub const MAX_TITLE_CHARS: usize = 200;
-pub const MAX_NAME_BYTES: usize = 256;
-pub const MAX_ARG_STR_BYTES: usize = 256;
-/// `on_ret` entries per step: one per return value is plenty.
-pub const MAX_ON_RET: usize = 16;
-/// Rates above 10 GB/s only risk overflow in the model's arithmetic.
-pub const MAX_RATE_BPS: u64 = 10_000_000_000;
-/// imp005/imp006 allow 65 535; 1 MiB leaves room for what-ifs.
-pub const MAX_BUFFER: u32 = 1 << 20;
-/// The smallest `udp.mtu` (IPv4's minimum, RFC 791).
-pub const MIN_MTU: u32 = 68;
-/// The largest window a TCP peer can advertise (scaled).
-pub const MAX_RWND: u32 = 1 << 30;
+// The limits live in one table, `crate::limits`; kept reachable here by their old paths.
+pub use crate::limits::*;
 
 type Check = Result<(), ScenarioError>;
 
