@@ -57,6 +57,9 @@ pub enum DeviceError {
     /// The run did not end within the real-time limit.
     #[error("the live run did not end within {seconds} s (--max-seconds)")]
     TimedOut { seconds: u64 },
+    /// One socket could not be opened (the model sees a failed connect and retries).
+    #[error("open: {0}")]
+    Open(String),
 }
 
 impl ServerUrl {
@@ -87,7 +90,7 @@ impl ServerUrl {
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A socket being opened (connect + upgrade), polled beside the open one.
-type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ws, String>> + Send>>;
+type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ws, DeviceError>> + Send>>;
 
 /// tokio's timer granularity.
 const TIMER_TICK_US: u64 = 1000;
@@ -95,16 +98,16 @@ const TIMER_TICK_US: u64 = 1000;
 /// Longest wait for a TCP connect + upgrade on loopback.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 
-async fn open(server: ServerUrl) -> Result<Ws, String> {
+async fn open(server: ServerUrl) -> Result<Ws, DeviceError> {
     let go = async {
-        let tcp = TcpStream::connect(server.addr).await.map_err(|e| e.to_string())?;
+        let tcp = TcpStream::connect(server.addr).await.map_err(|e| DeviceError::Open(e.to_string()))?;
         let _ = tcp.set_nodelay(true);
         let (ws, _) = tokio_tungstenite::client_async(server.url.as_str(), MaybeTlsStream::Plain(tcp))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| DeviceError::Open(e.to_string()))?;
         Ok(ws)
     };
-    timeout(OPEN_TIMEOUT, go).await.map_err(|_| "open timed out".to_string())?
+    timeout(OPEN_TIMEOUT, go).await.map_err(|_| DeviceError::Open("timed out".into()))?
 }
 
 /// Runs `sc` live against `server` and returns its trace. Ends when the scenario ends, or

@@ -54,6 +54,29 @@ pub struct Args {
     pub server_bin: Option<std::path::PathBuf>,
 }
 
+/// Why a load run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot start impnet serve: {0}")]
+    Spawn(std::io::Error),
+    #[error("unexpected first line from impnet serve: {0:?}")]
+    FirstLine(String),
+    #[error("connect: {0}")]
+    Connect(std::io::Error),
+    #[error("upgrade: {0}")]
+    Upgrade(tokio_tungstenite::tungstenite::Error),
+    #[error("{0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    #[error("no welcome: {0}")]
+    NoWelcome(String),
+    #[error("connection ended: {0}")]
+    Ended(String),
+    #[error("open timed out")]
+    OpenTimeout,
+    #[error("a connection task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 struct ChildServer {
     child: Child,
     addr: SocketAddr,
@@ -67,8 +90,8 @@ impl Drop for ChildServer {
 }
 
 /// `impnet serve` from this same binary, on a random loopback port, quiet.
-fn spawn_server(n: usize, bin: Option<&std::path::Path>) -> Result<ChildServer, String> {
-    let own = std::env::current_exe().map_err(|e| e.to_string())?;
+fn spawn_server(n: usize, bin: Option<&std::path::Path>) -> Result<ChildServer, LoadError> {
+    let own = std::env::current_exe().map_err(LoadError::Spawn)?;
     let mut cmd = Command::new(bin.unwrap_or(&own));
     cmd.args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist", "--idle-timeout-s", "600"])
         .args(["--max-connections", &(n + 64).to_string()]);
@@ -81,17 +104,17 @@ fn spawn_server(n: usize, bin: Option<&std::path::Path>) -> Result<ChildServer, 
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot start impnet serve: {e}"))?;
+        .map_err(LoadError::Spawn)?;
     let mut line = String::new();
-    let out = child.stdout.take().ok_or("no stdout")?;
-    BufReader::new(out).read_line(&mut line).map_err(|e| e.to_string())?;
+    let out = child.stdout.take().expect("stdout is piped");
+    BufReader::new(out).read_line(&mut line).map_err(LoadError::Spawn)?;
     // "impnet serve: listening on http://127.0.0.1:PORT (playground) …"
     let addr = line
         .split("http://")
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
         .and_then(|a| a.parse::<SocketAddr>().ok())
-        .ok_or_else(|| format!("unexpected first line from impnet serve: {line:?}"))?;
+        .ok_or_else(|| LoadError::FirstLine(line.clone()))?;
     assert!(addr.ip().is_loopback(), "load runs on loopback only");
     Ok(ChildServer { child, addr })
 }
@@ -104,22 +127,22 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
 
 type Ws = tokio_tungstenite::WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-async fn open_one(addr: SocketAddr) -> Result<Ws, String> {
-    let tcp = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+async fn open_one(addr: SocketAddr) -> Result<Ws, LoadError> {
+    let tcp = TcpStream::connect(addr).await.map_err(LoadError::Connect)?;
     let _ = tcp.set_nodelay(true);
     let url = format!("ws://{addr}/ws");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await.map_err(|e| format!("upgrade: {e}"))?;
+    let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await.map_err(LoadError::Upgrade)?;
     let hello = DeviceFrame::Hello { version: VERSION, knobs: Knobs::default() };
-    ws.send(Message::Text(hello.to_text().into())).await.map_err(|e| e.to_string())?;
+    ws.send(Message::Text(hello.to_text().into())).await?;
     match ws.next().await {
         Some(Ok(Message::Text(t))) if matches!(decode_server(t.as_str()), Ok(ServerFrame::Welcome { .. })) => Ok(ws),
-        other => Err(format!("no welcome: {other:?}")),
+        other => Err(LoadError::NoWelcome(format!("{other:?}"))),
     }
 }
 
 /// Sends `msgs` messages at `interval`, each announced then sent as one data frame; returns
 /// the ACK latency of each, µs.
-async fn stream(mut ws: Ws, id: usize, a: Args, start_at: Instant) -> Result<Vec<u32>, String> {
+async fn stream(mut ws: Ws, id: usize, a: Args, start_at: Instant) -> Result<Vec<u32>, LoadError> {
     // Spread the connections' first sends over one interval so they do not all fire at once.
     let interval = Duration::from_millis(a.interval_ms.max(1));
     let phase = interval.mul_f64((id % 1000) as f64 / 1000.0);
@@ -133,9 +156,9 @@ async fn stream(mut ws: Ws, id: usize, a: Args, start_at: Instant) -> Result<Vec
         tokio::select! {
             _ = tick.tick(), if to_send > 0 => {
                 let m = DeviceFrame::Msg { id: (a.msgs - to_send) as u64, name: "load".into(), len: wire as u64 };
-                ws.feed(Message::Text(m.to_text().into())).await.map_err(|e| e.to_string())?;
+                ws.feed(Message::Text(m.to_text().into())).await?;
                 sent.push_back(Instant::now());
-                ws.send(Message::Binary(vec![0u8; wire as usize].into())).await.map_err(|e| e.to_string())?;
+                ws.send(Message::Binary(vec![0u8; wire as usize].into())).await?;
                 to_send -= 1;
             }
             m = ws.next() => match m {
@@ -147,7 +170,7 @@ async fn stream(mut ws: Ws, id: usize, a: Args, start_at: Instant) -> Result<Vec
                     }
                 }
                 Some(Ok(_)) => {}
-                other => return Err(format!("connection ended: {other:?}")),
+                other => return Err(LoadError::Ended(format!("{other:?}"))),
             }
         }
     }
@@ -209,7 +232,7 @@ pub fn main(a: Args) -> ExitCode {
     }
 }
 
-async fn drive(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
+async fn drive(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, LoadError> {
     let rss_before = rss_kib(pid).unwrap_or(0);
     let t_open = Instant::now();
     let gate = Arc::new(Semaphore::new(a.ramp.max(1)));
@@ -218,7 +241,7 @@ async fn drive(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
             let gate = gate.clone();
             tokio::spawn(async move {
                 let _p = gate.acquire_owned().await.expect("open semaphore");
-                timeout(Duration::from_secs(20), open_one(addr)).await.map_err(|_| "open timed out".to_string())?
+                timeout(Duration::from_secs(20), open_one(addr)).await.map_err(|_| LoadError::OpenTimeout)?
             })
         })
         .collect();
@@ -226,7 +249,7 @@ async fn drive(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
     let mut open_errors = 0usize;
     let mut first_error = None;
     for o in opens {
-        match o.await.map_err(|e| e.to_string())? {
+        match o.await? {
             Ok(ws) => sockets.push(ws),
             Err(e) => {
                 open_errors += 1;
@@ -254,7 +277,7 @@ async fn drive(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
     let mut lat = Vec::with_capacity(held * a.msgs);
     let mut stream_errors = 0usize;
     for s in streams {
-        match s.await.map_err(|e| e.to_string())? {
+        match s.await? {
             Ok(l) => lat.extend(l),
             Err(e) => {
                 stream_errors += 1;
@@ -296,12 +319,12 @@ const HOSTILE_PROBES: usize = 65_536;
 
 /// One hostile client: everything a server might queue, as fast as it will take it. Returns
 /// the socket (to keep it open) and the close code if the server closed it.
-async fn hostile_one(addr: SocketAddr) -> Result<(Option<Ws>, Option<u16>), String> {
-    let tcp = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+async fn hostile_one(addr: SocketAddr) -> Result<(Option<Ws>, Option<u16>), LoadError> {
+    let tcp = TcpStream::connect(addr).await.map_err(LoadError::Connect)?;
     let url = format!("ws://{addr}/ws");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await.map_err(|e| format!("upgrade: {e}"))?;
+    let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await.map_err(LoadError::Upgrade)?;
     let knobs = Knobs { delay_ms: Some(60_000), ..Knobs::default() };
-    ws.send(Message::Text(DeviceFrame::Hello { version: VERSION, knobs }.to_text().into())).await.map_err(|e| e.to_string())?;
+    ws.send(Message::Text(DeviceFrame::Hello { version: VERSION, knobs }.to_text().into())).await?;
     let name = "n".repeat(impnet_core::wire::MAX_NAME_BYTES);
     let frames = (0..HOSTILE_MSGS)
         .map(|id| Message::Text(DeviceFrame::Msg { id: id as u64, name: name.clone(), len: 1 }.to_text().into()))
@@ -324,7 +347,7 @@ async fn hostile_one(addr: SocketAddr) -> Result<(Option<Ws>, Option<u16>), Stri
     }
 }
 
-async fn hostile(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String> {
+async fn hostile(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, LoadError> {
     let rss_before = rss_kib(pid).unwrap_or(0);
     let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
     let sampler = {
@@ -349,7 +372,7 @@ async fn hostile(a: &Args, addr: SocketAddr, pid: u32) -> Result<String, String>
         .collect();
     let (mut held, mut closes, mut errors) = (Vec::new(), std::collections::BTreeMap::new(), 0usize);
     for c in clients {
-        match c.await.map_err(|e| e.to_string())? {
+        match c.await? {
             Ok((ws, code)) => {
                 held.extend(ws);
                 if let Some(code) = code {
