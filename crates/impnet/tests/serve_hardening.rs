@@ -218,6 +218,7 @@ async fn issue13_9_http_answers_4xx_and_carries_security_and_cache_headers() {
     // The docs page frames the playground from the same origin; nobody else may.
     assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(csp.contains("connect-src 'self' ws://127.0.0.1"), "the page's own /ws: {csp}");
     assert!(csp.contains(&format!("'sha256-{}'", impnet::serve::headers::policy(&format!("<script>{script}</script>")).rsplit("'sha256-").next().unwrap().trim_end_matches('\''))), "{csp}");
     assert!(!csp.contains("'unsafe-inline' 'self' 'wasm"), "scripts are not unsafe-inline: {csp}");
 

@@ -12,10 +12,11 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 /// The policy's fixed part. `'wasm-unsafe-eval'` lets the page compile its wasm; styles may be
-/// inline because Yew sets `style` attributes; `connect-src 'self'` covers the page's own
-/// `ws://` endpoint (CSP 3); `frame-ancestors 'self'` is the frame policy.
+/// inline because Yew sets `style` attributes; `frame-ancestors 'self'` is the frame policy.
+/// `connect-src` follows in `secure`: 'self' plus the page's own `ws://` endpoint, named
+/// explicitly for browsers whose 'self' does not cover ws: (before CSP 3).
 const CSP_BASE: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 /// The CSP in force, rebuilt when index.html changes: trunk writes an inline module script
 /// (the wasm loader) whose hash the policy must name.
@@ -68,12 +69,20 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-pub fn secure(h: &mut HeaderMap, shared: &Shared, html: bool) {
+/// `host` is the request's Host header, if any.
+pub fn secure(h: &mut HeaderMap, shared: &Shared, html: bool, host: Option<&str>) {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    let csp = if html { shared.csp.value(&shared.config.dist) } else { HeaderValue::from_str(&policy("")).expect("ASCII") };
-    h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    let base = if html { shared.csp.value(&shared.config.dist) } else { HeaderValue::from_str(&policy("")).expect("ASCII") };
+    let own_ws = host.filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)));
+    let connect = match own_ws {
+        Some(host) => format!("; connect-src 'self' ws://{host}"),
+        None => "; connect-src 'self'".to_string(),
+    };
+    let mut csp = base.as_bytes().to_vec();
+    csp.extend_from_slice(connect.as_bytes());
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_bytes(&csp).expect("visible ASCII"));
 }
 
 pub fn cache(h: &mut HeaderMap, path: &str) {

@@ -132,15 +132,16 @@ async fn static_file(State(shared): State<Arc<Shared>>, req: Request) -> Respons
     let path = req.uri().path();
     if !path.starts_with('/') {
         // Authority-form (`CONNECT host:port`, `GET host:port`): this is no proxy.
-        return with_headers(&shared, "", (StatusCode::BAD_REQUEST, "not a path: this server is no proxy").into_response());
+        return with_headers(&shared, "", None, (StatusCode::BAD_REQUEST, "not a path: this server is no proxy").into_response());
     }
     if path.len() > MAX_PATH {
-        return with_headers(&shared, "", (StatusCode::URI_TOO_LONG, "path too long").into_response());
+        return with_headers(&shared, "", None, (StatusCode::URI_TOO_LONG, "path too long").into_response());
     }
     if path.split('/').any(|seg| seg.len() > MAX_SEGMENT) {
-        return with_headers(&shared, "", (StatusCode::NOT_FOUND, "no such file").into_response());
+        return with_headers(&shared, "", None, (StatusCode::NOT_FOUND, "no such file").into_response());
     }
     let path = path.to_string();
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
     let files = ServeDir::new(&shared.config.dist).append_index_html_on_directories(true);
     // ServeDir resolves paths component by component and refuses `..`, so nothing outside
     // --dist is reachable (tested in serve_robustness).
@@ -148,12 +149,12 @@ async fn static_file(State(shared): State<Arc<Shared>>, req: Request) -> Respons
         Ok(r) => r.map(Body::new),
         Err(never) => match never {},
     };
-    with_headers(&shared, &path, res)
+    with_headers(&shared, &path, host.as_deref(), res)
 }
 
-fn with_headers(shared: &Shared, path: &str, mut res: Response) -> Response {
+fn with_headers(shared: &Shared, path: &str, host: Option<&str>, mut res: Response) -> Response {
     let html = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    headers::secure(res.headers_mut(), shared, html);
+    headers::secure(res.headers_mut(), shared, html, host);
     if res.status().is_success() {
         headers::cache(res.headers_mut(), path);
     }
@@ -185,7 +186,7 @@ async fn ws_upgrade(
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let res = upgrade(shared.clone(), slot, &headers, query, ws);
-    with_headers(&shared, "/ws", res)
+    with_headers(&shared, "/ws", None, res)
 }
 
 fn upgrade(
