@@ -169,9 +169,12 @@ impl Agent {
             match next {
                 Next::Timer(i) => {
                     let t = self.vm.host.timers.remove(i);
-                    let _ = self.vm.start_handle(t.callback, &[]);
+                    // The VM is idle between tasks (agent natives never suspend), so this starts.
+                    let started = self.vm.start_handle(t.callback, &[]).is_ok();
                     self.vm.release(t.callback);
-                    self.drive(t.due, budget)?;
+                    if started {
+                        self.drive(t.due, budget)?;
+                    }
                 }
                 Next::Arrival(i) => {
                     let a = self.arrivals.remove(i);
@@ -205,10 +208,8 @@ impl Agent {
         };
         self.events.push_back(AgentEvent::Received { at: a.due, msg: a.msg, name: a.name });
         match a.payload.to_value(self.vm.heap_mut()) {
-            Ok(v) => {
-                let _ = self.vm.start_handle(h, &[v]);
-                self.drive(a.due, budget)
-            }
+            Ok(v) if self.vm.start_handle(h, &[v]).is_ok() => self.drive(a.due, budget),
+            Ok(_) => Ok(()),
             Err(_) => {
                 let error = "out of memory".to_string();
                 self.events.push_back(AgentEvent::Error { at: a.due, error, file: AGENT_FILE.into(), line: 0, watchdog: false });
