@@ -1,10 +1,12 @@
 //! Reading a scenario from TOML or JSON, with errors that name the field path and the reason.
 //!
-//! Both formats go through the same serde types; `serde_path_to_error` supplies the path and
-//! `humanise` rewrites serde's messages ("invalid type: string \"many\", expected u64") into
-//! ones a scenario author reads ("expected an integer (0 or more), got \"many\"") in the words
-//! of the format at hand (TOML tables, JSON objects). After parsing, `normalise` and
-//! `validate::validate` apply the §13 limits, so every entry point refuses the same things.
+//! Both formats go through the same serde types; the path comes from `path` (TOML documents
+//! and links) or `serde_path_to_error` (JSON files, whose duplicate keys only a streaming
+//! deserializer sees), and `humanise` rewrites serde's messages ("invalid type: string
+//! \"many\", expected u64") into ones a scenario author reads ("expected an integer (0 or
+//! more), got \"many\"") in the words of the format at hand (TOML tables, JSON objects).
+//! After parsing, `normalise` and `validate::validate` apply the §13 limits, so every entry
+//! point refuses the same things.
 
 use super::validate::{validate, MAX_FILE_BYTES};
 use super::{Arg, Call, Rate, RetAction, Scenario, Step, Unlimited};
@@ -12,6 +14,9 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+
+#[path = "load_path.rs"]
+mod path;
 
 /// Why a scenario was refused. `path` is the field (`steps[3].bytes`), empty for the whole file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,30 +109,10 @@ pub(crate) fn from_json_value(v: serde_json::Value) -> Result<Scenario, Scenario
 }
 
 fn from_value(v: serde_value::Value, fmt: Format) -> Result<Scenario, ScenarioError> {
-    let mut s: Scenario = serde_path_to_error::deserialize(serde_value::ValueDeserializer::new(v))
-        .map_err(|e| {
-            let path = e.path().to_string();
-            humanise(&path, &serde_message(e.inner()), fmt)
-        })?;
+    let mut s: Scenario = path::deserialize(v).map_err(|e| humanise(&e.path, &e.message, fmt))?;
     s.normalise()?;
     validate(&s)?;
     Ok(s)
-}
-
-/// serde_value words its errors its own way ("Missing field x"); `humanise` reads serde's.
-fn serde_message(e: &serde_value::DeserializerError) -> String {
-    use serde_value::DeserializerError as E;
-    let one_of = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-    match e {
-        E::Custom(msg) => msg.clone(),
-        E::InvalidType(got, exp) => format!("invalid type: {}, expected {exp}", got.to_unexpected()),
-        E::InvalidValue(got, exp) => format!("invalid value: {}, expected {exp}", got.to_unexpected()),
-        E::InvalidLength(len, exp) => format!("invalid length {len}, expected {exp}"),
-        E::UnknownVariant(name, known) => format!("unknown variant `{name}`, expected one of {}", one_of(known)),
-        E::UnknownField(name, known) => format!("unknown field `{name}`, expected one of {}", one_of(known)),
-        E::MissingField(name) => format!("missing field `{name}`"),
-        E::DuplicateField(name) => format!("duplicate field `{name}`"),
-    }
 }
 
 fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {

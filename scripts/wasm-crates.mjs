@@ -1,0 +1,103 @@
+// Code bytes of a .wasm file by crate, from its name section (what twiggy's `garbage`/`top`
+// would say, summed per crate): node scripts/wasm-crates.mjs FILE.wasm [TOP]
+// Use a file that still has its name section: after wasm-bindgen, before wasm-opt (which
+// strips names). A function is charged to the first path segment of its demangled name
+// (`<impnet_core::scenario::Scenario as serde::Deserialize>::deserialize` → impnet_core);
+// generic code lands with the crate of the type it was instantiated for, as twiggy counts it.
+import { readFileSync } from 'node:fs';
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+    console.error('usage: node scripts/wasm-crates.mjs FILE.wasm [TOP]');
+    process.exit(2);
+}
+const buf = readFileSync(file);
+let pos = 8;
+const u32 = () => {
+    let result = 0, shift = 0, byte;
+    do {
+        byte = buf[pos++];
+        result |= (byte & 0x7f) << shift;
+        shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+};
+const name = () => {
+    const n = u32();
+    const s = buf.toString('utf8', pos, pos + n);
+    pos += n;
+    return s;
+};
+
+let imported = 0;
+const bodies = []; // byte size per defined function
+const names = new Map();
+let dataBytes = 0;
+while (pos < buf.length) {
+    const id = buf[pos++];
+    const size = u32();
+    const end = pos + size;
+    if (id === 2) { // imports: count function imports (they come first in the index space)
+        for (let n = u32(); n > 0; n--) {
+            name(); name();
+            const kind = buf[pos++];
+            if (kind === 0) { u32(); imported++; }
+            else if (kind === 1) { pos++; const f = u32(); u32(); if (f & 1) u32(); }
+            else if (kind === 2) { const f = u32(); u32(); if (f & 1) u32(); }
+            else if (kind === 3) { pos += 2; }
+            else if (kind === 4) { pos++; u32(); }
+        }
+    } else if (id === 10) {
+        for (let n = u32(); n > 0; n--) {
+            const len = u32();
+            bodies.push(len);
+            pos += len;
+        }
+    } else if (id === 11) {
+        dataBytes = size;
+    } else if (id === 0) {
+        const sec = name();
+        if (sec === 'name') {
+            while (pos < end) {
+                const sub = buf[pos++];
+                const subSize = u32();
+                const subEnd = pos + subSize;
+                if (sub === 1) {
+                    for (let n = u32(); n > 0; n--) {
+                        const idx = u32();
+                        names.set(idx, name());
+                    }
+                }
+                pos = subEnd;
+            }
+        }
+    }
+    pos = end;
+}
+
+const crateOf = (n) => {
+    if (!n) return '(no name)';
+    let s = n.replace(/^[<&*\s]+|^(mut |dyn |const )+/g, '');
+    s = s.replace(/^[<&*\s]+/, '');
+    const m = s.match(/^([A-Za-z_][A-Za-z0-9_]*)/);
+    if (!m) return '(other)';
+    const c = m[1];
+    return ['alloc', 'core', 'std', 'compiler_builtins', 'dlmalloc'].includes(c) ? 'std/core/alloc' : c;
+};
+const byCrate = new Map();
+let total = 0;
+bodies.forEach((len, i) => {
+    const c = crateOf(names.get(imported + i));
+    byCrate.set(c, (byCrate.get(c) || 0) + len);
+    total += len;
+});
+const rows = [...byCrate].sort((a, b) => b[1] - a[1]);
+const top = Number(topArg || 20);
+console.log(`| crate | code bytes | share |`);
+console.log(`|---|---:|---:|`);
+for (const [c, n] of rows.slice(0, top)) console.log(`| ${c} | ${n.toLocaleString('en')} | ${(100 * n / total).toFixed(1)} % |`);
+const rest = rows.slice(top).reduce((a, r) => a + r[1], 0);
+if (rest) console.log(`| (${rows.length - top} others) | ${rest.toLocaleString('en')} | ${(100 * rest / total).toFixed(1)} % |`);
+console.log(`| **all code** | ${total.toLocaleString('en')} | |`);
+console.log(`| data section | ${dataBytes.toLocaleString('en')} | |`);
+if (names.size === 0) console.error('warning: no name section: use the wasm before wasm-opt');
