@@ -402,6 +402,32 @@ mod tests {
         assert_eq!(&*s.code, "server.log(1);\n", "editing the step list leaves the program alone");
     }
 
+    /// The scenario a code preset is: the step list's parameters with its twin as `code`.
+    fn code_preset(p: &presets::Preset) -> Scenario {
+        let mut sc = parse_toml(p.toml).unwrap();
+        sc.steps.clear();
+        sc.on_connect.clear();
+        sc.on_unexpected_disconnect.clear();
+        sc.code = Some(p.twin.to_string());
+        sc
+    }
+
+    #[test]
+    fn issue10_a_link_carries_the_program_into_the_editor() {
+        let mut report = Vec::new();
+        for p in presets::ALL {
+            let frag = codec::encode(&code_preset(p));
+            report.push(format!("{}: {} chars", p.id, frag.len() + 1));
+            let s = State::new(Init { fragment: Some(frag), ..Init::default() });
+            assert_eq!(s.notice, None, "{}: the link decodes", p.id);
+            assert_eq!(&*s.code, p.twin, "{}", p.id);
+            assert!(s.shows_code());
+        }
+        // Link lengths (fragment with `#`) for the report: `cargo test -p impnet-playground
+        // issue10_a_link -- --nocapture`.
+        println!("{}", report.join("\n"));
+    }
+
     #[test]
     fn an_unknown_preset_names_itself_in_the_message() {
         let s = State::new(Init { preset: Some("no_such_thing".into()), ..Init::default() });

@@ -5,7 +5,7 @@
 //! - `z`: the payload as zlib-deflated JSON, used when that is shorter.
 //!
 //! The payload is a JSON object with a version `v` and only the fields that differ from the
-//! defaults of that version (TypeScript playground style: the default scenario is `{"v":1}`).
+//! defaults of that version (TypeScript playground style: the default scenario is `{"v":2}`).
 //! Old links must open forever (Compiler Explorer style): `MIGRATIONS` upgrades a payload one
 //! version at a time, and its length *is* the current version. If a default ever changes, the
 //! migration into the new version writes the old default into payloads that omitted the field.
@@ -41,7 +41,18 @@ fn fail<T>(reason: impl Into<String>) -> Result<T, LinkError> {
 type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, LinkError>;
 
 /// Upgrades, oldest first. Never remove or edit an entry: links in the wild depend on it.
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[v1_to_v2];
+
+/// v2 (issue 10) adds device code, `code` and `libs` (SPEC §14). Nothing else changed, so a v1
+/// payload is a v2 payload as it is; one that claims v1 and carries code was not written by
+/// impnet. The bump makes an older playground say "made by a newer impnet" about a link with
+/// code, instead of "unknown field `code`".
+fn v1_to_v2(map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
+    if map.contains_key("code") || map.contains_key("libs") {
+        return fail("it says format v1, which had no device code, yet carries `code`; was it edited?");
+    }
+    Ok(map)
+}
 
 /// The payload version this build writes.
 pub const VERSION: u64 = 1 + MIGRATIONS.len() as u64;

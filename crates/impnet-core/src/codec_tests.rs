@@ -18,7 +18,7 @@ fn link_default_scenario_is_short_and_versioned() {
     let link = encode(&Scenario::default());
     assert!(link.len() <= 16, "{link}");
     let payload = URL_SAFE_NO_PAD.decode(&link[1..]).unwrap();
-    assert_eq!(payload, br#"{"v":1}"#);
+    assert_eq!(payload, format!(r#"{{"v":{VERSION}}}"#).as_bytes());
     assert_eq!(decode(&link).unwrap(), Scenario::default());
 }
 
@@ -28,7 +28,7 @@ fn link_holds_only_fields_that_differ_from_defaults() {
     s.network.rtt_ms = 250;
     let link = encode(&s);
     let payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&link[1..]).unwrap()).unwrap();
-    assert_eq!(payload, serde_json::json!({"v": 1, "network": {"rtt_ms": 250}}));
+    assert_eq!(payload, serde_json::json!({"v": VERSION, "network": {"rtt_ms": 250}}));
 }
 
 #[test]
@@ -109,8 +109,9 @@ fn link_unknown_format_letter_is_refused() {
 
 #[test]
 fn link_from_a_newer_version_says_so() {
-    let e = decode(&raw_link(r#"{"v":2}"#)).unwrap_err();
-    assert!(e.reason.contains("newer impnet (format v2)"), "{e}");
+    let newer = VERSION + 1;
+    let e = decode(&raw_link(&format!(r#"{{"v":{newer}}}"#))).unwrap_err();
+    assert!(e.reason.contains(&format!("newer impnet (format v{newer})")), "{e}");
     assert!(decode(&raw_link(r#"{"v":0}"#)).unwrap_err().reason.contains("version is 0"));
     assert!(decode(&raw_link(r#"{"v":"1"}"#)).unwrap_err().reason.contains("not a positive integer"));
     assert!(decode(&raw_link(r#"{"title":"x"}"#)).unwrap_err().reason.contains("no version"));
@@ -301,4 +302,21 @@ fn issue13_10_a_huge_unknown_key_is_not_echoed_whole() {
     let dup = format!(r#"{{"v":1,"{key}":1,"{key}":2}}"#);
     let e = decode(&zlib_link(dup.as_bytes())).unwrap_err().to_string();
     assert!(e.len() < 2000 && e.contains("given twice"), "{}", &e[..e.len().min(300)]);
+}
+
+#[test]
+fn issue10_v2_links_carry_code_and_v1_links_open_unchanged() {
+    // A v1 link (written before device code) still opens, migrated forward as it was.
+    let old = decode(&raw_link(r#"{"v":1,"title":"old","network":{"rwnd":1000}}"#)).unwrap();
+    assert_eq!(old.title, "old");
+    assert_eq!(old.code, None);
+    // A v2 link carries the program, deflated.
+    let mut s = Scenario { title: "code".into(), ..Scenario::default() };
+    s.code = Some("server.log(\"hello\");\n".repeat(20));
+    let link = encode(&s);
+    assert!(link.starts_with('z'), "code compresses: {link}");
+    assert_eq!(decode(&link).unwrap(), s);
+    // v1 had no code: a payload that says v1 and carries it is refused, by name.
+    let e = decode(&raw_link(r#"{"v":1,"code":"server.log(1);"}"#)).unwrap_err();
+    assert!(e.reason.contains("v1") && e.reason.contains("code"), "{e}");
 }
