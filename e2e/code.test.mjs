@@ -52,7 +52,7 @@ test('the docs page embeds show each preset\'s code read-only beside the timelin
   await b.page.locator('iframe[title="transmitter() retry"]').scrollIntoViewIfNeeded();
   const code = frame.locator('.embed-split textarea.code-input');
   await code.waitFor({ timeout: 30_000 });
-  assert.equal(await code.getAttribute('readonly'), '');
+  assert.equal(await code.isEditable(), false, 'read-only');
   assert.equal(await code.inputValue(), readFileSync(join(ROOT, 'presets', 'transmitter-retry.nut'), 'utf8'));
   assert.equal(await frame.locator('.embed-split #timeline').count(), 1);
   assert.deepEqual(b.problems, []);

@@ -77,7 +77,7 @@ while (pos < buf.length) {
 
 const crateOf = (n) => {
     if (!n) return '(no name)';
-    let s = n.replace(/^[<&*\s]+|^(mut |dyn |const )+/g, '');
+    let s = n.replace(/^(<|&|\*|mut |dyn |const |\s)+/, '');
     s = s.replace(/^[<&*\s]+/, '');
     const m = s.match(/^([A-Za-z_][A-Za-z0-9_]*)/);
     if (!m) return '(other)';

@@ -90,6 +90,8 @@ async fn issue10_typing_repaints_the_highlighted_copy_and_reports_the_edit() {
     assert_eq!(paint.text_content().unwrap(), "x = 1;\nlocal s = \"hi\";", "the painted copy has the same characters");
     assert_eq!(paint.query_selector(".tk-kw").unwrap().unwrap().text_content().unwrap(), "local");
     assert_eq!(paint.query_selector(".tk-str").unwrap().unwrap().text_content().unwrap(), "\"hi\"");
+    assert!(m.edits.borrow().is_empty(), "the parent hears of edits only once typing pauses");
+    TimeoutFuture::new(CHECK_WAIT_MS).await;
     assert_eq!(m.edits.borrow().last().map(String::as_str), Some("x = 1;\nlocal s = \"hi\";"));
     assert_eq!(m.root.query_selectorAll_count(".code-gutter [data-line]"), 2, "a line number per line");
 }

@@ -31,7 +31,8 @@ pub struct CodeEditorProps {
     /// A runtime error to mark: its line and message.
     #[prop_or_default]
     pub runtime_error: Option<(u32, AttrValue)>,
-    /// Every edit, with the whole new text.
+    /// The whole text once typing pauses (with the compile check), not per keystroke: the
+    /// parent re-renders on it, which a 2 000-line program cannot afford on every key.
     #[prop_or_default]
     pub onedit: Callback<String>,
     /// A line number clicked (in the gutter; anywhere on a line when read-only).
@@ -48,13 +49,20 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
     let caret_line = use_state(|| 1u32);
     let timer = use_mut_ref(|| None::<Timeout>);
 
-    // Compile a moment after the last change; a newer change cancels the pending check.
+    // Compile (and report the text) a moment after the last change; a newer change cancels
+    // the pending one.
     let schedule_check = {
         let error = error.setter();
         let timer = timer.clone();
-        Rc::new(move |src: Rc<str>| {
-            let error = error.clone();
-            *timer.borrow_mut() = Some(Timeout::new(CHECK_DELAY_MS, move || error.set(code::compile_check(&src).err())));
+        let onedit = props.onedit.clone();
+        Rc::new(move |src: Rc<str>, edited: bool| {
+            let (error, onedit) = (error.clone(), onedit.clone());
+            *timer.borrow_mut() = Some(Timeout::new(CHECK_DELAY_MS, move || {
+                error.set(code::compile_check(&src).err());
+                if edited {
+                    onedit.emit(src.to_string());
+                }
+            }));
         })
     };
 
@@ -69,7 +77,7 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
                     el.set_value(code);
                     let src: Rc<str> = code.as_str().into();
                     text.set(src.clone());
-                    schedule_check(src);
+                    schedule_check(src, false);
                 }
             }
         });
@@ -89,14 +97,12 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
     };
 
     let oninput = {
-        let (text, onedit, schedule_check, track_caret) = (text.clone(), props.onedit.clone(), schedule_check.clone(), track_caret.clone());
+        let (text, schedule_check, track_caret) = (text.clone(), schedule_check.clone(), track_caret.clone());
         Callback::from(move |e: InputEvent| {
-            let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
-            let src: Rc<str> = value.as_str().into();
+            let src: Rc<str> = e.target_unchecked_into::<HtmlTextAreaElement>().value().into();
             text.set(src.clone());
-            schedule_check(src);
+            schedule_check(src, true);
             track_caret();
-            onedit.emit(value);
         })
     };
 
