@@ -31,9 +31,9 @@ pub enum RunError {
     /// The trace grew past its line limit (memory), or time stood still (parameters built in
     /// code that the loader refuses). The work budget is not an error: see `Trace::summary.stop`.
     TooManyEvents { limit: u64 },
-    /// The scenario holds device code (§14), which this build cannot run yet (issue #9: the
-    /// imp API binding lands after the program seam, issue #8).
-    DeviceCodeNotRunnable,
+    /// The scenario's device code could not be prepared (it was checked at load, so this only
+    /// happens to a scenario built in code and not validated).
+    DeviceCode(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -42,9 +42,7 @@ impl std::fmt::Display for RunError {
             RunError::TooManyEvents { limit } => {
                 write!(f, "the run went past {limit} trace lines, or {limit} turns without virtual time moving on")
             }
-            RunError::DeviceCodeNotRunnable => {
-                write!(f, "this build checks device code (`code`) but cannot run it yet (issue #9)")
-            }
+            RunError::DeviceCode(e) => write!(f, "device code: {e}"),
         }
     }
 }
@@ -62,10 +60,14 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Trace, RunError> {
 
 /// As [`run`], with a work budget of your own.
 pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -> Result<Trace, RunError> {
-    if scenario.code.is_some() {
-        return Err(RunError::DeviceCodeNotRunnable);
-    }
     let seed = opts.seed.unwrap_or(scenario.seed);
+    // §14: device code runs through the same device as a step list, behind the program seam.
+    if let Some(code) = crate::code::of_scenario(scenario) {
+        let code = code.map_err(|e| RunError::DeviceCode(e.to_string()))?;
+        let program = crate::code::bind::DeviceCode::new(code, seed).map_err(|e| RunError::DeviceCode(e.to_string()))?;
+        let dev = Device::with_program(scenario, program, seed, !opts.summary_only);
+        return run_device(scenario, opts, budget, dev);
+    }
     let dev = Device::new(scenario, seed, !opts.summary_only);
     run_device(scenario, opts, budget, dev)
 }

@@ -4,7 +4,7 @@
 //! crash, a hang or unbounded memory.
 
 use impnet_core::code::natives::{install, DeviceHost};
-use impnet_core::scenario::Call;
+use impnet_core::program::Call;
 use impnet_squirrel::{ErrorKind, Handle, Outcome, RuntimeError, Value, Vm};
 
 fn program(name: &str) -> String {
@@ -25,23 +25,28 @@ fn run(name: &str) -> (Vec<Call>, Option<RuntimeError>) {
             match vm.run(100_000_000) {
                 Outcome::Suspended(m) => {
                     let reply = match &m.call {
-                        Call::ImpWakeup { seconds } => {
+                        Call::ImpWakeup { seconds, callback } => {
                             seq += 1;
-                            if let Some(h) = m.callback {
+                            if let Some(h) = callback.and_then(|c| vm.host.callback(c)) {
                                 due.push((vm.host.now_us + (seconds * 1e6) as u64, seq, h, Value::Null));
                             }
                             Value::Int(seq as i32)
                         }
-                        Call::ServerConnect { .. } => {
+                        Call::ServerConnect { callback, .. } => {
                             seq += 1;
-                            if let Some(h) = m.callback {
+                            if let Some(h) = callback.and_then(|c| vm.host.callback(c)) {
                                 due.push((vm.host.now_us + 1_500_000, seq, h, Value::Int(5)));
                             }
                             Value::Null
                         }
                         Call::ServerIsConnected | Call::ServerFlush { .. } => Value::Bool(true),
                         Call::OpenUdp { .. } => vm.handle(m.object.unwrap()).unwrap(),
-                        Call::SetSendTimeoutPolicy { .. } | Call::ServerDisconnect | Call::UdpClose | Call::ImpSleep { .. } => Value::Null,
+                        Call::SetSendTimeoutPolicy { .. }
+                        | Call::ServerDisconnect
+                        | Call::UdpClose
+                        | Call::ImpSleep { .. }
+                        | Call::OnIdle { .. }
+                        | Call::OnUnexpectedDisconnect { .. } => Value::Null,
                         _ => Value::Int(0),
                     };
                     calls.push(m.call);
@@ -64,7 +69,7 @@ fn run(name: &str) -> (Vec<Call>, Option<RuntimeError>) {
 }
 
 fn count(calls: &[Call], name: &str) -> usize {
-    calls.iter().filter(|c| c.name() == name).count()
+    calls.iter().filter(|c| c.kind().as_str() == name).count()
 }
 
 #[test]
@@ -80,10 +85,10 @@ fn connection_manager_class_sends_readings_from_a_method() {
 fn promise_chain_runs_each_then_in_its_own_wakeup_task() {
     let (calls, err) = run("promise_chain.nut");
     assert!(err.is_none(), "{err:?}");
-    let sends: Vec<_> = calls.iter().filter(|c| c.name() == "agent.send").collect();
+    let sends: Vec<_> = calls.iter().filter(|c| c.kind().as_str() == "agent.send").collect();
     assert_eq!(sends.len(), 2, "{calls:?}");
     // The chain's last step logs "chain ended with 20": 1 → 2 → 20.
-    assert!(calls.contains(&Call::ServerLog { bytes: "chain ended with 20".len() as u64 }), "{calls:?}");
+    assert!(calls.contains(&Call::ServerLog { bytes: 19, text: Some("chain ended with 20".into()) }), "{calls:?}");
 }
 
 #[test]
@@ -92,7 +97,8 @@ fn streamer_sends_64_kb_as_sixteen_4_kb_chunks() {
     assert!(err.is_none(), "{err:?}");
     let chunk = Call::AgentSend { name: "chunk".into(), bytes: 4096 + 5 };
     assert_eq!(calls.iter().filter(|c| **c == chunk).count(), 16);
-    assert!(calls.contains(&Call::ServerLog { bytes: "sent 65536 bytes, blocked 0 times".len() as u64 }), "{calls:?}");
+    let done = "sent 65536 bytes, blocked 0 times";
+    assert!(calls.contains(&Call::ServerLog { bytes: done.len() as u64, text: Some(done.into()) }), "{calls:?}");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! - `natives`: the imp API tables; model calls become the step list's `Call` values.
 //! - `program`: device code in its VM: the main task over its files, callbacks, restarts, `nv`.
 
+pub mod bind;
 pub mod natives;
 pub mod program;
 pub mod source;

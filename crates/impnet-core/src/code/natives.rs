@@ -10,7 +10,8 @@
 //! answered here without the model.
 
 use super::wire_size::{log_payload, log_text, serialised_size};
-use crate::scenario::{Arg, Call};
+use crate::program::{Call, CallbackId};
+use crate::scenario::Arg;
 use impnet_squirrel::{Ctx, Handle, Host, Interrupt, NativeResult, Value, Vm};
 
 /// What the program hands the model: a call of §10's list and where the script made it.
@@ -20,10 +21,6 @@ pub struct ModelCall {
     /// The call site: 1-based line in `file` (§14 "Trace").
     pub file: String,
     pub line: u32,
-    /// `server.log`/`server.error`: the `text` of the trace line (≤ 1024 bytes).
-    pub text: Option<String>,
-    /// The callback the call registers (`imp.wakeup`'s, `server.connect`'s).
-    pub callback: Option<Handle>,
     /// What the call gives Squirrel when it succeeds, if not the model's return value
     /// (`interface.openudp`: the udpsocket object).
     pub object: Option<Handle>,
@@ -38,10 +35,8 @@ pub struct DeviceHost {
     pub start_epoch: u64,
     /// `hardware.wakereason()`: 0 power-on, 1 timer wake after deep sleep, 5 after an error.
     pub wakereason: i32,
-    /// `server.onunexpecteddisconnect(fn)`: the latest registration.
-    pub on_unexpected_disconnect: Option<Handle>,
-    /// `imp.onidle(fn)`: the latest registration, run once when Squirrel is next idle.
-    pub onidle: Option<Handle>,
+    /// Callbacks handed to the device, by `CallbackId` (its index).
+    pub callbacks: Vec<Option<Handle>>,
     /// `agent.on(name, fn)`: one handler per name (messages arrive with §15).
     pub agent_on: Vec<(String, Handle)>,
     /// `imp.cancelwakeup(handle)`: wakeup handles the script cancelled since the driver last
@@ -70,8 +65,6 @@ fn model(ctx: &Cx<'_>, call: Call) -> R {
         call,
         file: ctx.file().to_string(),
         line: ctx.line(),
-        text: None,
-        callback: None,
         object: None,
     })))
 }
@@ -116,10 +109,21 @@ fn seconds(call: &str, v: Option<Value>, default: Option<f64>) -> Result<f64, Fa
     Ok(s)
 }
 
-fn callback(ctx: &mut Cx<'_>, call: &str, v: Option<Value>) -> Result<Option<Handle>, Fail> {
+impl DeviceHost {
+    /// The kept function behind a callback the device holds.
+    pub fn callback(&self, id: CallbackId) -> Option<Handle> {
+        self.callbacks.get(id.0 as usize).copied().flatten()
+    }
+}
+
+fn callback(ctx: &mut Cx<'_>, call: &str, v: Option<Value>) -> Result<Option<CallbackId>, Fail> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(f @ (Value::Closure(_) | Value::Native(_))) => Ok(Some(ctx.keep(f))),
+        Some(f @ (Value::Closure(_) | Value::Native(_))) => {
+            let h = ctx.keep(f);
+            ctx.host.callbacks.push(Some(h));
+            Ok(Some(CallbackId(ctx.host.callbacks.len() as u64 - 1)))
+        }
         Some(v) => Err(Interrupt::Error(format!("{call}: expected a function, got {}", v.type_name()))),
     }
 }
@@ -179,11 +183,11 @@ fn agent(vm: &mut Vm<DeviceHost>) {
         let name = string_arg(ctx, "agent.send", args.first().copied())?;
         let value = args.get(1).copied().unwrap_or(Value::Null);
         let bytes = serialised_size(ctx.heap, value).map_err(|e| Interrupt::Error(e.to_string()))?;
-        model(ctx, Call::AgentSend { name, bytes })
+        model(ctx, Call::AgentSend { name: name.into(), bytes })
     });
     let _ = vm.register_in(agent, "on", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         let name = string_arg(ctx, "agent.on", args.first().copied())?;
-        let h = callback(ctx, "agent.on", args.get(1).copied())?;
+        let h = callback(ctx, "agent.on", args.get(1).copied())?.and_then(|id| ctx.host.callback(id));
         ctx.host.agent_on.retain(|(n, _)| *n != name);
         if let Some(h) = h {
             ctx.host.agent_on.push((name, h));
@@ -196,8 +200,9 @@ fn log(ctx: &mut Cx<'_>, args: &[Value], error: bool) -> R {
     let v = args.first().copied().unwrap_or(Value::Null);
     let bytes = log_payload(ctx.heap, v);
     let text = log_text(ctx.heap, v);
-    let call = if error { Call::ServerError { bytes } } else { Call::ServerLog { bytes } };
-    with(model(ctx, call), |m| m.text = Some(text))
+    let text = Some(text.into());
+    let call = if error { Call::ServerError { bytes, text } } else { Call::ServerLog { bytes, text } };
+    model(ctx, call)
 }
 
 fn server(vm: &mut Vm<DeviceHost>) {
@@ -216,7 +221,7 @@ fn server(vm: &mut Vm<DeviceHost>) {
         };
         let h = callback(ctx, "server.connect", cb)?;
         let timeout = seconds("server.connect", t, Some(60.0))?;
-        with(model(ctx, Call::ServerConnect { timeout }), |m| m.callback = h)
+        model(ctx, Call::ServerConnect { timeout, callback: h })
     });
     let _ = vm.register_in(server, "disconnect", |ctx: &mut Cx<'_>, _: &[Value]| model(ctx, Call::ServerDisconnect));
     let _ = vm.register_in(server, "isconnected", |ctx: &mut Cx<'_>, _: &[Value]| model(ctx, Call::ServerIsConnected));
@@ -226,11 +231,8 @@ fn server(vm: &mut Vm<DeviceHost>) {
         model(ctx, call)
     });
     let _ = vm.register_in(server, "onunexpecteddisconnect", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
-        let h = callback(ctx, "server.onunexpecteddisconnect", args.first().copied())?;
-        if let Some(old) = std::mem::replace(&mut ctx.host.on_unexpected_disconnect, h) {
-            ctx.release(old);
-        }
-        Ok(Value::Null)
+        let callback = callback(ctx, "server.onunexpecteddisconnect", args.first().copied())?;
+        model(ctx, Call::OnUnexpectedDisconnect { callback })
     });
     deep_sleep(vm, server, "server.sleepfor");
     // §14: accepted, does nothing.
@@ -250,7 +252,7 @@ fn imp(vm: &mut Vm<DeviceHost>) {
     let _ = vm.register_in(imp, "wakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         let seconds = seconds("imp.wakeup", args.first().copied(), None)?;
         let h = callback(ctx, "imp.wakeup", args.get(1).copied())?;
-        with(model(ctx, Call::ImpWakeup { seconds }), |m| m.callback = h)
+        model(ctx, Call::ImpWakeup { seconds, callback: h })
     });
     let _ = vm.register_in(imp, "cancelwakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         if let Some(Value::Int(h)) = args.first() {
@@ -259,11 +261,10 @@ fn imp(vm: &mut Vm<DeviceHost>) {
         Ok(Value::Null)
     });
     let _ = vm.register_in(imp, "onidle", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
-        let h = callback(ctx, "imp.onidle", args.first().copied())?;
-        if let Some(old) = std::mem::replace(&mut ctx.host.onidle, h) {
-            ctx.release(old);
+        match callback(ctx, "imp.onidle", args.first().copied())? {
+            Some(callback) => model(ctx, Call::OnIdle { callback }),
+            None => Err(Interrupt::Error("imp.onidle: expected a function".into())),
         }
-        Ok(Value::Null)
     });
     // Documented stubs (§14): fixed answers.
     let _ = vm.register_in(imp, "enableblinkup", |_: &mut Cx<'_>, _: &[Value]| -> R { Ok(Value::Null) });
@@ -320,10 +321,10 @@ fn net(vm: &mut Vm<DeviceHost>, imp: Value) {
         ctx.heap.set_field(socket, "send", send)?;
         ctx.heap.set_field(socket, "close", close)?;
         let kept = ctx.keep(socket);
-        with(model(ctx, Call::OpenUdp { port }), |m| {
-            m.callback = h;
-            m.object = Some(kept);
-        })
+        // The interface callback (`openudp(fn)`, incoming datagrams) never fires: impnet
+        // models no UDP receive.
+        let _ = h;
+        with(model(ctx, Call::OpenUdp { port }), |m| m.object = Some(kept))
     });
     let Ok(interface) = vm.heap_mut().new_table() else { return };
     let _ = vm.set_slot(interface, "openudp", openudp);

@@ -187,10 +187,17 @@ fn copy_data(from: &Heap, v: Value, to: &mut Heap, depth: usize) -> Result<Value
 mod tests {
     use super::*;
     use crate::code::resolve;
-    use crate::scenario::Call;
+    use crate::program::Call;
 
     fn code(main: &str, libs: &[(&str, &str)]) -> Code {
         resolve("device.nut", main, &mut |n| libs.iter().find(|(name, _)| *name == n).map(|(_, t)| t.to_string())).unwrap()
+    }
+
+    fn text(c: &ModelCall) -> String {
+        match &c.call {
+            Call::ServerLog { text: Some(t), .. } | Call::ServerError { text: Some(t), .. } => t.to_string(),
+            other => panic!("not a log: {other:?}"),
+        }
     }
 
     /// Runs until idle, answering every model call with `reply`; the calls made.
@@ -215,7 +222,7 @@ mod tests {
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
         let calls = drive(&mut p, |_| Value::Int(0));
-        let sites: Vec<_> = calls.iter().map(|c| (c.file.as_str(), c.line, c.text.clone().unwrap())).collect();
+        let sites: Vec<_> = calls.iter().map(|c| (c.file.as_str(), c.line, text(c))).collect();
         assert_eq!(sites, [("Log.lib.nut", 4, "lib loaded".to_string()), ("Log.lib.nut", 2, "hi".to_string())]);
         assert!(p.is_idle());
     }
@@ -228,9 +235,9 @@ mod tests {
         );
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
-        let calls = drive(&mut p, |call| if call.name() == "agent.send" { Value::Int(4) } else { Value::Int(0) });
+        let calls = drive(&mut p, |call| if call.kind().as_str() == "agent.send" { Value::Int(4) } else { Value::Int(0) });
         assert_eq!(calls[0].call, Call::AgentSend { name: "r".into(), bytes: 5 });
-        assert_eq!(calls[1].text.as_deref(), Some("got 4"));
+        assert_eq!(text(&calls[1]), "got 4");
     }
 
     #[test]
@@ -239,12 +246,14 @@ mod tests {
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
         let Yield::Call(w) = p.run(0, 1_000_000) else { panic!() };
-        assert_eq!(w.call, Call::ImpWakeup { seconds: 1.0 });
+        let Call::ImpWakeup { seconds, callback: Some(cb) } = w.call else { panic!("{w:?}") };
+        assert_eq!(seconds, 1.0);
         p.resume(Value::Int(1));
         assert!(matches!(p.run(0, 1_000_000), Yield::Idle));
-        assert!(p.start_callback(w.callback.unwrap(), &[]));
+        let h = p.host().callback(cb).unwrap();
+        assert!(p.start_callback(h, &[]));
         let calls = drive(&mut p, |_| Value::Int(0));
-        assert_eq!(calls[0].text.as_deref(), Some("woke"));
+        assert_eq!(text(&calls[0]), "woke");
     }
 
     #[test]
@@ -253,14 +262,14 @@ mod tests {
         let c = code(src, &[]);
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
-        assert_eq!(drive(&mut p, |_| Value::Int(0))[0].text.as_deref(), Some("1 0"));
+        assert_eq!(text(&drive(&mut p, |_| Value::Int(0))[0]), "1 0");
         let mut q = p.restart(&c, Boot { wakereason: 5, ..Boot::default() }).unwrap();
         q.start_main();
-        assert_eq!(drive(&mut q, |_| Value::Int(0))[0].text.as_deref(), Some("2 5"));
+        assert_eq!(text(&drive(&mut q, |_| Value::Int(0))[0]), "2 5");
         // A fresh power-on (a new Program) starts with no nv.
         let mut r = Program::new(&c, Boot::default()).unwrap();
         r.start_main();
-        assert_eq!(drive(&mut r, |_| Value::Int(0))[0].text.as_deref(), Some("1 0"));
+        assert_eq!(text(&drive(&mut r, |_| Value::Int(0))[0]), "1 0");
     }
 
     #[test]
@@ -269,7 +278,7 @@ mod tests {
         let text = |seed| {
             let mut p = Program::new(&c, Boot { seed, ..Boot::default() }).unwrap();
             p.start_main();
-            drive(&mut p, |_| Value::Int(0))[0].text.clone().unwrap()
+            text(&drive(&mut p, |_| Value::Int(0))[0])
         };
         assert_eq!(text(1), text(1));
         assert_ne!(text(1), text(2));

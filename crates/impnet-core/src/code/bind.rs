@@ -1,0 +1,127 @@
+//! Device code behind the device's program seam (`crate::program::Program`, issue #8): the
+//! device starts tasks and callbacks, the VM runs until its next model call, the device
+//! carries the call out and resumes the VM with its result (SPEC §14 "Blocking calls").
+
+use super::natives::ModelCall;
+use super::program::{Boot, Program, Yield as VmYield};
+use super::{Code, CodeError, MAIN_FILE};
+use crate::budget::{Budget, Work};
+use crate::program::{self as seam, CallKind, CodeSite, Site, Start, TaskId};
+use crate::trace::{Handler, Outcome, Ret};
+use impnet_squirrel::{Handle, Value};
+use std::sync::Arc;
+
+/// Instructions per VM slice; each slice is charged to the run's work budget.
+const SLICE: u64 = 10_000;
+
+/// A Squirrel program the device runs.
+pub struct DeviceCode {
+    code: Code,
+    boot: Boot,
+    vm: Program,
+    /// What the suspended call gives Squirrel besides the model's return value.
+    pending: Option<(CallKind, Option<Handle>)>,
+    /// Why the next restart happens: an uncaught error (wakereason 5) or a warm boot (1).
+    errored: bool,
+}
+
+impl DeviceCode {
+    pub fn new(code: Code, seed: u64) -> Result<DeviceCode, CodeError> {
+        let boot = Boot { seed, ..Boot::default() };
+        let vm = Program::new(&code, boot)?;
+        Ok(DeviceCode { code, boot, vm, pending: None, errored: false })
+    }
+
+    fn site(&self, file: &str, line: u32) -> Site {
+        let file = (file != MAIN_FILE && Some(file) != self.code.files.last().map(|f| f.name.as_str())).then(|| Arc::from(file));
+        Site::Code(CodeSite { line, file })
+    }
+
+    fn call(&mut self, m: ModelCall) -> seam::Yield {
+        let site = self.site(&m.file, m.line);
+        self.pending = Some((m.call.kind(), m.object));
+        seam::Yield::Call { call: m.call, site }
+    }
+}
+
+fn value_of(o: &Outcome) -> Result<Value, &str> {
+    match o {
+        Outcome::Returned(Ret::Int(i)) => Ok(Value::Int(*i as i32)),
+        Outcome::Returned(Ret::Bool(b)) => Ok(Value::Bool(*b)),
+        Outcome::Returned(Ret::Null) => Ok(Value::Null),
+        Outcome::Error(e) => Err(e),
+    }
+}
+
+impl seam::Program for DeviceCode {
+    fn start(&mut self, _task: TaskId, start: Start) {
+        match start {
+            Start::Main => self.vm.start_main(),
+            Start::Callback { callback, kind, reason } => {
+                let Some(h) = self.vm.host().callback(callback) else { return };
+                let args: Vec<Value> = reason.map(|r| Value::Int(r.code() as i32)).into_iter().collect();
+                // One-shot callbacks are released once their task starts.
+                if matches!(kind, Handler::Wakeup | Handler::OnIdle) {
+                    self.vm.host().callbacks[callback.0 as usize] = None;
+                }
+                let vm = self.vm.vm();
+                let f = vm.handle(h).unwrap_or(Value::Null);
+                if matches!(kind, Handler::Wakeup | Handler::OnIdle) {
+                    vm.release(h);
+                }
+                let _ = vm.start(f, &args);
+            }
+        }
+    }
+
+    fn resume(&mut self, _task: TaskId, outcome: Option<&Outcome>, budget: &mut Budget) -> seam::Yield {
+        if let Some(o) = outcome {
+            let (kind, object) = self.pending.take().unzip();
+            match value_of(o) {
+                Err(e) => self.vm.resume_error(e),
+                Ok(v) => {
+                    let v = match (kind, object.flatten()) {
+                        (Some(CallKind::OpenUdp), Some(h)) => self.vm.vm().release(h).unwrap_or(v),
+                        _ => v,
+                    };
+                    self.vm.resume(v);
+                }
+            }
+        }
+        loop {
+            let before = self.vm.task_instructions();
+            let y = self.vm.run(self.vm_now(), SLICE);
+            let used = self.vm.task_instructions().saturating_sub(before).max(u64::from(matches!(y, VmYield::OutOfFuel)) * SLICE);
+            if let Err(e) = budget.charge(Work::Instruction, used) {
+                return seam::Yield::OutOfBudget(e);
+            }
+            match y {
+                VmYield::Call(m) => return self.call(*m),
+                VmYield::Idle => return seam::Yield::Finished,
+                VmYield::Error(e) => {
+                    self.errored = true;
+                    let site = self.site(&e.file, e.line);
+                    return seam::Yield::Error { error: e.message, site };
+                }
+                VmYield::OutOfFuel => continue,
+            }
+        }
+    }
+
+    fn restart(&mut self) {
+        let wakereason = if std::mem::take(&mut self.errored) { 5 } else { 1 };
+        let boot = Boot { wakereason, ..self.boot };
+        if let Ok(next) = self.vm.restart(&self.code, boot) {
+            self.vm = next;
+        }
+        self.pending = None;
+    }
+}
+
+impl DeviceCode {
+    /// Virtual time for `hardware.millis()` and `time()`: not yet given by the seam, so the
+    /// program's clock stays at power-on (issue #9: the seam's resume needs `now`).
+    fn vm_now(&self) -> u64 {
+        0
+    }
+}
