@@ -7,6 +7,7 @@ use crate::budget::Stop;
 pub use crate::program::CodeSite;
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The kind of callback a call ran in, or a handler event is for (§11, §14 Trace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,8 +55,9 @@ pub struct CallLine {
     /// Where a step list made the call (0 for code).
     pub step: u32,
     pub iter: u32,
-    /// Where code made it (§14: the JSON line carries `line`/`file` instead of `step`/`iter`).
-    pub code: Option<CodeSite>,
+    /// Where code made it and what it carried (§14: the JSON line carries `line`/`file` instead
+    /// of `step`/`iter`).
+    pub code: Option<CodeCall>,
     pub handler: Option<Handler>,
     pub outcome: Outcome,
     pub blocked: Duration,
@@ -65,6 +67,23 @@ pub struct CallLine {
     pub rule: &'static str,
     /// One line with the numbers: "RETURN_ON_ERROR_NO_DISCONNECT: 1 041 bytes do not fit …".
     pub why: String,
+}
+
+/// A call made by device code (§14 Trace).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeCall {
+    pub site: CodeSite,
+    pub carried: Option<Carried>,
+}
+
+/// What a log or a send made by code carried (§14 Trace). Step lists give sizes only, so their
+/// lines keep §11's keys and the preset traces do not change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Carried {
+    /// `server.log`/`server.error`: the logged text (at most `MAX_LOG_TEXT` bytes).
+    Text(Arc<str>),
+    /// `agent.send`: the message name and its §14 payload size.
+    Message { name: Arc<str>, bytes: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,14 +285,24 @@ impl Entry {
                         m.insert("iter".into(), c.iter.into());
                     }
                     Some(code) => {
-                        m.insert("line".into(), code.line.into());
-                        if let Some(f) = &code.file {
+                        m.insert("line".into(), code.site.line.into());
+                        if let Some(f) = &code.site.file {
                             m.insert("file".into(), f.as_ref().into());
                         }
                     }
                 }
                 if let Some(h) = c.handler {
                     m.insert("handler".into(), h.as_str().into());
+                }
+                match c.code.as_ref().and_then(|code| code.carried.as_ref()) {
+                    Some(Carried::Text(text)) => {
+                        m.insert("text".into(), text.as_ref().into());
+                    }
+                    Some(Carried::Message { name, bytes }) => {
+                        m.insert("name".into(), name.as_ref().into());
+                        m.insert("bytes".into(), (*bytes).into());
+                    }
+                    None => {}
                 }
                 match &c.outcome {
                     Outcome::Returned(r) => {
