@@ -88,15 +88,44 @@ impl<H: Host> Vm<H> {
         Err(ops::index_error(&self.heap, key))
     }
 
-    /// An unresolved name: a slot of `this`, else of the root table.
+    /// An unresolved name: a slot of `this` (its built-in methods included, so a bare `len()`
+    /// in a table's method is the table's), else of the root table: Squirrel's this-then-root.
     pub(crate) fn get_name(&self, this: Value, key: Value) -> Result<Value, Fault> {
         if let Some(v) = self.raw_get(this, key)? {
             return Ok(v);
+        }
+        if let (Value::Str(_), Some(d)) = (key, self.delegate_of(this)) {
+            if let Some(v) = self.heap.table(d).get(&key) {
+                return Ok(*v);
+            }
         }
         if let Some(v) = self.heap.table(self.root).get(&key) {
             return Ok(*v);
         }
         Err(ops::index_error(&self.heap, key))
+    }
+
+    /// For `x + y` with a string and an instance whose class has `_tostring`: which operand
+    /// to convert first (1 = the top of the stack, 2 = below it), the method, and the instance.
+    pub(crate) fn string_cat_operand(
+        &self,
+        op: crate::bytecode::Arith,
+        x: Value,
+        y: Value,
+    ) -> Option<(u8, Value, Value)> {
+        if op != crate::bytecode::Arith::Add {
+            return None;
+        }
+        let (depth, inst) = match (x, y) {
+            (Value::Instance(_), Value::Str(_)) => (2, x),
+            (Value::Str(_), Value::Instance(_)) => (1, y),
+            _ => return None,
+        };
+        let Value::Instance(r) = inst else { return None };
+        let key = self.heap.lookup_str("_tostring")?;
+        let class = self.heap.instance(r).class;
+        let m = self.heap.class(class).members.get(&key)?;
+        Some((depth, m.value, inst))
     }
 
     /// `name = v` for an unresolved name: the slot of `this` if it has one, else of the root

@@ -309,7 +309,12 @@ impl<H: Host> Vm<H> {
                         self.close_outers(base as u32);
                     }
                     self.stack.truncate(base - 1);
-                    self.stack.push(v);
+                    if let FrameKind::Operand(depth) = frame.kind {
+                        let at = self.stack.len() - depth as usize;
+                        self.stack[at] = v;
+                    } else {
+                        self.stack.push(v);
+                    }
                     self.frames.pop();
                     if self.frames.is_empty() {
                         return Ok(Exit::Finished(v));
@@ -369,6 +374,27 @@ impl<H: Host> Vm<H> {
                 Op::Arith(a) => {
                     let len = self.stack.len();
                     let (x, y) = (self.stack[len - 2], self.stack[len - 1]);
+                    if let Some((depth, f, inst)) = self.string_cat_operand(a, x, y) {
+                        // Run `_tostring` first; its result takes the operand's place and
+                        // this `+` runs again (ip back on it) with two strings.
+                        ip -= 1;
+                        save!();
+                        let slot = self.stack.len();
+                        self.stack.push(f);
+                        self.stack.push(inst);
+                        match self.call(slot, 0, FrameKind::Operand(depth))? {
+                            Called::Frame => {
+                                reload!();
+                            }
+                            Called::Value => {
+                                let s = pop!();
+                                let at = self.stack.len() - depth as usize;
+                                self.stack[at] = s;
+                            }
+                            Called::Suspend(p) => return Ok(Exit::Suspend(p)),
+                        }
+                        continue;
+                    }
                     let r = match (x, y) {
                         (Value::Int(x), Value::Int(y)) => tri!(ops::int_arith(a, x, y)),
                         (Value::Float(x), Value::Float(y)) if a == Arith::Add => {

@@ -194,6 +194,11 @@ impl Heap {
         Ok(Value::Str(r))
     }
 
+    /// The interned string with these bytes if one exists (no allocation).
+    pub(crate) fn lookup_str(&self, s: &str) -> Option<Value> {
+        self.strings.get(s.as_bytes()).map(|&r| Value::Str(r))
+    }
+
     pub fn str(&mut self, s: &str) -> Result<Value, OutOfMemory> {
         self.string(s.as_bytes())
     }

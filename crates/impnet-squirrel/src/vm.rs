@@ -20,6 +20,9 @@ pub(crate) enum FrameKind {
     Call,
     /// A constructor run by `Class(...)`: returns `this` (the new instance).
     Constructor,
+    /// An instance's `_tostring` run for `+` with a string (Squirrel's StringCat): its result
+    /// replaces the operand this many slots below the call, and the `+` runs again.
+    Operand(u8),
 }
 
 #[derive(Clone, Copy, Debug)]

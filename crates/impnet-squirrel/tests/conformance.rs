@@ -649,3 +649,42 @@ fn files_loaded_in_turn_share_globals_and_constants() {
 fn tostring_uses_the_tostring_metamethod_of_an_instance() {
     assert_eq!(eval("class P { x = 3; function _tostring() { return \"P(\" + x + \")\"; } } return P().tostring();"), "\"P(3)\"");
 }
+
+/// Squirrel's StringCat: `+` with a string converts an instance operand, on either side, with
+/// its class's `_tostring` (a script method, nested in an expression and in a loop).
+#[test]
+fn string_plus_instance_uses_its_tostring() {
+    let prelude = "class P { x = 0; constructor(v) { x = v; } function _tostring() { return \"P(\" + x + \")\"; } } ";
+    assert_eq!(eval(&format!("{prelude} return \"a\" + P(3);")), "\"aP(3)\"");
+    assert_eq!(eval(&format!("{prelude} return P(4) + \"b\";")), "\"P(4)b\"");
+    assert_eq!(
+        eval(&format!("{prelude} local s = \"\"; for (local i = 0; i < 3; i++) s = s + P(i) + \",\"; return [s, 1 + 2];")),
+        "[\"P(0),P(1),P(2),\", 3]"
+    );
+    // Without `_tostring` the default form stays (an instance prints as its kind).
+    assert!(eval("class Q {} return \"q:\" + Q();").starts_with("\"q:(instance"));
+    // An error in `_tostring` reaches the script's try/catch.
+    assert_eq!(
+        eval("class E { function _tostring() { throw \"no\"; } } try { return \"a\" + E(); } catch (e) { return e; }"),
+        "\"no\""
+    );
+}
+
+/// Squirrel's this-then-root lookup: an unresolved name in a table's method is found among
+/// `this`'s slots and then its built-in methods (a bare `len()`), before the root table.
+#[test]
+fn unresolved_names_find_the_built_in_methods_of_this() {
+    assert_eq!(
+        eval("local t = { a = 1, b = 2, function count() { return len(); } }; return t.count();"),
+        "3"
+    );
+    assert_eq!(
+        eval("local t = { x = 1, function has(k) { return rawin(k); } }; return [t.has(\"x\"), t.has(\"y\")];"),
+        "[true, false]"
+    );
+    // A slot of `this` still wins over a built-in, and root still answers what `this` lacks.
+    assert_eq!(
+        eval("::g <- 7; local t = { function len() { return 99; }, function f() { return [len(), g]; } }; return t.f();"),
+        "[99, 7]"
+    );
+}
