@@ -26,12 +26,19 @@ fn s14_programs_give_the_native_hashes_in_wasm() {
     for (name, src, pinned) in programs::PROGRAMS {
         let (out, _) = programs::run(name, src);
         let h = programs::hash(out.as_bytes());
-        assert_eq!(h, *pinned, "{name}: hash {h:#018x} in wasm, native {pinned:#018x}; output:\n{out}");
+        assert_eq!(
+            h, *pinned,
+            "{name}: hash {h:#018x} in wasm, native {pinned:#018x}; output:\n{out}"
+        );
     }
 }
 
 fn now_ms() -> f64 {
-    web_sys::window().expect("a window").performance().expect("performance").now()
+    web_sys::window()
+        .expect("a window")
+        .performance()
+        .expect("performance")
+        .now()
 }
 
 #[wasm_bindgen_test]
@@ -42,17 +49,27 @@ fn bench_vm_instructions_per_second() {
     let mut best = 0.0f64;
     for round in 0..3 {
         let mut vm = programs::vm();
-        vm.set_limits(Limits { task_instructions: u64::MAX, ..Limits::default() });
-        vm.load("arith_loop.nut", &src).expect("the bench program compiles");
+        vm.set_limits(Limits {
+            task_instructions: u64::MAX,
+            ..Limits::default()
+        });
+        vm.load("arith_loop.nut", &src)
+            .expect("the bench program compiles");
         let started = now_ms();
         let outcome = vm.run(u64::MAX);
         let secs = (now_ms() - started) / 1000.0;
         // Not a timing assertion: the program must have run to its end, or the rate means nothing.
-        assert!(matches!(outcome, Outcome::Finished(_)), "the bench program finishes");
+        assert!(
+            matches!(outcome, Outcome::Finished(_)),
+            "the bench program finishes"
+        );
         let n = vm.task_instructions();
         let rate = n as f64 / secs;
         best = best.max(rate);
-        console_log!("squirrel_wasm: round {round}: {n} instructions in {secs:.3} s: {:.1} M instructions/s", rate / 1e6);
+        console_log!(
+            "squirrel_wasm: round {round}: {n} instructions in {secs:.3} s: {:.1} M instructions/s",
+            rate / 1e6
+        );
     }
     console_log!("squirrel_wasm: best {:.1} M instructions/s", best / 1e6);
 }

@@ -121,7 +121,9 @@ impl<H: Host> Vm<H> {
             (Value::Str(_), Value::Instance(_)) => (1, y),
             _ => return None,
         };
-        let Value::Instance(r) = inst else { return None };
+        let Value::Instance(r) = inst else {
+            return None;
+        };
         let key = self.heap.lookup_str("_tostring")?;
         let class = self.heap.instance(r).class;
         let m = self.heap.class(class).members.get(&key)?;

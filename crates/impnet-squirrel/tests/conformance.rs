@@ -655,8 +655,14 @@ fn tostring_uses_the_tostring_metamethod_of_an_instance() {
 #[test]
 fn string_plus_instance_uses_its_tostring() {
     let prelude = "class P { x = 0; constructor(v) { x = v; } function _tostring() { return \"P(\" + x + \")\"; } } ";
-    assert_eq!(eval(&format!("{prelude} return \"a\" + P(3);")), "\"aP(3)\"");
-    assert_eq!(eval(&format!("{prelude} return P(4) + \"b\";")), "\"P(4)b\"");
+    assert_eq!(
+        eval(&format!("{prelude} return \"a\" + P(3);")),
+        "\"aP(3)\""
+    );
+    assert_eq!(
+        eval(&format!("{prelude} return P(4) + \"b\";")),
+        "\"P(4)b\""
+    );
     assert_eq!(
         eval(&format!("{prelude} local s = \"\"; for (local i = 0; i < 3; i++) s = s + P(i) + \",\"; return [s, 1 + 2];")),
         "[\"P(0),P(1),P(2),\", 3]"

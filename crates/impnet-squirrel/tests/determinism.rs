@@ -11,7 +11,9 @@ fn s14_programs_give_the_pinned_hashes_natively() {
         let (out, _) = programs::run(name, src);
         let h = programs::hash(out.as_bytes());
         if h != *pinned {
-            wrong.push(format!("{name}: hash {h:#018x}, pinned {pinned:#018x}; output:\n{out}"));
+            wrong.push(format!(
+                "{name}: hash {h:#018x}, pinned {pinned:#018x}; output:\n{out}"
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

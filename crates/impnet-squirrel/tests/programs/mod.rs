@@ -117,8 +117,12 @@ pub fn vm() -> Vm<Printer> {
 /// Runs `src` to the end: (its output with the result and instruction count, instructions).
 pub fn run(name: &str, src: &str) -> (String, u64) {
     let mut vm = vm();
-    vm.set_limits(Limits { task_instructions: u64::MAX, ..Limits::default() });
-    vm.load(&format!("{name}.nut"), src).unwrap_or_else(|e| panic!("{name} compiles: {e}"));
+    vm.set_limits(Limits {
+        task_instructions: u64::MAX,
+        ..Limits::default()
+    });
+    vm.load(&format!("{name}.nut"), src)
+        .unwrap_or_else(|e| panic!("{name} compiles: {e}"));
     let result = match vm.run(u64::MAX) {
         Outcome::Finished(v) => impnet_squirrel::to_display(vm.heap(), v),
         Outcome::Error(e) => panic!("{name} fails: {e}"),
@@ -132,5 +136,7 @@ pub fn run(name: &str, src: &str) -> (String, u64) {
 
 /// FNV-1a, 64 bit: stable everywhere, no dependency.
 pub fn hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
