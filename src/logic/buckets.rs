@@ -382,6 +382,7 @@ pub fn synthetic_trace(n: usize) -> Trace {
                 msg: Some(i as u64 / 2),
                 bytes: None,
                 packets: None,
+                detail: None,
                 rule: "T3",
                 why: String::new(),
             })

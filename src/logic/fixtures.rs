@@ -45,6 +45,7 @@ pub fn event(t_ms: u64, kind: EventKind, state: Snapshot) -> Entry {
             msg: None,
             bytes: None,
             packets: None,
+            detail: None,
             rule: "T3",
             why: String::new(),
         }),

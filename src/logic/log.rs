@@ -1,7 +1,7 @@
 //! The device log console (issue 10 item 3): the `server.log` / `server.error` calls of a
 //! trace, with their virtual times, and which of them to render around the cursor.
 
-use impnet_core::trace::{Line, Outcome, Trace};
+use impnet_core::trace::{Carried, Line, Outcome, Trace};
 use std::ops::Range;
 
 /// One console line.
@@ -11,8 +11,8 @@ pub struct LogLine {
     pub index: usize,
     pub t_us: u64,
     pub error: bool,
-    /// What the console shows after the time: the call's explanation of what became of the
-    /// message (the trace does not carry the logged text itself yet).
+    /// What the console shows after the time: the logged text when device code made the call
+    /// (§14 Trace), else (a step list logs sizes only) what became of the message.
     pub text: String,
 }
 
@@ -27,7 +27,10 @@ pub fn log_lines(trace: &Trace) -> Vec<LogLine> {
                 index,
                 t_us: e.t.micros,
                 error: c.call == "server.error" || matches!(c.outcome, Outcome::Error(_)),
-                text: c.why.clone(),
+                text: match c.code.as_ref().and_then(|code| code.carried.as_ref()) {
+                    Some(Carried::Text(t)) => t.to_string(),
+                    _ => c.why.clone(),
+                },
             }),
             _ => None,
         })
@@ -71,6 +74,15 @@ mod tests {
             assert_eq!(l.t_us, t.entries[l.index].t.micros);
         }
         assert!(lines.windows(2).all(|w| w[0].index < w[1].index));
+    }
+
+    #[test]
+    fn issue10_device_code_logs_show_their_text_section14() {
+        let sc = parse_toml("end_ms = 5000\ncode = '''\nserver.log(\"temp \" + 21);\nserver.error(\"oops\");\n'''\n").unwrap();
+        let t = run(&sc, &RunOptions::default()).unwrap();
+        let lines = log_lines(&t);
+        let shown: Vec<(&str, bool)> = lines.iter().map(|l| (l.text.as_str(), l.error)).collect();
+        assert_eq!(shown, [("temp 21", false), ("oops", true)]);
     }
 
     #[test]

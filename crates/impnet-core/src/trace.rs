@@ -140,10 +140,21 @@ pub struct EventLine {
     pub bytes: Option<u64>,
     /// UDP delivery events: packets the datagram travelled as.
     pub packets: Option<u64>,
+    /// What only device code's events carry (§14 Trace).
+    pub detail: Option<EventDetail>,
     /// The rule behind the event, and a line saying why (shown by viewers, not in §11 JSON
     /// except for `note`).
     pub rule: &'static str,
     pub why: String,
+}
+
+/// §14: the keys a `squirrel_error` or an error's `squirrel_restart` adds to its event line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventDetail {
+    /// An uncaught runtime error: its message and where it was thrown.
+    ProgramError { error: String, site: Option<crate::program::CodeSite> },
+    /// A restart and the `hardware.wakereason()` the new run sees.
+    WakeReason(i64),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -335,6 +346,21 @@ impl Entry {
                 }
                 if let Some(p) = e.packets {
                     m.insert("packets".into(), p.into());
+                }
+                match &e.detail {
+                    Some(EventDetail::ProgramError { error, site }) => {
+                        m.insert("error".into(), error.as_str().into());
+                        if let Some(site) = site {
+                            m.insert("line".into(), site.line.into());
+                            if let Some(f) = &site.file {
+                                m.insert("file".into(), f.as_ref().into());
+                            }
+                        }
+                    }
+                    Some(EventDetail::WakeReason(w)) => {
+                        m.insert("wakereason".into(), (*w).into());
+                    }
+                    None => {}
                 }
                 // Issue #3: every line carries its reason, as call lines do (extra keys after
                 // the §11 ones).

@@ -46,3 +46,21 @@ fn section14_trace_step_list_lines_carry_no_text_or_name() {
         }
     }
 }
+
+#[test]
+fn section14_trace_squirrel_error_carries_error_and_line_and_the_restart_wakereason_5() {
+    let code = "class Reader {\n  function read() { local t = {}; return t.missing; }\n}\nserver.log(\"boot\");\nReader().read();\n";
+    let sc = parse_toml(&format!("end_ms = 12000\ncode = '''\n{code}'''\n")).unwrap();
+    let out = run(&sc, &RunOptions::default()).unwrap().to_json_lines();
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let error = lines.iter().find(|l| l["event"] == "squirrel_error").expect("a squirrel_error line");
+    assert_eq!(error["t_ms"], 1500);
+    // The error is thrown on line 2, inside the method, not at its call on line 5.
+    assert_eq!(error["line"], 2);
+    assert_eq!(error["error"], "the index 'missing' does not exist");
+    assert!(error.get("file").is_none(), "the main program has no file key: {error}");
+    let restart = lines.iter().find(|l| l["event"] == "squirrel_restart").expect("a squirrel_restart line");
+    assert_eq!(restart["t_ms"], 11500);
+    assert_eq!(restart["wakereason"], 5);
+    assert_eq!(restart["rule"], "§14");
+}

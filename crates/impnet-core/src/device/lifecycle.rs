@@ -8,7 +8,7 @@ use crate::buffer::Segment;
 use crate::policy::{Reason, ReconnectPolicy, SendTimeoutPolicy};
 use crate::program::Program;
 use crate::time::{Duration, Instant};
-use crate::trace::{ConnState, EventKind, Handler};
+use crate::trace::{ConnState, EventDetail, EventKind, Handler};
 
 /// §13: zero-window probes back off up to this interval.
 const MAX_PROBE_INTERVAL: Duration = Duration::from_millis(60_000);
@@ -59,7 +59,7 @@ impl<P: Program> Device<'_, P> {
         });
         match kind {
             AttemptKind::User => self.queue_handler(now, Handler::OnConnect, Reason::ServerConnected),
-            AttemptKind::Wake => self.squirrel_restart(now),
+            AttemptKind::Wake => self.squirrel_restart(now, RestartCause::WarmBoot),
             AttemptKind::Boot | AttemptKind::Recovery | AttemptKind::Suspend => {}
         }
         // A call halted by S7 runs again; one waiting out RECOVERING (S9) proceeds.
@@ -188,8 +188,9 @@ impl<P: Program> Device<'_, P> {
     pub(super) fn lifecycle_timers(&mut self, now: Instant) {
         if self.vm == Vm::NotStarted && self.squirrel_start_at.is_some_and(|t| t <= now) {
             if std::mem::take(&mut self.error_restart) {
-                // §14: after a program's uncaught error, a restart as S7's warm boot.
-                self.squirrel_restart(now);
+                // §14: after a program's uncaught error, Squirrel restarts as at a warm boot,
+                // and the new run sees wakereason 5.
+                self.squirrel_restart(now, RestartCause::Error);
             } else {
                 // L1: Squirrel starts after boot_squirrel_ms even without a connection.
                 self.start_squirrel(now);
@@ -300,7 +301,7 @@ impl<P: Program> Device<'_, P> {
 
     /// S7 / L4: a wake-up connection succeeded: Squirrel restarts from the top; capacity,
     /// policy, the UDP socket and pending handlers reset; the bucket and ids carry on.
-    pub(super) fn squirrel_restart(&mut self, now: Instant) {
+    pub(super) fn squirrel_restart(&mut self, now: Instant, cause: RestartCause) {
         self.buf.set_capacity(self.cfg.buffer_default);
         self.policy = SendTimeoutPolicy::default();
         self.udp.socket = crate::udp::Socket::None;
@@ -312,9 +313,20 @@ impl<P: Program> Device<'_, P> {
         self.program.restart();
         // Started before its line, like every reset above, so the line shows the new run.
         self.start_squirrel(now);
-        self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, "S7", || {
-            "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
-        });
+        match cause {
+            RestartCause::WarmBoot => {
+                self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, "S7", || {
+                    "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
+                })
+            }
+            RestartCause::Error => {
+                let detail = EventDetail::WakeReason(WAKEREASON_SQUIRREL_ERROR);
+                let reason = Some(Reason::ServerConnected.code());
+                self.detail_event(now, EventKind::SquirrelRestart, reason, detail, "§14", || {
+                    "after an uncaught error the script starts again from the top with default capacity and policy; hardware.wakereason() is 5 (§14)".into()
+                })
+            }
+        }
     }
 
     /// T3: frees a segment's bytes; each message it completes gets an `acked` line.
@@ -374,3 +386,15 @@ impl<P: Program> Device<'_, P> {
         }
     }
 }
+
+/// Why Squirrel starts again from the top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RestartCause {
+    /// S7: a wake-up attempt after deep sleep succeeded.
+    WarmBoot,
+    /// §14: an uncaught runtime error, `squirrel.error_restart_ms` earlier.
+    Error,
+}
+
+/// `hardware.wakereason()` after a Squirrel error (WAKEREASON_SQUIRREL_ERROR in impOS).
+const WAKEREASON_SQUIRREL_ERROR: i64 = 5;

@@ -40,7 +40,7 @@ use crate::steps::StepRunner;
 use crate::record::Recorder;
 use crate::scenario::Scenario;
 use crate::time::{Duration, Instant};
-use crate::trace::{ConnState, Entry, EventKind, EventLine, Handler, Line, Snapshot, SquirrelState};
+use crate::trace::{EventDetail, ConnState, Entry, EventKind, EventLine, Handler, Line, Snapshot, SquirrelState};
 use crate::udp::Udp;
 use std::collections::VecDeque;
 
@@ -567,7 +567,7 @@ impl<'a, P: Program> Device<'a, P> {
         if !self.rec.keep {
             return;
         }
-        let line = Line::Event(EventLine { event, reason, handler: None, msg, bytes, packets, rule, why: why() });
+        let line = Line::Event(EventLine { event, reason, handler: None, msg, bytes, packets, detail: None, rule, why: why() });
         let state = self.snapshot(now);
         self.rec.push(Entry { t: now, line, state });
     }
@@ -588,8 +588,37 @@ impl<'a, P: Program> Device<'a, P> {
             msg: None,
             bytes: None,
             packets: None,
+            detail: None,
             rule: "C5",
             why,
+        });
+        let state = self.snapshot(now);
+        self.rec.push(Entry { t: now, line, state });
+    }
+
+    /// An event line with §14's extra keys (program errors and their restarts).
+    fn detail_event(
+        &mut self,
+        now: Instant,
+        event: EventKind,
+        reason: Option<i64>,
+        detail: EventDetail,
+        rule: &'static str,
+        why: impl FnOnce() -> String,
+    ) {
+        if !self.charge(now, Work::Event, 1) || !self.rec.keep {
+            return;
+        }
+        let line = Line::Event(EventLine {
+            event,
+            reason,
+            handler: None,
+            msg: None,
+            bytes: None,
+            packets: None,
+            detail: Some(detail),
+            rule,
+            why: why(),
         });
         let state = self.snapshot(now);
         self.rec.push(Entry { t: now, line, state });

@@ -8,7 +8,7 @@ use crate::budget::{Stop, Work};
 use crate::policy::Reason;
 use crate::program::{Program, Call, CallbackId, CodeSite, Site, Start, TaskId, Yield};
 use crate::time::{Duration, Instant};
-use crate::trace::{CallLine, Carried, CodeCall, Entry, EventKind, Handler, Line, Outcome};
+use crate::trace::{CallLine, Carried, CodeCall, Entry, EventDetail, EventKind, Handler, Line, Outcome};
 
 /// §14 [choice]: Squirrel restarts this long after an uncaught runtime error.
 pub const ERROR_RESTART: Duration = Duration::from_millis(10_000);
@@ -317,9 +317,9 @@ impl<P: Program> Device<'_, P> {
     }
 
     fn error_event(&mut self, now: Instant, error: String, code: Option<CodeSite>) {
-        let line = code.map_or(String::new(), |c| format!(" at line {}", c.line));
-        self.event(now, EventKind::SquirrelError, None, None, None, None, "§14", || {
-            format!("uncaught runtime error{line}: {error}; Squirrel restarts in {ERROR_RESTART} ms (§14)")
-        });
+        let line = code.as_ref().map_or(String::new(), |c| format!(" at line {}", c.line));
+        let why = format!("uncaught runtime error{line}: {error}; Squirrel restarts in {ERROR_RESTART} ms (§14)");
+        let detail = EventDetail::ProgramError { error, site: code };
+        self.detail_event(now, EventKind::SquirrelError, None, detail, "§14", || why);
     }
 }
