@@ -564,12 +564,16 @@ impl<'a, P: Program> Device<'a, P> {
         rule: &'static str,
         why: impl FnOnce() -> String,
     ) {
-        if !self.rec.keep {
-            return;
+        if self.rec.keep {
+            let line = EventLine { event, reason, handler: None, msg, bytes, packets, detail: None, rule, why: why() };
+            self.record_event(now, line);
         }
-        let line = Line::Event(EventLine { event, reason, handler: None, msg, bytes, packets, detail: None, rule, why: why() });
+    }
+
+    /// Keeps an event line with the state it leaves behind.
+    fn record_event(&mut self, now: Instant, line: EventLine) {
         let state = self.snapshot(now);
-        self.rec.push(Entry { t: now, line, state });
+        self.rec.push(Entry { t: now, line: Line::Event(line), state });
     }
 
     fn state_event(&mut self, now: Instant, event: EventKind, reason: Reason, rule: &'static str, why: impl FnOnce() -> String) {
@@ -581,7 +585,7 @@ impl<'a, P: Program> Device<'a, P> {
             return;
         }
         let why = format!("Squirrel is idle, so the {} handler runs (C5: run to completion)", h.as_str());
-        let line = Line::Event(EventLine {
+        let line = EventLine {
             event: EventKind::Handler,
             reason,
             handler: Some(h),
@@ -591,9 +595,8 @@ impl<'a, P: Program> Device<'a, P> {
             detail: None,
             rule: "C5",
             why,
-        });
-        let state = self.snapshot(now);
-        self.rec.push(Entry { t: now, line, state });
+        };
+        self.record_event(now, line);
     }
 
     /// An event line with §14's extra keys (program errors and their restarts).
@@ -609,7 +612,7 @@ impl<'a, P: Program> Device<'a, P> {
         if !self.charge(now, Work::Event, 1) || !self.rec.keep {
             return;
         }
-        let line = Line::Event(EventLine {
+        let line = EventLine {
             event,
             reason,
             handler: None,
@@ -619,8 +622,7 @@ impl<'a, P: Program> Device<'a, P> {
             detail: Some(detail),
             rule,
             why: why(),
-        });
-        let state = self.snapshot(now);
-        self.rec.push(Entry { t: now, line, state });
+        };
+        self.record_event(now, line);
     }
 }
