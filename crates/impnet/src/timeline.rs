@@ -35,12 +35,20 @@ pub fn write(out: &mut impl Write, title: &str, seed: u64, trace: &Trace, summar
 
 fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
     // The handler's `· handler` event line above names it in full; here it must fit a column.
-    let who = match c.handler {
-        Some(Handler::OnConnect) => format!("on_connect[{}].{}", c.step, c.iter),
-        Some(Handler::OnUnexpectedDisconnect) => format!("on_disconnect[{}].{}", c.step, c.iter),
+    // Step lists are placed by step and iteration, device code by file and line (§14 Trace).
+    let place = match &c.code {
+        Some(code) => match &code.site.file {
+            Some(f) => format!("{}:{}", printable(f), code.site.line),
+            None => format!("line {}", code.site.line),
+        },
         None => format!("[{}].{}", c.step, c.iter),
-        // Callbacks of device code (§14).
-        Some(h) => format!("{}[{}].{}", h.as_str(), c.step, c.iter),
+    };
+    let gap = if c.code.is_some() { " " } else { "" };
+    let who = match c.handler {
+        None => place,
+        Some(Handler::OnConnect) => format!("on_connect{gap}{place}"),
+        Some(Handler::OnUnexpectedDisconnect) => format!("on_disconnect{gap}{place}"),
+        Some(h) => format!("{}{gap}{place}", h.as_str()),
     };
     // A thrown error's text is long: it goes with the explanation, not in the return column.
     let (mut returned, why) = match &c.outcome {
@@ -147,6 +155,19 @@ mod tests {
         let mut out = Vec::new();
         json_lines(&mut out, &trace).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), trace.to_json_lines());
+    }
+
+    #[test]
+    fn section14_code_calls_are_placed_by_line_and_callback() {
+        let code = "server.log(1);\nimp.wakeup(1, function() {\n  server.log(2);\n});\n";
+        let s = impnet_core::scenario::parse_toml(&format!("end_ms = 9000\ncode = '''\n{code}'''\n")).unwrap();
+        let trace = impnet_core::run(&s, &impnet_core::RunOptions::default()).unwrap();
+        let mut out = Vec::new();
+        write(&mut out, "", 0, &trace, false).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let logs: Vec<&str> = out.lines().filter(|l| l.contains("server.log")).collect();
+        assert!(logs[0].contains("  line 1 "), "{}", logs[0]);
+        assert!(logs[1].contains("  imp.wakeup line 3 "), "{}", logs[1]);
     }
 
     #[test]
