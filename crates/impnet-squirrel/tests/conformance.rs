@@ -567,6 +567,8 @@ fn math_library() {
         eval("local r = math.rand(); return r >= 0 && r <= math.RAND_MAX;"),
         "true"
     );
+    // Standard Squirrel also has RAND_MAX in the root table (Messenger uses it there).
+    assert_eq!(eval("return RAND_MAX == math.RAND_MAX && RAND_MAX > 0;"), "true");
 }
 
 #[test]

@@ -92,9 +92,6 @@ const UNMODELLED: &[(&str, &[&str])] = &[
 /// Installs the agent API into a fresh VM.
 pub fn install(vm: &mut Vm<AgentHost>) {
     let root = vm.root();
-    // Squirrel's standard math library also puts RAND_MAX in the root table, and libraries use
-    // it there (Electric Imp's Messenger: `_nextId %= RAND_MAX`).
-    let _ = vm.set_slot(root, "RAND_MAX", Value::Int(impnet_squirrel::RAND_MAX));
     for name in ["ENVIRONMENT_AGENT", "ENVIRONMENT_MODULE"] {
         if let Ok(s) = vm.heap_mut().str(name) {
             let _ = vm.set_slot(root, name, s);

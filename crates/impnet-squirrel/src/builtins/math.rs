@@ -23,6 +23,10 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     };
     let _ = vm.set_slot(math, "PI", Value::Float(std::f32::consts::PI));
     let _ = vm.set_slot(math, "RAND_MAX", Value::Int(RAND_MAX));
+    // Squirrel's standard math library also puts RAND_MAX in the root table, and libraries use
+    // it there (Electric Imp's Messenger: `_nextId %= RAND_MAX`, on device and agent alike).
+    let root = vm.root();
+    let _ = vm.set_slot(root, "RAND_MAX", Value::Int(RAND_MAX));
     natives!(vm, math, {
         "abs" => |_: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 1)?;
