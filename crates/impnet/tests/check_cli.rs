@@ -2,11 +2,12 @@
 //! XML parsed back, `--json`, sweeps (every combination equals a run of that scenario written
 //! out), and links carrying expectations.
 
+mod bin;
+
+use bin::{file, impnet, stderr as err, stdout as out};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_impnet");
+use std::process::Output;
 
 fn cases<'a, 'i>(suite: &roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
     suite.children().filter(|n| n.has_tag_name("testcase")).collect()
@@ -38,24 +39,6 @@ name = "every log returns 0"
 call = "server.log"
 ret = 0
 "#;
-
-fn file(name: &str, text: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn impnet(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
 
 fn json(o: &Output) -> Value {
     serde_json::from_str(&out(o)).unwrap_or_else(|e| panic!("{e}: {}", out(o)))

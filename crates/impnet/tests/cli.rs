@@ -1,10 +1,8 @@
 //! The built `impnet` binary: exit codes, error messages, inputs (file, stdin, link, preset).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod bin;
 
-const BIN: &str = env!("CARGO_BIN_EXE_impnet");
+use bin::{file, impnet, impnet_stdin, stderr, stdout};
 
 const ZERO_TIMEOUT: &str = r#"
 title = "Twenty logs with a zero timeout"
@@ -22,37 +20,6 @@ bytes = 200
 repeat = 20
 "#;
 
-/// A file under cargo's per-test temp dir, unique per test.
-fn file(name: &str, text: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn impnet(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn impnet_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The child may refuse before reading everything; a closed pipe is then expected.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
 
 #[test]
 fn s11_run_json_prints_json_lines_ending_with_the_summary() {
