@@ -8,7 +8,7 @@ use impnet_core::wire::{DeviceFrame, Knobs, ServerFrame, MAX_NAME_BYTES};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -149,14 +149,6 @@ async fn issue13_6_bad_utf8_and_a_1005_close_get_close_frames() {
     assert_eq!(close_of(&mut ws).await.map(|c| c.0), Some(1000));
 }
 
-async fn raw_http(addr: std::net::SocketAddr, req: &str) -> String {
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, tcp.read_to_end(&mut out)).await.expect("answered").unwrap();
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue13_7_past_the_caps_clients_get_503_not_silence() {
     let s = server_with("/nonexistent".into(), |c| {
@@ -173,14 +165,14 @@ async fn issue13_7_past_the_caps_clients_get_503_not_silence() {
         held.push(t);
     }
     eventually("three held", || s.shared.http_slots.available_permits() == 0).await;
-    let r = raw_http(s.local_addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let r = raw_request(s.local_addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert!(r.starts_with("HTTP/1.1 503"), "{r}");
     drop(held);
 
     let s = server_with("/nonexistent".into(), |c| c.limits.max_per_address = 2).await;
     let _a = hello(s.local_addr, Knobs::default()).await;
     let _b = hello(s.local_addr, Knobs::default()).await;
-    let r = raw_http(s.local_addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let r = raw_request(s.local_addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert!(r.starts_with("HTTP/1.1 503") && r.contains("from your address"), "{r}");
 }
 
@@ -200,16 +192,16 @@ async fn issue13_9_http_answers_4xx_and_carries_security_and_cache_headers() {
     let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 
     // Used to be 500: the filesystem's "name too long", and an authority-form target.
-    let r = raw_http(s.local_addr, &get(&format!("/{}", "a".repeat(256)))).await;
+    let r = raw_request(s.local_addr, &get(&format!("/{}", "a".repeat(256)))).await;
     assert!(r.starts_with("HTTP/1.1 404"), "{}", r.lines().next().unwrap_or(""));
-    let r = raw_http(s.local_addr, &get(&"/a".repeat(2000))).await;
+    let r = raw_request(s.local_addr, &get(&"/a".repeat(2000))).await;
     assert!(r.starts_with("HTTP/1.1 414"), "{}", r.lines().next().unwrap_or(""));
-    let r = raw_http(s.local_addr, "GET 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await;
+    let r = raw_request(s.local_addr, "GET 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await;
     assert!(r.starts_with("HTTP/1.1 4"), "{}", r.lines().next().unwrap_or(""));
-    let r = raw_http(s.local_addr, "CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\nConnection: close\r\n\r\n").await;
+    let r = raw_request(s.local_addr, "CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\nConnection: close\r\n\r\n").await;
     assert!(r.starts_with("HTTP/1.1 4"), "{}", r.lines().next().unwrap_or(""));
 
-    let page = raw_http(s.local_addr, &get("/")).await;
+    let page = raw_request(s.local_addr, &get("/")).await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert_eq!(header(&page, "x-content-type-options"), Some("nosniff"));
     assert_eq!(header(&page, "x-frame-options"), Some("SAMEORIGIN"));
@@ -222,7 +214,7 @@ async fn issue13_9_http_answers_4xx_and_carries_security_and_cache_headers() {
     assert!(csp.contains(&format!("'sha256-{}'", impnet::serve::headers::policy(&format!("<script>{script}</script>")).rsplit("'sha256-").next().unwrap().trim_end_matches('\''))), "{csp}");
     assert!(!csp.contains("'unsafe-inline' 'self' 'wasm"), "scripts are not unsafe-inline: {csp}");
 
-    let asset = raw_http(s.local_addr, &get("/app-0123456789abcdef.js")).await;
+    let asset = raw_request(s.local_addr, &get("/app-0123456789abcdef.js")).await;
     assert!(asset.starts_with("HTTP/1.1 200"), "{asset}");
     assert_eq!(header(&asset, "cache-control"), Some("public, max-age=31536000, immutable"));
     assert_eq!(header(&asset, "x-content-type-options"), Some("nosniff"));

@@ -16,6 +16,10 @@ pub const MAX_LOG_TEXT: usize = 1024;
 /// anything a script could build by recursion is measured, and nothing recurses without end.
 const MAX_NESTING: usize = 200;
 
+/// Values visited per measurement. A shared sub-value counts once per place it appears, so
+/// `a = [a, a]` nested 200 times names 2^200 values in 600 instructions: the walk stops here.
+pub(crate) const MAX_VALUES: u32 = 1 << 20;
+
 /// Why a value cannot go to the agent: a runtime error in the script that tried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unsendable {
@@ -25,6 +29,8 @@ pub enum Unsendable {
     Cycle,
     /// Containers nested past `MAX_NESTING`.
     TooDeep,
+    /// More than `MAX_VALUES` values, counting a shared one at every place it appears.
+    TooLarge,
 }
 
 impl fmt::Display for Unsendable {
@@ -33,6 +39,7 @@ impl fmt::Display for Unsendable {
             Unsendable::Type(t) => write!(f, "agent.send cannot send a value of type '{t}'"),
             Unsendable::Cycle => write!(f, "agent.send cannot send a table or array that contains itself"),
             Unsendable::TooDeep => write!(f, "agent.send cannot send containers nested deeper than {MAX_NESTING}"),
+            Unsendable::TooLarge => write!(f, "agent.send cannot send more than {MAX_VALUES} values in one message"),
         }
     }
 }
@@ -40,12 +47,17 @@ impl fmt::Display for Unsendable {
 /// §14: the serialised size of `v` in bytes, the payload of `agent.send(name, v)`.
 pub fn serialised_size(heap: &Heap, v: Value) -> Result<u64, Unsendable> {
     let mut path = Vec::new();
-    size_in(heap, v, &mut path)
+    let mut visits = 0;
+    size_in(heap, v, &mut path, &mut visits)
 }
 
 /// `path` holds the containers being measured, outermost first: meeting one again is a cycle.
 /// Shared (non-cyclic) sub-values are counted once per occurrence, as a serialiser writes them.
-fn size_in(heap: &Heap, v: Value, path: &mut Vec<GcRef>) -> Result<u64, Unsendable> {
+fn size_in(heap: &Heap, v: Value, path: &mut Vec<GcRef>, visits: &mut u32) -> Result<u64, Unsendable> {
+    *visits += 1;
+    if *visits > MAX_VALUES {
+        return Err(Unsendable::TooLarge);
+    }
     Ok(match v {
         Value::Null => 1,
         Value::Bool(_) => 2,
@@ -63,11 +75,11 @@ fn size_in(heap: &Heap, v: Value, path: &mut Vec<GcRef>) -> Result<u64, Unsendab
             let mut total = 5u64;
             if let Value::Array(_) = v {
                 for &item in heap.array(r) {
-                    total += size_in(heap, item, path)?;
+                    total += size_in(heap, item, path, visits)?;
                 }
             } else {
                 for (&k, &item) in heap.table(r) {
-                    total += size_in(heap, k, path)? + size_in(heap, item, path)?;
+                    total += size_in(heap, k, path, visits)? + size_in(heap, item, path, visits)?;
                 }
             }
             path.pop();
@@ -178,6 +190,17 @@ mod tests {
     fn a_table_that_contains_itself_is_an_error_not_a_hang() {
         assert_eq!(size("local t = {}; t.me <- t; return t"), Err(Unsendable::Cycle));
         assert_eq!(size("local a = [[]]; a[0].push(a); return a"), Err(Unsendable::Cycle));
+    }
+
+    #[test]
+    fn a_value_shared_at_every_level_is_an_error_not_an_exponential_walk() {
+        // 2^60 places from 60 arrays: measuring it would never end.
+        assert_eq!(
+            size("local a = [1]; for (local i = 0; i < 60; i++) a = [a, a]; return a"),
+            Err(Unsendable::TooLarge)
+        );
+        // Sharing within the cap is still counted at every place: [x, x] with x = [1].
+        assert_eq!(size("local x = [1]; return [x, x]"), Ok(5 + 2 * (5 + 5)));
     }
 
     #[test]

@@ -106,3 +106,14 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Sends `req` as raw bytes on a fresh TCP connection and reads the answer until the server
+/// closes (bounded by `WAIT`).
+pub async fn raw_request(addr: SocketAddr, req: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, tcp.read_to_end(&mut out)).await.expect("answered").unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
