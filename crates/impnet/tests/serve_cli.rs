@@ -113,7 +113,6 @@ fn issue13_5_client_text_cannot_forge_log_lines_and_logging_is_rate_limited() {
     assert!(!log.contains('\u{1b}'), "an escape reached the log");
     let read = log.lines().filter(|l| l.contains("agent read message")).count();
     assert!((1..=40).contains(&read), "{read} message lines for one connection in well under 2 s");
-    assert!(log.contains("suppressed") || read < 500);
 }
 
 #[test]
