@@ -24,7 +24,7 @@ fn step_of(s: &Scenario, handler: Option<Handler>, step: u32) -> Option<&Step> {
         Some(Handler::OnConnect) => &s.on_connect,
         Some(Handler::OnUnexpectedDisconnect) => &s.on_unexpected_disconnect,
         // Callbacks of device code (§14) have no step list.
-        Some(Handler::Wakeup | Handler::OnIdle) => return None,
+        Some(Handler::Wakeup | Handler::OnIdle | Handler::AgentOn) => return None,
     };
     list.get(step as usize)
 }

@@ -5,7 +5,7 @@
 //! - `z`: the payload as zlib-deflated JSON, used when that is shorter.
 //!
 //! The payload is a JSON object with a version `v` and only the fields that differ from the
-//! defaults of that version (TypeScript playground style: the default scenario is `{"v":2}`).
+//! defaults of that version (TypeScript playground style: the default scenario is `{"v":3}`).
 //! Old links must open forever (Compiler Explorer style): `MIGRATIONS` upgrades a payload one
 //! version at a time, and its length *is* the current version. If a default ever changes, the
 //! migration into the new version writes the old default into payloads that omitted the field.
@@ -41,7 +41,7 @@ fn fail<T>(reason: impl Into<String>) -> Result<T, LinkError> {
 type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, LinkError>;
 
 /// Upgrades, oldest first. Never remove or edit an entry: links in the wild depend on it.
-const MIGRATIONS: &[Migration] = &[v1_to_v2];
+const MIGRATIONS: &[Migration] = &[v1_to_v2, v2_to_v3];
 
 /// v2 (issue 10) adds device code, `code` and `libs` (SPEC §14). Nothing else changed, so a v1
 /// payload is a v2 payload as it is; one that claims v1 and carries code was not written by
@@ -50,6 +50,15 @@ const MIGRATIONS: &[Migration] = &[v1_to_v2];
 fn v1_to_v2(map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
     if map.contains_key("code") || map.contains_key("libs") {
         return fail("it says format v1, which had no device code, yet carries `code`; was it edited?");
+    }
+    Ok(map)
+}
+
+/// v3 (issue 11) adds agent code, `agent_code` (SPEC §15); a v2 payload is a v3 payload as it
+/// is. As for v1 → v2, the bump makes an older playground say "made by a newer impnet".
+fn v2_to_v3(map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
+    if map.contains_key("agent_code") {
+        return fail("it says format v2, which had no agent code, yet carries `agent_code`; was it edited?");
     }
     Ok(map)
 }

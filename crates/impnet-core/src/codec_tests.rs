@@ -320,3 +320,25 @@ fn issue10_v2_links_carry_code_and_v1_links_open_unchanged() {
     let e = decode(&raw_link(r#"{"v":1,"code":"server.log(1);"}"#)).unwrap_err();
     assert!(e.reason.contains("v1") && e.reason.contains("code"), "{e}");
 }
+
+#[test]
+fn issue11_v3_links_carry_agent_code_and_v2_links_open_unchanged() {
+    // A v2 link (device code, written before agent code) opens as it was.
+    let old = decode(&raw_link(r#"{"v":2,"title":"dev","code":"server.log(1);"}"#)).unwrap();
+    assert_eq!((old.code.as_deref(), old.agent_code.as_deref()), (Some("server.log(1);"), None));
+    // A v3 link carries both programs.
+    let s = Scenario {
+        title: "pair".into(),
+        code: Some("agent.send(\"r\", 1);\n".into()),
+        agent_code: Some("device.on(\"r\", function(v) { server.log(v); });\n".into()),
+        ..Scenario::default()
+    };
+    let link = encode(&s);
+    assert_eq!(decode(&link).unwrap(), s);
+    // v2 had no agent code: a payload that says v2 and carries it is refused, by name.
+    let e = decode(&raw_link(r#"{"v":2,"code":"server.log(1);","agent_code":"server.log(2);"}"#)).unwrap_err();
+    assert!(e.reason.contains("v2") && e.reason.contains("agent_code"), "{e}");
+    // Agent code alone is refused with the field's name (§15: it runs beside device code).
+    let e = decode(&raw_link(r#"{"v":3,"agent_code":"server.log(2);"}"#)).unwrap_err();
+    assert!(e.reason.contains("agent_code") && e.reason.contains("`code`"), "{e}");
+}

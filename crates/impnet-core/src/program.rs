@@ -22,6 +22,7 @@
 //! return to the top between calls. Instruction counts are charged to the run's work budget
 //! through the [`Budget`] that `resume` lends it ([`Work::Instruction`](crate::budget::Work)).
 
+use crate::agent::Payload;
 use crate::budget::{Budget, Exhausted};
 use crate::policy::Reason;
 use crate::scenario::{self, Arg};
@@ -103,6 +104,13 @@ pub trait Program {
     fn registered(&self, _kind: Handler) -> Option<CallbackId> {
         None
     }
+
+    /// §15: a message from the agent reached the device. A program with an `agent.on`
+    /// handler for `name` answers the one-shot callback that runs it with `value`; the device
+    /// queues it like any due callback. `None`: no handler, the message is dropped.
+    fn agent_message(&mut self, _name: &str, _value: &Payload) -> Option<CallbackId> {
+        None
+    }
 }
 
 /// A boxed program is a program (for drivers that pick one at run time).
@@ -122,6 +130,10 @@ impl<P: Program + ?Sized> Program for Box<P> {
     fn registered(&self, kind: Handler) -> Option<CallbackId> {
         (**self).registered(kind)
     }
+
+    fn agent_message(&mut self, name: &str, value: &Payload) -> Option<CallbackId> {
+        (**self).agent_message(name, value)
+    }
 }
 
 /// The calls a program can make: §10's list (each writes a call line) and the registrations
@@ -129,7 +141,8 @@ impl<P: Program + ?Sized> Program for Box<P> {
 /// (B4, C6, U1–U4) stay loose ([`Arg`]) so the model raises the error the device would.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Call {
-    AgentSend { name: Arc<str>, bytes: u64 },
+    /// `value` is what code sent (§15: the agent's handler gets it); step lists send sizes only.
+    AgentSend { name: Arc<str>, bytes: u64, value: Option<Arc<Payload>> },
     /// `text` is what a program logged (§14: the line carries it); step lists give sizes only.
     ServerLog { bytes: u64, text: Option<Arc<str>> },
     ServerError { bytes: u64, text: Option<Arc<str>> },
@@ -252,7 +265,7 @@ impl Call {
     pub fn from_step(c: &scenario::Call) -> Call {
         use scenario::Call as S;
         match c {
-            S::AgentSend { name, bytes } => Call::AgentSend { name: name.as_str().into(), bytes: *bytes },
+            S::AgentSend { name, bytes } => Call::AgentSend { name: name.as_str().into(), bytes: *bytes, value: None },
             S::ServerLog { bytes } => Call::ServerLog { bytes: *bytes, text: None },
             S::ServerError { bytes } => Call::ServerError { bytes: *bytes, text: None },
             S::SetSendBufferSize { size } => Call::SetSendBufferSize { size: size.clone() },

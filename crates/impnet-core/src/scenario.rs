@@ -53,6 +53,9 @@ pub struct Scenario {
     /// `impnet run --lib DIR`, carried by share links.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub libs: BTreeMap<String, String>,
+    /// Agent code in Squirrel, run beside `code` (§15; `crate::agent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_code: Option<String>,
     /// What the run must show (issue #12; `crate::expect`). Checked by `impnet check` and the
     /// playground's checklist; the run itself ignores them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -82,6 +85,7 @@ impl Default for Scenario {
             on_unexpected_disconnect: Vec::new(),
             code: None,
             libs: BTreeMap::new(),
+            agent_code: None,
             expect: Vec::new(),
         }
     }

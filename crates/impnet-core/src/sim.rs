@@ -7,7 +7,11 @@
 //! transmissions. Time only moves forward; a run ends when nothing is pending (§13) or at
 //! `end_ms`.
 
+mod agent_side;
+mod reception;
+
 use crate::budget::{Budget, Work};
+use agent_side::AgentSide;
 use crate::device::{Device, NetCommand};
 use crate::program::Program;
 use crate::link::{Arrival, Link, LinkParams, Outages};
@@ -34,6 +38,8 @@ pub enum RunError {
     /// The scenario's device code could not be prepared (it was checked at load, so this only
     /// happens to a scenario built in code and not validated).
     DeviceCode(String),
+    /// Likewise for its agent code (§15).
+    AgentCode(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -43,6 +49,7 @@ impl std::fmt::Display for RunError {
                 write!(f, "the run went past {limit} trace lines, or {limit} turns without virtual time moving on")
             }
             RunError::DeviceCode(e) => write!(f, "device code: {e}"),
+            RunError::AgentCode(e) => write!(f, "agent code: {e}"),
         }
     }
 }
@@ -94,6 +101,8 @@ fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget:
     let connect = Duration::from_millis(scenario.device.connect_ms);
     let consume = scenario.network.consume_bps.unwrap_or(scenario.agent.consume_bps).bps();
     let rwnd = scenario.network.rwnd.unwrap_or(scenario.server.rwnd);
+    // §15: agent code runs beside the device, from t = 0.
+    let agent = AgentSide::of_scenario(scenario, seed).transpose().map_err(RunError::AgentCode)?;
 
     let mut sim = Sim {
         dev,
@@ -101,14 +110,19 @@ fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget:
         server: Server::new(rwnd, consume),
         connect_at: None,
         connect,
+        agent,
     };
     sim.dev.set_budget(budget);
+    if let Some(a) = &mut sim.agent {
+        a.start(&mut sim.dev);
+    }
     let mut next_edge = 0;
     let mut now = Instant::ZERO;
     let mut same_instant = 0u64;
     loop {
         sim.settle(now);
-        let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, edges.get(next_edge).map(|e| e.at)]
+        let agent_next = sim.agent.as_ref().and_then(AgentSide::poll_timeout);
+        let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, edges.get(next_edge).map(|e| e.at), agent_next]
             .into_iter()
             .flatten()
             .min();
@@ -119,7 +133,7 @@ fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget:
         if sim.dev.recorder_mut().overflow {
             return Err(RunError::TooManyEvents { limit: crate::record::MAX_ENTRIES as u64 });
         }
-        if sim.dev.stopped() || !sim.dev.pending() {
+        if sim.dev.stopped() || !(sim.dev.pending() || sim.agent.as_ref().is_some_and(AgentSide::pending)) {
             break;
         }
         match next {
@@ -151,11 +165,17 @@ fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget:
             sim.connect_at = None;
             sim.link.reset();
             sim.server.reset(now);
+            if let Some(a) = &mut sim.agent {
+                a.opened(now);
+            }
             sim.dev.handle_connected(now);
             sim.commands(now);
         }
-        if sim.link.handle_timeout(now, &mut sim.server).is_some() {
+        if let Some((seg, fate, _)) = sim.link.handle_timeout(now, &mut sim.server) {
             sim.sample(now);
+            if let Some(a) = &mut sim.agent {
+                a.departed(now, seg, fate);
+            }
         }
         while let Some(a) = sim.link.poll_arrival(now) {
             match a {
@@ -166,6 +186,9 @@ fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget:
                 Arrival::Answer { window } => sim.dev.handle_answer(now, window),
             }
             sim.commands(now);
+        }
+        if let Some(a) = &mut sim.agent {
+            a.handle_timeout(now, &mut sim.dev);
         }
         sim.dev.handle_timeout(now);
     }
@@ -181,6 +204,8 @@ struct Sim<'a, P: Program> {
     /// When the connection attempt in progress succeeds.
     connect_at: Option<Instant>,
     connect: Duration,
+    /// Agent code and its end of the messages (§15), when the scenario has it.
+    agent: Option<AgentSide>,
 }
 
 impl<P: Program> Sim<'_, P> {
@@ -193,6 +218,11 @@ impl<P: Program> Sim<'_, P> {
                     self.connect_at = None;
                     self.link.reset();
                     self.server.reset(now);
+                    if let Some(a) = &mut self.agent {
+                        // An outage leaves the server unaware; any other close reaches it.
+                        let silent = self.link.outages.wifi.contains(now) || self.link.outages.upstream.contains(now);
+                        a.closed(now, silent, &mut self.dev);
+                    }
                 }
                 NetCommand::WindowProbe | NetCommand::Keepalive => self.link.probe(now, &mut self.server),
             }
@@ -202,6 +232,11 @@ impl<P: Program> Sim<'_, P> {
     /// After a turn: carry out commands, then fill the uplink (resends first, T4).
     fn settle(&mut self, now: Instant) {
         self.commands(now);
+        match &mut self.agent {
+            Some(a) => a.settle(&mut self.dev),
+            // Device code without agent code: its messages reach no one.
+            None => while self.dev.poll_agent_message().is_some() {},
+        }
         if !self.link.is_idle() {
             return;
         }

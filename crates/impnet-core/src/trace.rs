@@ -18,6 +18,8 @@ pub enum Handler {
     Wakeup,
     /// An `imp.onidle` callback (programs only).
     OnIdle,
+    /// An `agent.on` handler run for a message from the agent (§15).
+    AgentOn,
 }
 
 impl Handler {
@@ -27,6 +29,7 @@ impl Handler {
             Handler::OnUnexpectedDisconnect => "on_unexpected_disconnect",
             Handler::Wakeup => "imp.wakeup",
             Handler::OnIdle => "onidle",
+            Handler::AgentOn => "agent.on",
         }
     }
 }
@@ -69,11 +72,19 @@ pub struct CallLine {
     pub why: String,
 }
 
-/// A call made by device code (§14 Trace).
+/// A call made by code (§14 Trace), on the device or in the agent (§15).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeCall {
     pub site: CodeSite,
     pub carried: Option<Carried>,
+    pub side: Side,
+}
+
+/// Which program made a call or met an error (§15: agent lines carry `"side":"agent"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Device,
+    Agent,
 }
 
 /// What a log or a send made by code carried (§14 Trace). Step lists give sizes only, so their
@@ -105,6 +116,12 @@ pub enum EventKind {
     Note,
     /// §14: a program's uncaught runtime error ended its task; Squirrel restarts.
     SquirrelError,
+    /// §15: a device message ran the agent's `device.on` handler (T5: its last byte read).
+    AgentReceived,
+    /// §15: an agent message reached the device and runs its `agent.on` handler.
+    DeviceReceived,
+    /// §15: an agent message was lost (the device not connected, or the connection dropped).
+    DownlinkLost,
 }
 
 impl EventKind {
@@ -125,6 +142,9 @@ impl EventKind {
             EventKind::UdpLost => "udp_lost",
             EventKind::Note => "note",
             EventKind::SquirrelError => "squirrel_error",
+            EventKind::AgentReceived => "agent_received",
+            EventKind::DeviceReceived => "device_received",
+            EventKind::DownlinkLost => "downlink_lost",
         }
     }
 }
@@ -155,6 +175,8 @@ pub enum EventDetail {
     ProgramError { error: String, site: Option<crate::program::CodeSite> },
     /// A restart and the `hardware.wakereason()` the new run sees.
     WakeReason(i64),
+    /// §15: an uncaught error in agent code (the agent goes on; nothing restarts).
+    AgentError { error: String, site: crate::program::CodeSite },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -274,6 +296,14 @@ pub struct Trace {
     pub summary: Summary,
 }
 
+/// `"line"`, then `"file"` when it is not the main program's (§14 Trace).
+fn insert_site(m: &mut Map<String, Value>, site: &CodeSite) {
+    m.insert("line".into(), site.line.into());
+    if let Some(f) = &site.file {
+        m.insert("file".into(), f.as_ref().into());
+    }
+}
+
 fn ret_value(r: &Ret) -> Value {
     match r {
         Ret::Int(i) => Value::from(*i),
@@ -290,17 +320,15 @@ impl Entry {
         match &self.line {
             Line::Call(c) => {
                 m.insert("call".into(), c.call.into());
+                if c.code.as_ref().is_some_and(|code| code.side == Side::Agent) {
+                    m.insert("side".into(), "agent".into());
+                }
                 match &c.code {
                     None => {
                         m.insert("step".into(), c.step.into());
                         m.insert("iter".into(), c.iter.into());
                     }
-                    Some(code) => {
-                        m.insert("line".into(), code.site.line.into());
-                        if let Some(f) = &code.site.file {
-                            m.insert("file".into(), f.as_ref().into());
-                        }
-                    }
+                    Some(code) => insert_site(&mut m, &code.site),
                 }
                 if let Some(h) = c.handler {
                     m.insert("handler".into(), h.as_str().into());
@@ -332,6 +360,9 @@ impl Entry {
             }
             Line::Event(e) => {
                 m.insert("event".into(), e.event.as_str().into());
+                if let Some(EventDetail::AgentError { .. }) = e.detail {
+                    m.insert("side".into(), "agent".into());
+                }
                 if let Some(h) = e.handler {
                     m.insert("handler".into(), h.as_str().into());
                 }
@@ -351,11 +382,12 @@ impl Entry {
                     Some(EventDetail::ProgramError { error, site }) => {
                         m.insert("error".into(), error.as_str().into());
                         if let Some(site) = site {
-                            m.insert("line".into(), site.line.into());
-                            if let Some(f) = &site.file {
-                                m.insert("file".into(), f.as_ref().into());
-                            }
+                            insert_site(&mut m, site);
                         }
+                    }
+                    Some(EventDetail::AgentError { error, site }) => {
+                        m.insert("error".into(), error.as_str().into());
+                        insert_site(&mut m, site);
                     }
                     Some(EventDetail::WakeReason(w)) => {
                         m.insert("wakereason".into(), (*w).into());

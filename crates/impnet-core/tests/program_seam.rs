@@ -116,7 +116,7 @@ impl Program for Toy {
 }
 
 fn send(bytes: u64, line: u32) -> Op {
-    Op::Call(Call::AgentSend { name: "reading".into(), bytes }, line)
+    Op::Call(Call::AgentSend { name: "reading".into(), bytes, value: None }, line)
 }
 
 fn lines(sc: &Scenario, toy: Toy) -> Vec<Value> {

@@ -1,5 +1,5 @@
-//! `impnet run|link DEVICE.nut [--scenario S.toml] [--lib DIR]...`: device code from a file
-//! (SPEC §14 "Where the code comes from"). The `.nut` file is the program; `--scenario` adds
+//! `impnet run|link DEVICE.nut [--agent AGENT.nut] [--scenario S.toml] [--lib DIR]...`: device
+//! code from a file (SPEC §14 "Where the code comes from"), and agent code beside it (§15). The `.nut` file is the program; `--scenario` adds
 //! parameters, outages, seed and `end_ms` (its `steps` must be absent); each `--lib` folder
 //! resolves `#require`/`@include` by file name. Everything refused here is the user's input:
 //! exit 2, with compile errors as `file:line:col: message`.
@@ -21,6 +21,9 @@ pub struct CodeArgs {
     /// file name (repeatable; the first folder holding the name wins).
     #[arg(long = "lib", value_name = "DIR")]
     pub libs: Vec<PathBuf>,
+    /// With a DEVICE.nut: the agent code that runs beside it (SPEC §15).
+    #[arg(long = "agent", value_name = "AGENT.nut")]
+    pub agent: Option<PathBuf>,
 }
 
 /// Is `arg` device code rather than a scenario?
@@ -31,8 +34,8 @@ pub fn is_device_code(arg: &str) -> bool {
 /// Loads `arg` as a scenario, or as device code when it is a `.nut` file.
 pub fn load(arg: &str, flags: &CodeArgs) -> Result<Scenario, InputError> {
     if !is_device_code(arg) {
-        if flags.with_scenario.is_some() || !flags.libs.is_empty() {
-            return Err(InputError("--scenario and --lib go with device code (a .nut file)".into()));
+        if flags.with_scenario.is_some() || !flags.libs.is_empty() || flags.agent.is_some() {
+            return Err(InputError("--scenario, --lib and --agent go with device code (a .nut file)".into()));
         }
         return input::load(arg);
     }
@@ -40,7 +43,20 @@ pub fn load(arg: &str, flags: &CodeArgs) -> Result<Scenario, InputError> {
         Some(s) => input::load(s)?,
         None => Scenario::default(),
     };
-    from_nut(Path::new(arg), base, &flags.libs).map_err(InputError)
+    let mut s = from_nut(Path::new(arg), base, &flags.libs).map_err(InputError)?;
+    if let Some(path) = &flags.agent {
+        s.agent_code = Some(agent_code(path).map_err(InputError)?);
+        validate(&s).map_err(|e| InputError(e.to_string()))?;
+    }
+    Ok(s)
+}
+
+/// Reads and compiles agent code under the file's own name, so errors point into it.
+fn agent_code(path: &Path) -> Result<String, String> {
+    let src = read(path)?;
+    let start = impnet_core::code::natives::DEFAULT_START_EPOCH;
+    impnet_core::agent::Agent::load(&path.display().to_string(), &src, 0, start).map_err(|e| e.to_string())?;
+    Ok(src)
 }
 
 fn read(path: &Path) -> Result<String, String> {

@@ -90,13 +90,18 @@ impl Downlink {
 
     /// Losses first (they happened at the call that caused them), then arrivals due by `now`.
     pub fn poll(&mut self, now: Instant) -> Option<DownlinkEvent> {
-        if let Some(e) = self.lost.pop_front() {
+        if let Some(e) = self.poll_lost() {
             return Some(e);
         }
         let m = self.in_flight.front().filter(|m| m.arrives <= now)?;
         let at = m.arrives;
         let m = self.in_flight.pop_front()?;
         Some(DownlinkEvent::Received { at, id: m.id, name: m.name, payload: m.payload })
+    }
+
+    /// The next loss, if any: known at once, at the send or the drop that caused it.
+    pub fn poll_lost(&mut self) -> Option<DownlinkEvent> {
+        self.lost.pop_front()
     }
 
     /// Anything still on its way (keeps a run pending, §13).

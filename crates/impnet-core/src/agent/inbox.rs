@@ -46,6 +46,11 @@ impl Inbox {
         self.pending.drain(..).map(|m| m.msg).collect()
     }
 
+    /// Where the oldest unread message ends: the offset the agent must read up to next.
+    pub fn next_end(&self) -> Option<u64> {
+        self.pending.front().map(|m| m.end)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }

@@ -6,9 +6,11 @@ use super::natives::ModelCall;
 use super::program::{Boot, Program, Yield as VmYield};
 use super::{Code, CodeError, MAIN_FILE};
 use crate::budget::{Budget, Work};
-use crate::program::{self as seam, CallKind, CodeSite, Site, Start, TaskId};
+use crate::agent::Payload;
+use crate::program::{self as seam, CallKind, CallbackId, CodeSite, Site, Start, TaskId};
 use crate::trace::{Handler, Outcome, Ret};
 use impnet_squirrel::{Handle, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Instructions per VM slice; each slice is charged to the run's work budget.
@@ -23,13 +25,15 @@ pub struct DeviceCode {
     pending: Option<(CallKind, Option<Handle>)>,
     /// Why the next restart happens: an uncaught error (wakereason 5) or a warm boot (1).
     errored: bool,
+    /// Agent messages waiting for their `agent.on` task, by the callback that runs it (§15).
+    messages: BTreeMap<CallbackId, Payload>,
 }
 
 impl DeviceCode {
     pub fn new(code: Code, seed: u64) -> Result<DeviceCode, CodeError> {
         let boot = Boot { seed, ..Boot::default() };
         let vm = Program::new(&code, boot)?;
-        Ok(DeviceCode { code, boot, vm, pending: None, errored: false })
+        Ok(DeviceCode { code, boot, vm, pending: None, errored: false, messages: BTreeMap::new() })
     }
 
     fn site(&self, file: &str, line: u32) -> Site {
@@ -59,14 +63,19 @@ impl seam::Program for DeviceCode {
             Start::Main => self.vm.start_main(),
             Start::Callback { callback, kind, reason } => {
                 let Some(h) = self.vm.host().callback(callback) else { return };
-                let args: Vec<Value> = reason.map(|r| Value::Int(r.code() as i32)).into_iter().collect();
+                let mut args: Vec<Value> = reason.map(|r| Value::Int(r.code() as i32)).into_iter().collect();
+                if let Some(p) = self.messages.remove(&callback) {
+                    // §15: the agent's value, rebuilt in this VM's heap.
+                    args.push(p.to_value(self.vm.vm().heap_mut()).unwrap_or(Value::Null));
+                }
                 // One-shot callbacks are released once their task starts.
-                if matches!(kind, Handler::Wakeup | Handler::OnIdle) {
+                let one_shot = matches!(kind, Handler::Wakeup | Handler::OnIdle | Handler::AgentOn);
+                if one_shot {
                     self.vm.host().callbacks[callback.0 as usize] = None;
                 }
                 let vm = self.vm.vm();
                 let f = vm.handle(h).unwrap_or(Value::Null);
-                if matches!(kind, Handler::Wakeup | Handler::OnIdle) {
+                if one_shot {
                     vm.release(h);
                 }
                 let _ = vm.start(f, &args);
@@ -115,6 +124,20 @@ impl seam::Program for DeviceCode {
             self.vm = next;
         }
         self.pending = None;
+        self.messages.clear();
+    }
+
+    fn agent_message(&mut self, name: &str, value: &Payload) -> Option<CallbackId> {
+        let h = self.vm.host().agent_on.iter().find(|(n, _)| n == name)?.1;
+        // A one-shot callback of its own: the handler may be replaced before the task runs.
+        let vm = self.vm.vm();
+        let f = vm.handle(h)?;
+        let kept = vm.keep(f);
+        let host = self.vm.host();
+        host.callbacks.push(Some(kept));
+        let id = CallbackId(host.callbacks.len() as u64 - 1);
+        self.messages.insert(id, value.clone());
+        Some(id)
     }
 }
 

@@ -10,6 +10,8 @@
 //! answered here without the model.
 
 use super::wire_size::{log_payload, log_text, serialised_size};
+use crate::agent::Payload;
+use std::sync::Arc;
 use crate::program::{Call, CallbackId};
 use crate::scenario::Arg;
 use impnet_squirrel::{Ctx, Handle, Host, Interrupt, NativeResult, Value, Vm};
@@ -182,8 +184,10 @@ fn agent(vm: &mut Vm<DeviceHost>) {
     let _ = vm.register_in(agent, "send", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         let name = string_arg(ctx, "agent.send", args.first().copied())?;
         let value = args.get(1).copied().unwrap_or(Value::Null);
+        // The size first: it refuses values too large to walk before they are copied.
         let bytes = serialised_size(ctx.heap, value).map_err(|e| Interrupt::Error(e.to_string()))?;
-        model(ctx, Call::AgentSend { name: name.into(), bytes })
+        let value = Payload::from_value(ctx.heap, value).map_err(|e| Interrupt::Error(e.in_call("agent.send")))?;
+        model(ctx, Call::AgentSend { name: name.into(), bytes, value: Some(Arc::new(value)) })
     });
     let _ = vm.register_in(agent, "on", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         let name = string_arg(ctx, "agent.on", args.first().copied())?;

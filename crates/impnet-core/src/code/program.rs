@@ -236,7 +236,8 @@ mod tests {
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
         let calls = drive(&mut p, |call| if call.kind().as_str() == "agent.send" { Value::Int(4) } else { Value::Int(0) });
-        assert_eq!(calls[0].call, Call::AgentSend { name: "r".into(), bytes: 5 });
+        let value = Some(std::sync::Arc::new(crate::agent::Payload::Int(1)));
+        assert_eq!(calls[0].call, Call::AgentSend { name: "r".into(), bytes: 5, value });
         assert_eq!(text(&calls[1]), "got 4");
     }
 

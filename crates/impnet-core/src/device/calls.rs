@@ -18,7 +18,7 @@ impl<P: Program> Device<'_, P> {
         // Matched in place (no clone: this is the model's hottest path); arms copy what they
         // need before they touch the device.
         match &self.cur.as_ref().expect("a call is in progress").call {
-            Call::AgentSend { name, bytes } => {
+            Call::AgentSend { name, bytes, .. } => {
                 let (name_len, bytes) = (name.len(), *bytes);
                 self.send(now, name_len, bytes)
             }

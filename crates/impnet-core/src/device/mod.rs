@@ -29,6 +29,7 @@
 
 mod calls;
 mod lifecycle;
+mod messages;
 mod send;
 mod tasks;
 
@@ -198,6 +199,8 @@ pub struct Device<'a, P: Program = StepRunner> {
     // network interface
     cmds: VecDeque<NetCommand>,
     next_id: u64,
+    /// Code's `agent.send` messages as they enter the buffer, for the agent (§15).
+    to_agent: VecDeque<crate::agent::inbox::Inbound>,
     rec: Recorder,
 }
 
@@ -254,6 +257,7 @@ impl<'a, P: Program> Device<'a, P> {
             budget: Budget::default(),
             cmds: VecDeque::new(),
             next_id: 0,
+            to_agent: VecDeque::new(),
             rec: Recorder::new(keep),
         };
         d.cmds.push_back(NetCommand::Connect);

@@ -70,9 +70,7 @@ impl<P: Program> Device<'_, P> {
                 // §13 "Messages": a message that fits is written first, so the immediate 2
                 // comes after it exists; under NO_DISCONNECT it stays, is sent and ACKed later,
                 // under the other policies it is lost with the drop.
-                let id = self.new_id();
-                self.buf.open_message(id, wire, payload);
-                self.rec.summary.sent_msgs += 1;
+                let id = self.open_message(wire, payload);
                 self.buf.write(wire);
                 self.update_window_probe(now);
                 return self.fail_timeout(now, Some(id), "S5", format_args_why(move || {
@@ -84,6 +82,16 @@ impl<P: Program> Device<'_, P> {
         self.progress_blocked(now);
     }
 
+    /// A new message of the current send call enters the buffer: its id (§13 "Messages").
+    /// Code's `agent.send` values are handed on to the agent (§15).
+    fn open_message(&mut self, wire: u32, payload: u32) -> u64 {
+        let id = self.new_id();
+        self.buf.open_message(id, wire, payload);
+        self.rec.summary.sent_msgs += 1;
+        self.uplinked(id);
+        id
+    }
+
     /// Space freed or an ACK arrived: a blocked send writes more, completes, or (S4) learns
     /// its message is ACKed; a blocked flush may complete.
     pub(super) fn progress_blocked(&mut self, now: Instant) {
@@ -91,10 +99,7 @@ impl<P: Program> Device<'_, P> {
             Wait::Send { msg, wire, payload, deadline, acking: false } => {
                 let mut msg = msg;
                 if msg.is_none() && self.buf.free() > 0 {
-                    let id = self.new_id();
-                    self.buf.open_message(id, wire, payload);
-                    self.rec.summary.sent_msgs += 1;
-                    msg = Some(id);
+                    msg = Some(self.open_message(wire, payload));
                 }
                 let Some(id) = msg else { return };
                 self.buf.write(wire);

@@ -8,7 +8,7 @@ use crate::budget::{Stop, Work};
 use crate::policy::Reason;
 use crate::program::{Program, Call, CallbackId, CodeSite, Site, Start, TaskId, Yield};
 use crate::time::{Duration, Instant};
-use crate::trace::{CallLine, Carried, CodeCall, Entry, EventDetail, EventKind, Handler, Line, Outcome};
+use crate::trace::{CallLine, Carried, CodeCall, Entry, EventDetail, EventKind, Handler, Line, Outcome, Side};
 
 /// §14 [choice]: Squirrel restarts this long after an uncaught runtime error.
 pub const ERROR_RESTART: Duration = Duration::from_millis(10_000);
@@ -114,7 +114,7 @@ impl<P: Program> Device<'_, P> {
         }
     }
 
-    fn queue_callback(&mut self, at: Instant, callback: CallbackId, kind: Handler, reason: Option<Reason>) {
+    pub(super) fn queue_callback(&mut self, at: Instant, callback: CallbackId, kind: Handler, reason: Option<Reason>) {
         let task = self.new_task(Start::Callback { callback, kind, reason }, Some(kind), at);
         self.idle.push(task);
     }
@@ -243,7 +243,7 @@ impl<P: Program> Device<'_, P> {
         let (task, flag, start, kind) = (cur.task, cur.flag, cur.start, cur.call.kind());
         let site = self.rec.keep.then(|| std::mem::replace(&mut cur.site, Site::Step { step: 0, iter: 0 }));
         let carried = match (&site, &cur.call) {
-            (Some(Site::Code(_)), Call::AgentSend { name, bytes }) => Some(Carried::Message { name: name.clone(), bytes: *bytes }),
+            (Some(Site::Code(_)), Call::AgentSend { name, bytes, .. }) => Some(Carried::Message { name: name.clone(), bytes: *bytes }),
             (Some(Site::Code(_)), Call::ServerLog { text: Some(text), .. } | Call::ServerError { text: Some(text), .. }) => {
                 Some(Carried::Text(text.clone()))
             }
@@ -261,7 +261,7 @@ impl<P: Program> Device<'_, P> {
             };
             let (step, iter, code) = match site {
                 Site::Step { step, iter } => (step, iter, None),
-                Site::Code(site) => (0, 0, Some(CodeCall { site, carried })),
+                Site::Code(site) => (0, 0, Some(CodeCall { site, carried, side: Side::Device })),
             };
             let line = Line::Call(CallLine {
                 call: kind.as_str(),

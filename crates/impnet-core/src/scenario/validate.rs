@@ -72,6 +72,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         }
     }
     code(s)?;
+    agent_code(s)?;
     // Each expectation's own fields were checked as it was read (`expect::load`).
     if s.expect.len() > crate::expect::MAX_EXPECTS {
         let max = crate::expect::MAX_EXPECTS;
@@ -94,6 +95,20 @@ fn code(s: &Scenario) -> Check {
         }
     }
     result.and_then(|c| c.check()).map_err(|e| ScenarioError::new("code", e.to_string()))
+}
+
+/// §15: agent code runs beside device code, never alone; it must fit and compile.
+fn agent_code(s: &Scenario) -> Check {
+    let Some(src) = s.agent_code.as_deref() else { return Ok(()) };
+    if s.code.is_none() {
+        return err("agent_code", "agent code runs beside device code: give `code` too (§15)");
+    }
+    let max = crate::code::MAX_CODE_BYTES;
+    if src.len() > max {
+        return err("agent_code", format!("at most {max} bytes, got {}", src.len()));
+    }
+    let agent = crate::agent::Agent::load(crate::agent::AGENT_FILE, src, 0, crate::code::natives::DEFAULT_START_EPOCH);
+    agent.map(drop).map_err(|e| ScenarioError::new("agent_code", e.to_string()))
 }
 
 fn params(s: &Scenario) -> Check {
