@@ -53,7 +53,7 @@ impl Drop for Socket {
 }
 
 struct Inner {
-    live: Option<LiveDevice<'static>>,
+    live: Option<LiveDevice>,
     socket: Option<Socket>,
     timer: Option<Timeout>,
     t0_ms: f64,
@@ -92,8 +92,7 @@ pub fn default_ws_url() -> String {
 
 impl LiveRun {
     /// Starts `scenario` live against `url`. `on_done` gets the trace once the scenario ends
-    /// (or `stop` is called). The scenario is copied and leaked for the run's `'static`
-    /// borrow: a few KB per live run, which a page makes a handful of.
+    /// (or `stop` is called). The live device keeps what it needs of the scenario.
     pub fn start(
         scenario: &Scenario,
         url: String,
@@ -101,9 +100,8 @@ impl LiveRun {
         on_progress: impl Fn(Progress) + 'static,
         on_done: impl FnOnce(LiveTrace) + 'static,
     ) -> LiveRun {
-        let sc: &'static Scenario = Box::leak(Box::new(scenario.clone()));
         let inner = Rc::new(RefCell::new(Inner {
-            live: Some(LiveDevice::new(sc, opts)),
+            live: Some(LiveDevice::new(scenario, opts)),
             socket: None,
             timer: None,
             t0_ms: now_ms(),
@@ -248,7 +246,7 @@ fn open(inner: &Rc<RefCell<Inner>>, id: u64) {
     };
     ws.set_binary_type(BinaryType::Arraybuffer);
     let weak = Rc::downgrade(inner);
-    let on = move |f: &dyn Fn(&mut LiveDevice<'static>, u64)| {
+    let on = move |f: &dyn Fn(&mut LiveDevice, u64)| {
         if let Some(inner) = weak.upgrade() {
             {
                 let mut i = inner.borrow_mut();

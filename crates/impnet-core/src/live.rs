@@ -28,6 +28,8 @@ use crate::buffer::Segment;
 use crate::device::{Device, NetCommand};
 use crate::link::{Edge, Outages};
 use crate::policy::Reason;
+use crate::program::Program;
+use crate::steps::StepRunner;
 use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
 use crate::time::{Duration, Instant};
 use crate::trace::{Sample, Trace};
@@ -107,10 +109,17 @@ pub struct LiveTrace {
     pub real_micros: u64,
 }
 
-pub struct LiveDevice<'a> {
-    dev: Device<'a>,
-    sc: &'a Scenario,
+/// Owns its device and what it needs of the scenario, so a driver can keep it as long as it
+/// likes (no borrow of the scenario).
+pub struct LiveDevice<P: Program = StepRunner> {
+    dev: Device<P>,
     opts: LiveOptions,
+    /// The hello's knobs (the scenario's RTT and agent rate in real time).
+    knobs: Knobs,
+    /// The advertised window a fresh connection starts with.
+    rwnd: u32,
+    uplink_bps: u64,
+    connect: Duration,
     /// Virtual µs added to real × scale (grows when idle stretches are skipped).
     offset: u64,
     now: Instant,
@@ -143,14 +152,25 @@ pub struct LiveDevice<'a> {
     done: bool,
 }
 
-impl<'a> LiveDevice<'a> {
-    /// Power-on at real time 0.
-    pub fn new(sc: &'a Scenario, opts: LiveOptions) -> Self {
+impl LiveDevice {
+    /// Power-on at real time 0, running the scenario's step lists.
+    pub fn new(sc: &Scenario, opts: LiveOptions) -> Self {
+        LiveDevice::with_program(sc, StepRunner::new(sc), opts)
+    }
+}
+
+impl<P: Program> LiveDevice<P> {
+    /// Power-on at real time 0 running `program` (device code, say) on the device `sc`
+    /// describes: its parameters, outages, seed and `end_ms` apply, its step lists do not.
+    pub fn with_program(sc: &Scenario, program: P, opts: LiveOptions) -> Self {
         let opts = LiveOptions { time_scale: opts.time_scale.clamp(MIN_TIME_SCALE, MAX_TIME_SCALE), ..opts };
         let outages = Outages::new(&sc.network.outages);
         let mut d = LiveDevice {
-            dev: Device::new(sc, sc.seed, true),
-            sc,
+            dev: Device::with_program(sc, program, sc.seed, true),
+            knobs: knobs(sc, opts.time_scale),
+            rwnd: sc.server.rwnd,
+            uplink_bps: sc.network.uplink_bps,
+            connect: Duration::from_millis(sc.device.connect_ms),
             opts,
             offset: 0,
             now: Instant::ZERO,
@@ -182,16 +202,7 @@ impl<'a> LiveDevice<'a> {
     /// The knobs the driver's `hello` carries (also sent by `handle_opened` itself): the
     /// scenario's RTT and agent rate, scaled to real time.
     pub fn knobs(&self) -> Knobs {
-        let s = self.opts.time_scale;
-        let consume = self.sc.network.consume_bps.unwrap_or(self.sc.agent.consume_bps).bps();
-        Knobs {
-            delay_ms: Some((self.sc.network.rtt_ms as f64 / s).round() as u64),
-            rwnd: Some(self.sc.server.rwnd.max(1)),
-            // A rate of 0 is an agent that never reads: the server's knob for that is a stop.
-            consume_bps: consume.filter(|&b| b > 0).map(|b| ((b as f64 * s).round() as u64).max(1)),
-            agent_stop_at_ms: (consume == Some(0)).then_some(0),
-            ..Knobs::default()
-        }
+        self.knobs.clone()
     }
 
     pub fn virtual_now(&self) -> Instant {
@@ -386,7 +397,7 @@ impl<'a> LiveDevice<'a> {
         }
         if self.state == (SocketState::Open { welcomed: true }) && !self.online && self.connect_ready_at.is_some_and(|t| t <= now) {
             self.connect_ready_at = None;
-            self.link = DeviceLink::new(self.sc.server.rwnd);
+            self.link = DeviceLink::new(self.rwnd);
             self.announced_to = 0;
             self.online = true;
             self.dev.handle_connected(now);
@@ -401,7 +412,7 @@ impl<'a> LiveDevice<'a> {
         self.commands();
         if self.departing.is_none() && self.online {
             if let Some(seg) = self.dev.poll_transmit(now) {
-                let bps = self.sc.network.uplink_bps.max(1);
+                let bps = self.uplink_bps.max(1);
                 let ser = Duration::from_micros((seg.len as u64 * 1_000_000).div_ceil(bps));
                 self.departing = Some((now + ser, seg));
             }
@@ -439,7 +450,7 @@ impl<'a> LiveDevice<'a> {
     }
 
     fn dev_connect(&self) -> Duration {
-        Duration::from_millis(self.sc.device.connect_ms)
+        self.connect
     }
 
     fn open_socket(&mut self) {
@@ -542,6 +553,19 @@ impl<'a> LiveDevice<'a> {
     }
 }
 
+/// The scenario's RTT and agent rate, scaled to real time by `s`.
+fn knobs(sc: &Scenario, s: f64) -> Knobs {
+    let consume = sc.network.consume_bps.unwrap_or(sc.agent.consume_bps).bps();
+    Knobs {
+        delay_ms: Some((sc.network.rtt_ms as f64 / s).round() as u64),
+        rwnd: Some(sc.server.rwnd.max(1)),
+        // A rate of 0 is an agent that never reads: the server's knob for that is a stop.
+        consume_bps: consume.filter(|&b| b > 0).map(|b| ((b as f64 * s).round() as u64).max(1)),
+        agent_stop_at_ms: (consume == Some(0)).then_some(0),
+        ..Knobs::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,7 +581,7 @@ repeat = 2
 "#;
 
     /// A loopback "server" inside the test: answers each data frame with an ACK at once.
-    fn pump(live: &mut LiveDevice, real: &mut u64, sent: &mut u64) -> Vec<Io> {
+    fn pump<P: Program>(live: &mut LiveDevice<P>, real: &mut u64, sent: &mut u64) -> Vec<Io> {
         let mut seen = Vec::new();
         for _ in 0..10_000 {
             let Some(io) = live.poll_io() else {
@@ -607,6 +631,30 @@ repeat = 2
         });
         // L1: with the link up, the first step runs at connect_ms (1500 ms), in virtual time.
         assert_eq!(first_call, Some(Instant::from_millis(1500)));
+    }
+
+    /// Issue 8 item 3: live mode runs any program behind the seam, here device code (§14):
+    /// its calls are placed by line, in virtual time, as in a simulated run.
+    #[test]
+    fn with_program_runs_device_code_live() {
+        let sc = parse_toml("code = '''\nserver.log(\"a\");\nserver.log(\"bc\");\n'''\n").unwrap();
+        let code = crate::code::of_scenario(&sc).unwrap().unwrap();
+        let program = crate::code::bind::DeviceCode::new(code, sc.seed).unwrap();
+        let mut live = LiveDevice::with_program(&sc, program, LiveOptions::default());
+        let (mut real, mut sent) = (0, 0);
+        pump(&mut live, &mut real, &mut sent);
+        assert!(live.is_done());
+        let t = live.finish(real).trace;
+        let lines: Vec<(u32, &str)> = t
+            .entries
+            .iter()
+            .filter_map(|e| match &e.line {
+                crate::trace::Line::Call(c) => Some((c.code.as_ref()?.site.line, c.call)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lines, [(1, "server.log"), (2, "server.log")]);
+        assert_eq!((t.summary.sent_msgs, t.summary.acked_msgs), (2, 2));
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub fn run_program<'a>(scenario: &'a Scenario, opts: &RunOptions, program: Box<d
     run_device(scenario, opts, Budget::default(), dev)
 }
 
-fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget: Budget, dev: Device<'a, P>) -> Result<Trace, RunError> {
+fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget, dev: Device<P>) -> Result<Trace, RunError> {
     let seed = opts.seed.unwrap_or(scenario.seed);
     let end = Instant::from_millis(scenario.end_ms.min(MAX_END_MS));
     let params = LinkParams {
@@ -197,8 +197,8 @@ fn run_device<'a, P: Program>(scenario: &'a Scenario, opts: &RunOptions, budget:
     Ok(Trace { entries, samples, summary })
 }
 
-struct Sim<'a, P: Program> {
-    dev: Device<'a, P>,
+struct Sim<P: Program> {
+    dev: Device<P>,
     link: Link,
     server: Server,
     /// When the connection attempt in progress succeeds.
@@ -208,7 +208,7 @@ struct Sim<'a, P: Program> {
     agent: Option<AgentSide>,
 }
 
-impl<P: Program> Sim<'_, P> {
+impl<P: Program> Sim<P> {
     /// Carries out what the device asked of the network.
     fn commands(&mut self, now: Instant) {
         while let Some(c) = self.dev.poll_command() {

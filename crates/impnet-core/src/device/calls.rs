@@ -12,7 +12,7 @@ use crate::udp::{UdpError, UdpOutcome};
 
 const NULL: Outcome = Outcome::Returned(Ret::Null);
 
-impl<P: Program> Device<'_, P> {
+impl<P: Program> Device<P> {
     /// Executes the current call.
     pub(super) fn call(&mut self, now: Instant) {
         // Matched in place (no clone: this is the model's hottest path); arms copy what they

@@ -63,7 +63,7 @@ pub enum NetCommand {
 }
 
 /// Device parameters, read once from the scenario.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Config {
     pub buffer_default: u32,
     pub buffer_max: u32,
@@ -79,6 +79,8 @@ pub struct Config {
     pub ka_ack: Duration,
     pub rto: Duration,
     pub rwnd: u32,
+    /// Per-packet loss probability (UDP delivery, U7).
+    pub loss: f64,
 }
 
 impl Config {
@@ -98,6 +100,7 @@ impl Config {
             ka_ack: Duration::from_millis(sc.keepalive.ack_ms),
             rto: Duration::from_millis(sc.network.rto_ms()),
             rwnd: sc.server.rwnd,
+            loss: sc.network.loss,
         }
     }
 
@@ -149,8 +152,9 @@ struct UdpEvent {
     delivered: bool,
 }
 
-pub struct Device<'a, P: Program = StepRunner> {
-    sc: &'a Scenario,
+/// The device owns its configuration (read once from the scenario): drivers may drop or move
+/// the scenario while it runs.
+pub struct Device<P: Program = StepRunner> {
     cfg: Config,
     // connection
     conn: ConnState,
@@ -206,22 +210,21 @@ pub struct Device<'a, P: Program = StepRunner> {
 
 pub use crate::limits::MAX_RETRIES;
 
-impl<'a> Device<'a> {
+impl Device {
     /// Power-on at `t = 0` (L1): impOS starts connecting at once.
-    pub fn new(sc: &'a Scenario, seed: u64, keep: bool) -> Self {
+    pub fn new(sc: &Scenario, seed: u64, keep: bool) -> Self {
         Device::with_program(sc, StepRunner::new(sc), seed, keep)
     }
 }
 
 // Generic over the program (not `dyn`): the step runner's calls inline into the device's
 // event loop, which a million-call scenario feels.
-impl<'a, P: Program> Device<'a, P> {
+impl<P: Program> Device<P> {
     /// Power-on running `program` instead of the scenario's step lists (whose parameters,
     /// outages and seed still apply).
-    pub fn with_program(sc: &'a Scenario, program: P, seed: u64, keep: bool) -> Self {
+    pub fn with_program(sc: &Scenario, program: P, seed: u64, keep: bool) -> Self {
         let cfg = Config::from_scenario(sc);
         let mut d = Device {
-            sc,
             cfg,
             conn: ConnState::Booting,
             attempt: Some(Attempt { kind: AttemptKind::Boot, deadline: Some(Instant::ZERO + cfg.connect_window) }),
@@ -384,7 +387,7 @@ impl<'a, P: Program> Device<'a, P> {
                 (EventKind::UdpLost, "U7")
             };
             let packets = u.packets;
-            let loss = self.sc.network.loss;
+            let loss = self.cfg.loss;
             self.event(now, kind, None, Some(u.msg), None, Some(packets as u64), rule, || {
                 format!("{packets} packet(s), each lost with p={loss}: delivered with p=(1−{loss})^{packets}")
             });

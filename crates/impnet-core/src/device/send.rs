@@ -13,7 +13,7 @@ fn code(e: SendError) -> Outcome {
 
 const OK: Outcome = Outcome::Returned(Ret::Int(0));
 
-impl<P: Program> Device<'_, P> {
+impl<P: Program> Device<P> {
     /// A send-method call of `payload` bytes with a name of `name_len` bytes.
     pub(super) fn send(&mut self, now: Instant, name_len: usize, payload: u64) {
         let (start, flag) = self.cur.as_ref().map(|c| (c.start, c.flag)).expect("in a call");

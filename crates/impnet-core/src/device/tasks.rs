@@ -83,7 +83,7 @@ enum After {
     Error { error: String, site: Site },
 }
 
-impl<P: Program> Device<'_, P> {
+impl<P: Program> Device<P> {
     fn new_task(&mut self, start: Start, handler: Option<Handler>, ready_at: Instant) -> Task {
         self.seq += 1;
         self.next_task += 1;
