@@ -67,13 +67,13 @@ impl AgentSide {
     }
 
     /// The agent is up before the device (t = 0): its main body runs.
-    pub fn start<P: Program>(&mut self, dev: &mut Device<'_, P>) {
+    pub fn start<P: Program>(&mut self, dev: &mut Device<P>) {
         let r = self.agent.start(Instant::ZERO, dev.budget_mut());
         self.after_agent(Instant::ZERO, r, dev);
     }
 
     /// After the device acted: the messages its code wrote, in stream order.
-    pub fn settle<P: Program>(&mut self, dev: &mut Device<'_, P>) {
+    pub fn settle<P: Program>(&mut self, dev: &mut Device<P>) {
         while let Some(m) = dev.poll_agent_message() {
             self.inbox.push(m);
         }
@@ -96,7 +96,7 @@ impl AgentSide {
     /// The device's connection closed at `now` (`silent`: in an outage, so no close reached
     /// the server). What the agent had not read is gone with it (L4), and so is every downlink
     /// message not yet arrived.
-    pub fn closed<P: Program>(&mut self, now: Instant, silent: bool, dev: &mut Device<'_, P>) {
+    pub fn closed<P: Program>(&mut self, now: Instant, silent: bool, dev: &mut Device<P>) {
         for id in self.inbox.reset() {
             dev.record_line(now, event(EventKind::Note, Some(id), None, format!(
                 "agent: message {id} was not read to its end before the connection dropped: the agent never gets it (§15, L4)"
@@ -129,7 +129,7 @@ impl AgentSide {
 
     /// Runs what is due at `now`: the server notices a drop, the agent reads (T5) and runs its
     /// handlers and timers, downlink messages arrive at the device.
-    pub fn handle_timeout<P: Program>(&mut self, now: Instant, dev: &mut Device<'_, P>) {
+    pub fn handle_timeout<P: Program>(&mut self, now: Instant, dev: &mut Device<P>) {
         if matches!(self.view, ServerView::NoticesAt(t) if t <= now) {
             self.set_view(ServerView::Disconnected);
         }
@@ -153,7 +153,7 @@ impl AgentSide {
     }
 
     /// Writes what the agent did and sends its `device.send` messages down.
-    fn after_agent<P: Program>(&mut self, now: Instant, r: Result<(), crate::budget::Exhausted>, dev: &mut Device<'_, P>) {
+    fn after_agent<P: Program>(&mut self, now: Instant, r: Result<(), crate::budget::Exhausted>, dev: &mut Device<P>) {
         while let Some(e) = self.agent.poll() {
             let at = e.at();
             match e {
@@ -193,7 +193,7 @@ impl AgentSide {
     }
 
     /// Losses are known at once (at the send, at the drop): written with why they happened.
-    fn drain_downlink<P: Program>(&mut self, dev: &mut Device<'_, P>, why: &str) {
+    fn drain_downlink<P: Program>(&mut self, dev: &mut Device<P>, why: &str) {
         while let Some(DownlinkEvent::Lost { at, id } | DownlinkEvent::Received { at, id, .. }) = self.downlink.poll_lost() {
             dev.handle_downlink_lost(at, id, || format!("lost on the downlink: {why}"));
         }
