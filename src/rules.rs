@@ -1,13 +1,15 @@
 //! Rule texts for the detail panel and the "About the model" section. They live in the core
-//! (`impnet_core::explain`, shared with `impnet explain`); this is the playground's one door
-//! to them.
+//! (`impnet_core::rules::Rule` and `impnet_core::explain`, shared with `impnet explain`); this
+//! is the playground's one door to them.
 
-/// The SPEC text of rule `id` (`"S2"`), if the model has one.
-pub fn rule_text(id: &str) -> Option<&'static str> {
-    impnet_core::explain::rule_text(id)
+pub use impnet_core::rules::Rule;
+
+/// The `[choice]` rules: (rule, what we chose and why).
+pub fn choices() -> &'static [(Rule, &'static str)] {
+    impnet_core::explain::choices()
 }
 
-/// The `[choice]` rules: (id, what we chose and why).
-pub fn choices() -> &'static [(&'static str, &'static str)] {
-    impnet_core::explain::choices()
+/// The first choice the model makes under `rule`, if any.
+pub fn choice_of(rule: Rule) -> Option<&'static str> {
+    impnet_core::explain::choices_of(rule).next()
 }

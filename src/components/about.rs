@@ -17,7 +17,7 @@ pub fn About() -> Html {
                 <p class="muted">{ "(The list of choices comes from the model's explain module, not in this build.)" }</p>
             } else {
                 <dl class="choices">
-                    { for choices.iter().map(|(id, text)| html! { <><dt>{ *id }</dt><dd>{ *text }</dd></> }) }
+                    { for choices.iter().map(|(id, text)| html! { <><dt>{ id.id() }</dt><dd>{ *text }</dd></> }) }
                 </dl>
             }
             <p><a href="docs.html" target="_blank">{ "The policies explained, with live demos" }</a></p>

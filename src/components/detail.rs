@@ -29,14 +29,13 @@ fn step_of(s: &Scenario, handler: Option<Handler>, step: u32) -> Option<&Step> {
     list.get(step as usize)
 }
 
-fn rule_block(rule: &str, why: &str) -> Html {
-    let text = rules::rule_text(rule);
+fn rule_block(rule: rules::Rule, why: &str) -> Html {
     // Where the docs are silent the rule is our choice: say so next to the line it decided.
-    let choice = rules::choices().iter().find(|(id, _)| *id == rule).map(|(_, t)| *t);
+    let choice = rules::choice_of(rule);
     html! {
         <div class="why">
-            <div class="rule"><span class="rule-id" data-field="rule">{ rule.to_string() }</span>
-                if let Some(t) = text { <span class="rule-text" data-field="rule-text">{ t }</span> }
+            <div class="rule"><span class="rule-id" data-field="rule">{ rule.id() }</span>
+                <span class="rule-text" data-field="rule-text">{ rule.text() }</span>
             </div>
             if !why.is_empty() { <p class="why-line" data-field="why">{ why.to_string() }</p> }
             if let Some(c) = choice { <p class="choice" data-field="choice"><b>{ "[choice] " }</b>{ c }</p> }

@@ -6,6 +6,7 @@ use super::format::RetClass;
 use super::view::View;
 use impnet_core::scenario::{OutageKind, Scenario};
 use impnet_core::time::{Duration, Instant};
+use impnet_core::rules::Rule;
 use impnet_core::trace::*;
 
 /// A span of one state, `[start, end)` in µs. `kind` is lane-specific (see `Lane*` consts).
@@ -371,7 +372,7 @@ pub fn synthetic_trace(n: usize) -> Trace {
                 outcome: Outcome::Returned(Ret::Int(if would_block { 4 } else { 0 })),
                 blocked: Duration::from_micros(if i % 10 == 0 { 5_000 } else { 0 }),
                 msg: (!would_block).then_some(i as u64 / 2),
-                rule: if would_block { "S2" } else { "S1" },
+                rule: if would_block { Rule::S2 } else { Rule::S1 },
                 why: "synthetic".into(),
             })
         } else {
@@ -383,7 +384,7 @@ pub fn synthetic_trace(n: usize) -> Trace {
                 bytes: None,
                 packets: None,
                 detail: None,
-                rule: "T3",
+                rule: Rule::T3,
                 why: String::new(),
             })
         };

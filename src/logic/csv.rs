@@ -43,7 +43,7 @@ pub fn trace_csv(trace: &Trace) -> String {
                     String::new(),
                     String::new(),
                     String::new(),
-                    c.rule.into(),
+                    c.rule.id().into(),
                 ]);
             }
             Line::Event(ev) => row.extend([
@@ -59,7 +59,7 @@ pub fn trace_csv(trace: &Trace) -> String {
                 opt(ev.reason),
                 opt(ev.bytes),
                 opt(ev.packets),
-                ev.rule.into(),
+                ev.rule.id().into(),
             ]),
         }
         row.extend([

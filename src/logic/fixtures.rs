@@ -2,6 +2,7 @@
 //! numbers, only on the trace contract (`impnet_core::trace`).
 
 use impnet_core::time::{Duration, Instant};
+use impnet_core::rules::Rule;
 use impnet_core::trace::*;
 
 pub fn snap(conn: ConnState, sq: SquirrelState, capacity: u32, unsent: u32, in_flight: u32) -> Snapshot {
@@ -28,7 +29,7 @@ pub fn call(t_ms: u64, name: &'static str, outcome: Outcome, blocked_ms: u64, st
             outcome,
             blocked: Duration::from_millis(blocked_ms),
             msg: None,
-            rule: "S1",
+            rule: Rule::S1,
             why: String::new(),
         }),
         state,
@@ -46,7 +47,7 @@ pub fn event(t_ms: u64, kind: EventKind, state: Snapshot) -> Entry {
             bytes: None,
             packets: None,
             detail: None,
-            rule: "T3",
+            rule: Rule::T3,
             why: String::new(),
         }),
         state,

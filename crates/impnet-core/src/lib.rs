@@ -43,6 +43,7 @@ pub mod presets;
 pub mod program;
 pub(crate) mod record;
 pub mod rng;
+pub mod rules;
 pub mod scenario;
 pub mod server;
 pub mod sim;

@@ -4,6 +4,7 @@
 //! plus `rule` and `why` on call lines.
 
 use crate::budget::Stop;
+use crate::rules::Rule;
 pub use crate::program::CodeSite;
 use crate::time::{Duration, Instant};
 use serde_json::{Map, Value};
@@ -66,8 +67,8 @@ pub struct CallLine {
     pub blocked: Duration,
     /// The message or datagram id this call created, if any (§13 "Messages").
     pub msg: Option<u64>,
-    /// The SPEC rule that decided the outcome (`"S2"`).
-    pub rule: &'static str,
+    /// The SPEC rule that decided the outcome (S2).
+    pub rule: Rule,
     /// One line with the numbers: "RETURN_ON_ERROR_NO_DISCONNECT: 1 041 bytes do not fit …".
     pub why: String,
 }
@@ -164,7 +165,7 @@ pub struct EventLine {
     pub detail: Option<EventDetail>,
     /// The rule behind the event, and a line saying why (shown by viewers, not in §11 JSON
     /// except for `note`).
-    pub rule: &'static str,
+    pub rule: Rule,
     pub why: String,
 }
 
@@ -355,7 +356,7 @@ impl Entry {
                 if let Some(id) = c.msg {
                     m.insert("msg".into(), id.into());
                 }
-                m.insert("rule".into(), c.rule.into());
+                m.insert("rule".into(), c.rule.id().into());
                 m.insert("why".into(), c.why.clone().into());
             }
             Line::Event(e) => {
@@ -396,7 +397,7 @@ impl Entry {
                 }
                 // Issue #3: every line carries its reason, as call lines do (extra keys after
                 // the §11 ones).
-                m.insert("rule".into(), e.rule.into());
+                m.insert("rule".into(), e.rule.id().into());
                 m.insert("why".into(), e.why.clone().into());
             }
         }

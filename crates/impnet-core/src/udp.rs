@@ -1,6 +1,7 @@
 //! Local-network UDP (SPEC §9, §13 "UDP"): one socket, the validation impOS does before a send
 //! (U1–U4), the device-wide token bucket (U5), and fragmentation under loss (U7).
 
+use crate::rules::Rule;
 use crate::budget::{Budget, Exhausted, Work};
 use crate::program::CallKind;
 use crate::rng::{Source, Stream};
@@ -88,12 +89,12 @@ pub enum UdpError {
 
 impl UdpError {
     /// The rule that raised it.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> Rule {
         match self {
-            UdpError::NoSocket { .. } | UdpError::Closed | UdpError::WifiDown | UdpError::LocalPort { .. } => "U3",
-            UdpError::Address { .. } => "U1",
-            UdpError::Port { .. } => "U2",
-            UdpError::TooBig { .. } => "U4",
+            UdpError::NoSocket { .. } | UdpError::Closed | UdpError::WifiDown | UdpError::LocalPort { .. } => Rule::U3,
+            UdpError::Address { .. } => Rule::U1,
+            UdpError::Port { .. } => Rule::U2,
+            UdpError::TooBig { .. } => Rule::U4,
         }
     }
 }

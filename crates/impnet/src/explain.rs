@@ -3,6 +3,7 @@
 //! shows.
 
 use impnet_core::explain;
+use impnet_core::rules::Rule;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -23,7 +24,7 @@ pub fn main(args: Args) -> ExitCode {
                 ExitCode::SUCCESS
             }
             None => {
-                let ids: Vec<&str> = explain::rules().iter().map(|(r, _)| *r).collect();
+                let ids: Vec<&str> = explain::rules().iter().map(|r| r.id()).collect();
                 eprintln!("impnet explain: no rule `{id}` (rules: {})", ids.join(", "));
                 ExitCode::from(2)
             }
@@ -31,15 +32,11 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
-fn choices_of(rule: &str) -> impl Iterator<Item = &'static str> + '_ {
-    explain::choices().iter().filter(move |(r, _)| *r == rule).map(|(_, t)| *t)
-}
-
 fn everything() -> String {
     let mut out = String::from("Rules (SPEC.md; * = the model makes a choice here, see below)\n");
-    for (rule, text) in explain::rules() {
-        let mark = if choices_of(rule).next().is_some() { "*" } else { " " };
-        out.push_str(&format!("{rule:>4}{mark} {text}\n"));
+    for &rule in explain::rules() {
+        let mark = if explain::choices_of(rule).next().is_some() { "*" } else { " " };
+        out.push_str(&format!("{rule:>4}{mark} {}\n", rule.text()));
     }
     out.push_str("\nChoices: where the impOS documents are silent or disagree, the model decides\n");
     for (rule, text) in explain::choices() {
@@ -49,9 +46,9 @@ fn everything() -> String {
 }
 
 fn one(id: &str) -> Option<String> {
-    let (rule, text) = explain::rules().iter().find(|(r, _)| r.eq_ignore_ascii_case(id.trim()))?;
-    let mut out = format!("{rule}: {text}\n");
-    for choice in choices_of(rule) {
+    let rule = Rule::from_id(id)?;
+    let mut out = format!("{rule}: {}\n", rule.text());
+    for choice in explain::choices_of(rule) {
         out.push_str(&format!("  [choice] {choice}\n"));
     }
     Some(out)
@@ -66,7 +63,7 @@ mod tests {
         let s5 = one("s5").expect("S5 is a rule");
         assert!(s5.starts_with("S5: "), "{s5}");
         assert!(s5.contains(explain::rule_text("S5").unwrap()));
-        for (_, c) in explain::choices().iter().filter(|(r, _)| *r == "S5") {
+        for (_, c) in explain::choices().iter().filter(|(r, _)| *r == Rule::S5) {
             assert!(s5.contains(c), "{s5}");
         }
         assert!(one("Z9").is_none());
@@ -75,8 +72,8 @@ mod tests {
     #[test]
     fn explain_everything_lists_every_rule_and_every_choice() {
         let all = everything();
-        for (rule, text) in explain::rules() {
-            assert!(all.contains(text), "{rule} missing");
+        for rule in explain::rules() {
+            assert!(all.contains(rule.text()), "{rule} missing");
         }
         for (_, choice) in explain::choices() {
             assert!(all.contains(&format!("[choice] {choice}")));

@@ -2,6 +2,7 @@
 //! calls (C1–C3), sleeps, and UDP (U1–U7).
 
 use super::{Device, UdpEvent, Wait};
+use crate::rules::Rule;
 use crate::budget::Stop;
 use crate::policy::{ReconnectPolicy, SendError, SendTimeoutPolicy};
 use crate::program::{Call, Program};
@@ -31,9 +32,9 @@ impl<P: Program> Device<P> {
                 Ok(p) => {
                     self.policy = p;
                     self.policy_changed();
-                    self.ret(now, NULL, "C6", None, || format!("policy is now {p}"));
+                    self.ret(now, NULL, Rule::C6, None, || format!("policy is now {p}"));
                 }
-                Err(e) => self.ret(now, Outcome::Error(format!("server.setsendtimeoutpolicy: {e}")), "C6", None, || {
+                Err(e) => self.ret(now, Outcome::Error(format!("server.setsendtimeoutpolicy: {e}")), Rule::C6, None, || {
                     "runtime error: the policy is unchanged and the script goes on (C6)".into()
                 }),
             },
@@ -46,13 +47,13 @@ impl<P: Program> Device<P> {
             }
             Call::ServerDisconnect => {
                 self.user_disconnect(now);
-                self.ret(now, NULL, "C2", None, || "closed; unACKed bytes are lost (C2)".into());
+                self.ret(now, NULL, Rule::C2, None, || "closed; unACKed bytes are lost (C2)".into());
             }
             &Call::ServerFlush { timeout } => self.flush(now, Duration::from_secs_f64(timeout)),
             Call::ServerIsConnected => {
                 let c = self.conn == ConnState::Online;
                 let state = self.conn.as_str();
-                self.ret(now, Outcome::Returned(Ret::Bool(c)), "C3", None, || {
+                self.ret(now, Outcome::Returned(Ret::Bool(c)), Rule::C3, None, || {
                     format!("{state}: {}", if c { "connected as far as the device knows (C3)" } else { "not connected (C3)" })
                 });
             }
@@ -68,9 +69,9 @@ impl<P: Program> Device<P> {
                 match callback {
                     Some(cb) => {
                         self.schedule_wakeup(now, d, cb);
-                        self.ret(now, NULL, "§10", None, || format!("the callback runs in {d} ms, when Squirrel is idle"));
+                        self.ret(now, NULL, Rule::Calls, None, || format!("the callback runs in {d} ms, when Squirrel is idle"));
                     }
-                    None => self.ret(now, NULL, "§10", None, || format!("Squirrel idles for {d} ms; handlers may run meanwhile")),
+                    None => self.ret(now, NULL, Rule::Calls, None, || format!("Squirrel idles for {d} ms; handlers may run meanwhile")),
                 }
             }
             &Call::OnUnexpectedDisconnect { callback } => {
@@ -84,11 +85,11 @@ impl<P: Program> Device<P> {
             Call::OpenUdp { port } => {
                 let port = port.clone();
                 let r = self.udp.open(self.wifi_up, port.as_ref());
-                self.udp_ret(now, r.map(|()| (NULL, None)), "U3", || "socket open; any previous one is closed".into());
+                self.udp_ret(now, r.map(|()| (NULL, None)), Rule::U3, || "socket open; any previous one is closed".into());
             }
             Call::UdpClose => {
                 let r = self.udp.close();
-                self.udp_ret(now, r.map(|()| (NULL, None)), "U3", || "socket closed (closing twice is harmless)".into());
+                self.udp_ret(now, r.map(|()| (NULL, None)), Rule::U3, || "socket closed (closing twice is harmless)".into());
             }
             Call::UdpSend { address, port, bytes } => {
                 let (address, port, bytes) = (address.clone(), port.clone(), *bytes);
@@ -103,20 +104,20 @@ impl<P: Program> Device<P> {
             Arg::Int(n) if *n >= 0 => *n as u64,
             other => {
                 let e = format!("imp.setsendbuffersize: size must be a non-negative integer, got {}", crate::policy::describe(other));
-                return self.ret(now, Outcome::Error(e), "B4", None, || "runtime error: capacity unchanged (B4)".into());
+                return self.ret(now, Outcome::Error(e), Rule::B4, None, || "runtime error: capacity unchanged (B4)".into());
             }
         };
         let prev = self.buf.capacity();
         let (def, max) = (self.cfg.buffer_default as u64, self.cfg.buffer_max as u64);
         let (cap, rule) = if self.conn == ConnState::Online {
-            (n.min(max).max(prev as u64), "B1")
+            (n.min(max).max(prev as u64), Rule::B1)
         } else {
-            (n.clamp(def, max), "B2")
+            (n.clamp(def, max), Rule::B2)
         };
         self.buf.set_capacity(cap as u32);
         self.after_buffer_change(now);
         self.ret(now, Outcome::Returned(Ret::Int(prev as i64)), rule, None, || {
-            if rule == "B1" {
+            if rule == Rule::B1 {
                 format!("connected: capacity {prev} → {cap} (only grows, up to {max}; granted as asked, B3)")
             } else {
                 format!("not connected: capacity {prev} → {cap} (clamped to {def}–{max}, B3)")
@@ -127,13 +128,13 @@ impl<P: Program> Device<P> {
     /// C1: synchronous under SUSPEND_ON_ERROR (S7), asynchronous under the RETURN policies.
     fn connect(&mut self, now: Instant, timeout: Duration) {
         if self.conn == ConnState::Online {
-            return self.ret(now, NULL, "C1", None, || "already connected: no callback (C1)".into());
+            return self.ret(now, NULL, Rule::C1, None, || "already connected: no callback (C1)".into());
         }
         if self.policy.reconnect == ReconnectPolicy::SuspendOnError {
             return self.enter_s7(now, crate::policy::Reason::NotConnected);
         }
         self.user_connect(now, timeout);
-        self.ret(now, NULL, "C1", None, || {
+        self.ret(now, NULL, Rule::C1, None, || {
             format!("connecting in the background; on_connect runs on success or after {timeout} ms (C1)")
         });
     }
@@ -145,10 +146,10 @@ impl<P: Program> Device<P> {
             Err(e) => self.ret(now, Outcome::Error(e.to_string()), e.rule(), None, || {
                 "thrown: nothing sent, the script goes on (§13)".into()
             }),
-            Ok(UdpOutcome::NotConnected) => self.ret(now, Outcome::Returned(Ret::Int(SendError::NotConnected.code())), "U6", None, || {
+            Ok(UdpOutcome::NotConnected) => self.ret(now, Outcome::Returned(Ret::Int(SendError::NotConnected.code())), Rule::U6, None, || {
                 "the WiFi interface is down: SEND_ERROR_NOT_CONNECTED (U6)".into()
             }),
-            Ok(UdpOutcome::WouldBlock) => self.ret(now, Outcome::Returned(Ret::Int(SendError::WouldBlock.code())), "U5", None, || {
+            Ok(UdpOutcome::WouldBlock) => self.ret(now, Outcome::Returned(Ret::Int(SendError::WouldBlock.code())), Rule::U5, None, || {
                 "no token in the rate-limit bucket: SEND_ERROR_WOULDBLOCK, not sent (U5)".into()
             }),
             Ok(UdpOutcome::Sent { packets, delivered }) => {
@@ -156,14 +157,14 @@ impl<P: Program> Device<P> {
                 self.rec.summary.udp_sent += 1;
                 self.udp_events.push_back(UdpEvent { msg: id, packets, delivered });
                 let tokens = self.udp.bucket.tokens_at(now);
-                self.ret(now, Outcome::Returned(Ret::Int(0)), "U7", Some(id), || {
+                self.ret(now, Outcome::Returned(Ret::Int(0)), Rule::U7, Some(id), || {
                     format!("{bytes} bytes as {packets} packet(s); {tokens} token(s) left (U5, U7)")
                 });
             }
         }
     }
 
-    fn udp_ret(&mut self, now: Instant, r: Result<(Outcome, Option<u64>), UdpError>, rule: &'static str, ok: impl FnOnce() -> String) {
+    fn udp_ret(&mut self, now: Instant, r: Result<(Outcome, Option<u64>), UdpError>, rule: Rule, ok: impl FnOnce() -> String) {
         match r {
             Ok((o, msg)) => self.ret(now, o, rule, msg, ok),
             Err(e) => self.ret(now, Outcome::Error(e.to_string()), e.rule(), None, || "thrown; the script goes on (§13)".into()),

@@ -3,6 +3,7 @@
 //! reconnect / deep-sleep cycle (S7), keepalive (L2) and zero-window probes (§13).
 
 use super::{Attempt, AttemptKind, Device, NetCommand, Vm, Wait};
+use crate::rules::Rule;
 use crate::budget::Work;
 use crate::buffer::Segment;
 use crate::policy::{Reason, ReconnectPolicy, SendTimeoutPolicy};
@@ -45,10 +46,10 @@ impl<P: Program> Device<P> {
             self.start_squirrel(now);
         }
         let rule = match kind {
-            AttemptKind::Boot => "L1",
-            AttemptKind::Recovery => "C5",
-            AttemptKind::User => "C1",
-            AttemptKind::Suspend | AttemptKind::Wake => "S7",
+            AttemptKind::Boot => Rule::L1,
+            AttemptKind::Recovery => Rule::C5,
+            AttemptKind::User => Rule::C1,
+            AttemptKind::Suspend | AttemptKind::Wake => Rule::S7,
         };
         self.state_event(now, EventKind::Connected, Reason::ServerConnected, rule, || match kind {
             AttemptKind::Boot => "power-on connection up (L1)".into(),
@@ -73,7 +74,7 @@ impl<P: Program> Device<P> {
     /// Disconnected: `disconnected`, then a `lost` line per message holding unACKed bytes, by
     /// id (L4, §13 order). The caller writes the state that follows.
     pub(super) fn drop_connection(&mut self, now: Instant, reason: Reason, why: &'static str) {
-        self.state_event(now, EventKind::Disconnected, reason, "L4", || why.into());
+        self.state_event(now, EventKind::Disconnected, reason, Rule::L4, || why.into());
         let mut lost: Vec<(u64, u32)> = Vec::new();
         let keep = self.rec.keep;
         let mut n = 0u64;
@@ -90,7 +91,7 @@ impl<P: Program> Device<P> {
         // Charged together, kept or not, so a summary-only run stops where a full one does.
         if self.charge(now, Work::Event, n) {
             for (id, b) in lost {
-                self.push_event(now, EventKind::Lost, None, Some(id), Some(b as u64), None, "L4", || {
+                self.push_event(now, EventKind::Lost, None, Some(id), Some(b as u64), None, Rule::L4, || {
                     format!("{b} written bytes were not ACKed when the connection dropped (L4)")
                 });
             }
@@ -117,7 +118,7 @@ impl<P: Program> Device<P> {
         self.set_attempt(AttemptKind::Recovery, self.grace_deadline());
         let suspend = self.policy.reconnect == ReconnectPolicy::SuspendOnError;
         let grace = self.cfg.grace;
-        self.state_event(now, EventKind::Recovering, reason, if suspend { "L3a" } else { "C5" }, || {
+        self.state_event(now, EventKind::Recovering, reason, if suspend { Rule::L3a } else { Rule::C5 }, || {
             if suspend {
                 "SUSPEND_ON_ERROR with Squirrel not sending: impOS reconnects in the background, no limit (L3a)".into()
             } else {
@@ -150,7 +151,7 @@ impl<P: Program> Device<P> {
         self.wait = Wait::Suspended;
         let window = self.cfg.connect_window;
         self.set_attempt(AttemptKind::Suspend, Some(now + window));
-        self.state_event(now, EventKind::Suspended, reason, "S7", || {
+        self.state_event(now, EventKind::Suspended, reason, Rule::S7, || {
             format!("SUSPEND_ON_ERROR: Squirrel halts while impOS tries to connect for {window} ms (S7)")
         });
     }
@@ -171,7 +172,7 @@ impl<P: Program> Device<P> {
         }
         if was != ConnState::Offline {
             self.conn = ConnState::Offline;
-            self.state_event(now, EventKind::Offline, Reason::NotConnected, "C2", || {
+            self.state_event(now, EventKind::Offline, Reason::NotConnected, Rule::C2, || {
                 "server.disconnect: offline until a send (SUSPEND_ON_ERROR) or server.connect (RETURN_ON_ERROR)".into()
             });
         }
@@ -206,7 +207,7 @@ impl<P: Program> Device<P> {
             self.conn = ConnState::Connecting;
             let window = self.cfg.connect_window;
             self.set_attempt(AttemptKind::Wake, Some(now + window));
-            self.state_event(now, EventKind::Wake, Reason::NotConnected, "S7", || {
+            self.state_event(now, EventKind::Wake, Reason::NotConnected, Rule::S7, || {
                 format!("deep sleep over: try to connect for {window} ms (S7)")
             });
         }
@@ -239,14 +240,14 @@ impl<P: Program> Device<P> {
                 self.lost_at = now;
                 self.boot_recovery = true;
                 self.conn = ConnState::Recovering;
-                self.state_event(now, EventKind::Recovering, reason, "L3", || {
+                self.state_event(now, EventKind::Recovering, reason, Rule::L3, || {
                     "boot connection window over; SUSPEND_ON_ERROR keeps trying in the background (L3, L3a)".into()
                 });
             }
             AttemptKind::Boot => {
                 self.cancel_attempt();
                 self.conn = ConnState::Offline;
-                self.state_event(now, EventKind::Offline, reason, "L3", || {
+                self.state_event(now, EventKind::Offline, reason, Rule::L3, || {
                     "boot connection failed: not unexpected, so no on_unexpected_disconnect (L3)".into()
                 });
             }
@@ -257,7 +258,7 @@ impl<P: Program> Device<P> {
                 // 'unexpected'"), so no on_unexpected_disconnect.
                 self.cancel_attempt();
                 self.conn = ConnState::Offline;
-                self.state_event(now, EventKind::Offline, reason, "L3", || {
+                self.state_event(now, EventKind::Offline, reason, Rule::L3, || {
                     "the boot connection never came up: offline without on_unexpected_disconnect (L3)".into()
                 });
                 self.grace_expired(now);
@@ -266,7 +267,7 @@ impl<P: Program> Device<P> {
                 self.cancel_attempt();
                 self.conn = ConnState::Offline;
                 let grace = self.cfg.grace;
-                self.state_event(now, EventKind::Offline, reason, "C5", || {
+                self.state_event(now, EventKind::Offline, reason, Rule::C5, || {
                     format!("no reconnection within {grace} ms: on_unexpected_disconnect fires (C5)")
                 });
                 self.grace_expired(now);
@@ -275,7 +276,7 @@ impl<P: Program> Device<P> {
             AttemptKind::User => {
                 self.cancel_attempt();
                 self.conn = ConnState::Offline;
-                self.state_event(now, EventKind::Offline, reason, "C1", || {
+                self.state_event(now, EventKind::Offline, reason, Rule::C1, || {
                     format!("server.connect timed out: the callback gets {} (C1)", reason.name())
                 });
                 self.queue_handler(now, Handler::OnConnect, reason);
@@ -292,7 +293,7 @@ impl<P: Program> Device<P> {
                 self.idle.clear();
                 let sleep = self.cfg.deep_sleep;
                 self.deep_sleep_end = Some(now + sleep);
-                self.state_event(now, EventKind::DeepSleep, reason, "S7", || {
+                self.state_event(now, EventKind::DeepSleep, reason, Rule::S7, || {
                     format!("no connection within the window: deep sleep for {sleep} ms (S7)")
                 });
             }
@@ -315,14 +316,14 @@ impl<P: Program> Device<P> {
         self.start_squirrel(now);
         match cause {
             RestartCause::WarmBoot => {
-                self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, "S7", || {
+                self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, Rule::S7, || {
                     "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
                 })
             }
             RestartCause::Error => {
                 let detail = EventDetail::WakeReason(WAKEREASON_SQUIRREL_ERROR);
                 let reason = Some(Reason::ServerConnected.code());
-                self.detail_event(now, EventKind::SquirrelRestart, reason, detail, "§14", || {
+                self.detail_event(now, EventKind::SquirrelRestart, reason, detail, Rule::DeviceCode, || {
                     "after an uncaught error the script starts again from the top with default capacity and policy; hardware.wakereason() is 5 (§14)".into()
                 })
             }
@@ -358,7 +359,7 @@ impl<P: Program> Device<P> {
             return;
         }
         for id in done[..n].iter().copied().chain(overflow) {
-            self.push_event(now, EventKind::Acked, None, Some(id), None, None, "T3", || {
+            self.push_event(now, EventKind::Acked, None, Some(id), None, None, Rule::T3, || {
                 format!("the server ACKed the last bytes of message {id} (T3)")
             });
         }

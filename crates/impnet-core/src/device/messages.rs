@@ -4,6 +4,7 @@
 //! reading and the downlink are the simulation's (`crate::sim::agent_side`).
 
 use super::{Device, Vm};
+use crate::rules::Rule;
 use crate::agent::inbox::Inbound;
 use crate::agent::Payload;
 use crate::budget::{Budget, Exhausted, Stop, Work};
@@ -34,13 +35,13 @@ impl<P: Program> Device<P> {
         let callback = if self.vm == Vm::Alive { self.program.agent_message(name, value) } else { None };
         match callback {
             Some(cb) => {
-                self.event(now, EventKind::DeviceReceived, None, Some(id), None, None, "§15", || {
+                self.event(now, EventKind::DeviceReceived, None, Some(id), None, None, Rule::AgentCode, || {
                     format!("agent message d{id} '{name}' arrived: its agent.on handler runs when Squirrel is idle")
                 });
                 self.queue_callback(now, cb, Handler::AgentOn, None);
                 self.drive(now);
             }
-            None => self.event(now, EventKind::Note, None, Some(id), None, None, "§15", || {
+            None => self.event(now, EventKind::Note, None, Some(id), None, None, Rule::AgentCode, || {
                 format!("device: no agent.on handler for '{name}': agent message d{id} dropped")
             }),
         }
@@ -48,7 +49,7 @@ impl<P: Program> Device<P> {
 
     /// §15: agent message `id` was lost on its way down (`downlink_lost`).
     pub fn handle_downlink_lost(&mut self, now: Instant, id: u64, why: impl FnOnce() -> String) {
-        self.event(now, EventKind::DownlinkLost, None, Some(id), None, None, "§15", why);
+        self.event(now, EventKind::DownlinkLost, None, Some(id), None, None, Rule::AgentCode, why);
     }
 
     /// Writes a line another part of the model made (the agent's), with the device's state,

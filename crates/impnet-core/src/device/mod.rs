@@ -33,6 +33,7 @@ mod messages;
 mod send;
 mod tasks;
 
+use crate::rules::Rule;
 use crate::budget::{Budget, Stop, Work};
 use crate::buffer::{SendBuffer, Segment};
 use crate::policy::{Reason, SendTimeoutPolicy};
@@ -381,10 +382,10 @@ impl<P: Program> Device<P> {
         while let Some(u) = self.udp_events.pop_front() {
             let (kind, rule) = if u.delivered {
                 self.rec.summary.udp_delivered += 1;
-                (EventKind::UdpDelivered, "U7")
+                (EventKind::UdpDelivered, Rule::U7)
             } else {
                 self.rec.summary.udp_lost += 1;
-                (EventKind::UdpLost, "U7")
+                (EventKind::UdpLost, Rule::U7)
             };
             let packets = u.packets;
             let loss = self.cfg.loss;
@@ -454,7 +455,7 @@ impl<P: Program> Device<P> {
     /// Stops the run with `stop`, written as its last line.
     fn halt(&mut self, now: Instant, stop: Stop) {
         self.stop = Some(stop);
-        self.push_event(now, EventKind::Note, None, None, None, None, "§13", || stop.to_string());
+        self.push_event(now, EventKind::Note, None, None, None, None, Rule::Limits, || stop.to_string());
     }
 
     pub fn conn_state(&self) -> ConnState {
@@ -550,7 +551,7 @@ impl<P: Program> Device<P> {
         msg: Option<u64>,
         bytes: Option<u64>,
         packets: Option<u64>,
-        rule: &'static str,
+        rule: Rule,
         why: impl FnOnce() -> String,
     ) {
         if self.charge(now, Work::Event, 1) {
@@ -568,7 +569,7 @@ impl<P: Program> Device<P> {
         msg: Option<u64>,
         bytes: Option<u64>,
         packets: Option<u64>,
-        rule: &'static str,
+        rule: Rule,
         why: impl FnOnce() -> String,
     ) {
         if self.rec.keep {
@@ -583,7 +584,7 @@ impl<P: Program> Device<P> {
         self.rec.push(Entry { t: now, line: Line::Event(line), state });
     }
 
-    fn state_event(&mut self, now: Instant, event: EventKind, reason: Reason, rule: &'static str, why: impl FnOnce() -> String) {
+    fn state_event(&mut self, now: Instant, event: EventKind, reason: Reason, rule: Rule, why: impl FnOnce() -> String) {
         self.event(now, event, Some(reason.code()), None, None, None, rule, why);
     }
 
@@ -600,7 +601,7 @@ impl<P: Program> Device<P> {
             bytes: None,
             packets: None,
             detail: None,
-            rule: "C5",
+            rule: Rule::C5,
             why,
         };
         self.record_event(now, line);
@@ -613,7 +614,7 @@ impl<P: Program> Device<P> {
         event: EventKind,
         reason: Option<i64>,
         detail: EventDetail,
-        rule: &'static str,
+        rule: Rule,
         why: impl FnOnce() -> String,
     ) {
         if !self.charge(now, Work::Event, 1) || !self.rec.keep {

@@ -2,6 +2,7 @@
 //! `server.flush` (C4).
 
 use super::{Device, Wait};
+use crate::rules::Rule;
 use crate::policy::{Reason, ReconnectPolicy, SendError, WaitPolicy};
 use crate::program::Program;
 use crate::time::{Duration, Instant};
@@ -32,7 +33,7 @@ impl<P: Program> Device<P> {
             ConnState::Online => self.send_online(now, wire, payload, deadline),
             ConnState::Recovering if p.reconnect.returns_errors() => {
                 if deadline <= now {
-                    self.ret(now, code(SendError::Timeout), "S9", None, || {
+                    self.ret(now, code(SendError::Timeout), Rule::S9, None, || {
                         "RECOVERING with timeout 0: nothing to wait for, SEND_ERROR_TIMEOUT (S9, S5)".into()
                     });
                 } else {
@@ -42,7 +43,7 @@ impl<P: Program> Device<P> {
             _ if p.reconnect == ReconnectPolicy::SuspendOnError => self.enter_s7(now, Reason::NotConnected),
             state => {
                 let pol = p.reconnect.as_str();
-                self.ret(now, code(SendError::NotConnected), "S8", None, || {
+                self.ret(now, code(SendError::NotConnected), Rule::S8, None, || {
                     format!("{pol} while {}: SEND_ERROR_NOT_CONNECTED at once, data dropped (S8)", state.as_str())
                 });
             }
@@ -54,7 +55,7 @@ impl<P: Program> Device<P> {
         let free = self.buf.free();
         let cap = self.buf.capacity();
         if p.reconnect == ReconnectPolicy::ReturnOnErrorNoDisconnect && wire > free {
-            self.ret(now, code(SendError::WouldBlock), "S2", None, || {
+            self.ret(now, code(SendError::WouldBlock), Rule::S2, None, || {
                 format!("RETURN_ON_ERROR_NO_DISCONNECT: {wire} bytes do not fit in {free} free of {cap}")
             });
             return;
@@ -62,7 +63,7 @@ impl<P: Program> Device<P> {
         if p.timeout == Duration::ZERO {
             // S5: all or nothing, no waiting.
             if wire > free {
-                return self.fail_timeout(now, None, "S5", format_args_why(move || {
+                return self.fail_timeout(now, None, Rule::S5, format_args_why(move || {
                     format!("timeout 0: {wire} bytes do not fit in {free} free of {cap}, no waiting (S5)")
                 }));
             }
@@ -73,7 +74,7 @@ impl<P: Program> Device<P> {
                 let id = self.open_message(wire, payload);
                 self.buf.write(wire);
                 self.update_window_probe(now);
-                return self.fail_timeout(now, Some(id), "S5", format_args_why(move || {
+                return self.fail_timeout(now, Some(id), Rule::S5, format_args_why(move || {
                     format!("timeout 0 with WAIT_FOR_ACK: the {wire}-byte message {id} is written but cannot be ACKed at once (S5)")
                 }));
             }
@@ -111,7 +112,7 @@ impl<P: Program> Device<P> {
                 }
                 let start = self.cur.as_ref().expect("blocked call").start;
                 if self.policy.wait == WaitPolicy::WaitTilSent {
-                    let (rule, cap) = (if now == start { "S1" } else { "S3" }, self.buf.capacity());
+                    let (rule, cap) = (if now == start { Rule::S1 } else { Rule::S3 }, self.buf.capacity());
                     self.ret(now, OK, rule, msg, || {
                         if now == start {
                             format!("{wire} bytes fit in the buffer ({cap}): written, WAIT_TIL_SENT returns 0 (S1)")
@@ -127,13 +128,13 @@ impl<P: Program> Device<P> {
             Wait::Send { msg: Some(id), wire, acking: true, .. } => {
                 let acked = self.buf.message(id).is_none_or(|m| m.acked == m.len);
                 if acked {
-                    self.ret(now, OK, "S4", Some(id), || {
+                    self.ret(now, OK, Rule::S4, Some(id), || {
                         format!("WAIT_FOR_ACK: all {wire} bytes of message {id} ACKed by the server (S4)")
                     });
                 }
             }
             Wait::Flush { .. } if self.buf.held() == 0 => {
-                self.ret(now, Outcome::Returned(Ret::Bool(true)), "C4", None, || {
+                self.ret(now, Outcome::Returned(Ret::Bool(true)), Rule::C4, None, || {
                     "every byte written is ACKed: flush returns true (C4)".into()
                 });
             }
@@ -143,7 +144,7 @@ impl<P: Program> Device<P> {
 
     /// S3/S4/S5 timed out: SEND_ERROR_TIMEOUT; the connection drops unless
     /// RETURN_ON_ERROR_NO_DISCONNECT; SUSPEND_ON_ERROR enters S7 instead of returning.
-    fn fail_timeout(&mut self, now: Instant, msg: Option<u64>, rule: &'static str, why: Why) {
+    fn fail_timeout(&mut self, now: Instant, msg: Option<u64>, rule: Rule, why: Why) {
         match self.policy.reconnect {
             ReconnectPolicy::ReturnOnErrorNoDisconnect => {
                 self.ret(now, code(SendError::Timeout), rule, msg, || why.text() + "; NO_DISCONNECT keeps the connection");
@@ -174,7 +175,7 @@ impl<P: Program> Device<P> {
             Wait::Send { msg, wire, acking, .. } => {
                 let free = self.buf.free();
                 let cap = self.buf.capacity();
-                let rule = if acking { "S4" } else { "S3" };
+                let rule = if acking { Rule::S4 } else { Rule::S3 };
                 self.fail_timeout(now, msg, rule, format_args_why(move || {
                     if acking {
                         format!("WAIT_FOR_ACK: message not ACKed within {timeout} ms (S4)")
@@ -184,18 +185,18 @@ impl<P: Program> Device<P> {
                 }));
             }
             Wait::Recovering { .. } => {
-                self.ret(now, code(SendError::Timeout), "S9", None, || {
+                self.ret(now, code(SendError::Timeout), Rule::S9, None, || {
                     format!("still RECOVERING after the {timeout} ms timeout: SEND_ERROR_TIMEOUT (S9)")
                 });
             }
             Wait::Flush { .. } => {
                 let held = self.buf.held();
-                self.ret(now, Outcome::Returned(Ret::Bool(false)), "C4", None, || {
+                self.ret(now, Outcome::Returned(Ret::Bool(false)), Rule::C4, None, || {
                     format!("{held} bytes still unACKed at the flush timeout: false, connection kept (C4)")
                 });
             }
             Wait::Sleep { .. } => {
-                self.ret(now, Outcome::Returned(Ret::Null), "§10", None, || "imp.sleep: busy wait over".into());
+                self.ret(now, Outcome::Returned(Ret::Null), Rule::Calls, None, || "imp.sleep: busy wait over".into());
             }
             Wait::None | Wait::Suspended => {}
         }
@@ -205,12 +206,12 @@ impl<P: Program> Device<P> {
     pub(super) fn link_lost_while_waiting(&mut self, now: Instant) {
         match self.wait {
             Wait::Send { msg, .. } => {
-                self.ret(now, code(SendError::Disconnected), "S6", msg, || {
+                self.ret(now, code(SendError::Disconnected), Rule::S6, msg, || {
                     "the link dropped while the send was blocked: SEND_ERROR_DISCONNECTED (S6)".into()
                 });
             }
             Wait::Flush { .. } => {
-                self.ret(now, Outcome::Returned(Ret::Bool(false)), "C4", None, || {
+                self.ret(now, Outcome::Returned(Ret::Bool(false)), Rule::C4, None, || {
                     "the link dropped during the flush: false (C4)".into()
                 });
             }
@@ -221,7 +222,7 @@ impl<P: Program> Device<P> {
     /// §13: a send blocked in S9 when the grace limit expires returns 1.
     pub(super) fn grace_expired(&mut self, now: Instant) {
         if let Wait::Recovering { .. } = self.wait {
-            self.ret(now, code(SendError::NotConnected), "S9", None, || {
+            self.ret(now, code(SendError::NotConnected), Rule::S9, None, || {
                 "the grace period ended while the send waited out RECOVERING: SEND_ERROR_NOT_CONNECTED (S9)".into()
             });
         }
@@ -231,12 +232,12 @@ impl<P: Program> Device<P> {
     pub(super) fn flush(&mut self, now: Instant, timeout: Duration) {
         if self.conn != ConnState::Online {
             let state = self.conn.as_str();
-            return self.ret(now, Outcome::Returned(Ret::Bool(false)), "C4", None, || {
+            return self.ret(now, Outcome::Returned(Ret::Bool(false)), Rule::C4, None, || {
                 format!("not connected ({state}): flush returns false at once (C4)")
             });
         }
         if self.buf.held() == 0 {
-            return self.ret(now, Outcome::Returned(Ret::Bool(true)), "C4", None, || "nothing unACKed: true (C4)".into());
+            return self.ret(now, Outcome::Returned(Ret::Bool(true)), Rule::C4, None, || "nothing unACKed: true (C4)".into());
         }
         self.wait = Wait::Flush { deadline: now + timeout };
         if timeout == Duration::ZERO {

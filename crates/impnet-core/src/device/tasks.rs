@@ -4,6 +4,7 @@
 //! `idle` and run in the order they became ready, ties in the order they were queued.
 
 use super::{Device, Vm, MAX_RETRIES};
+use crate::rules::Rule;
 use crate::budget::{Stop, Work};
 use crate::policy::Reason;
 use crate::program::{Program, Call, CallbackId, CodeSite, Site, Start, TaskId, Yield};
@@ -237,7 +238,7 @@ impl<P: Program> Device<P> {
     /// The current call returns `outcome`: the program learns it and says what it does next,
     /// so the call's line (written after) shows Squirrel's next state — Running, Idle in a
     /// pause, Finished — rather than a gap.
-    pub(super) fn ret(&mut self, now: Instant, outcome: Outcome, rule: &'static str, msg: Option<u64>, why: impl FnOnce() -> String) {
+    pub(super) fn ret(&mut self, now: Instant, outcome: Outcome, rule: Rule, msg: Option<u64>, why: impl FnOnce() -> String) {
         // Only what the line needs leaves `cur` (no copy of the whole call on this hot path).
         let Some(cur) = self.cur.as_mut() else { return };
         let (task, flag, start, kind) = (cur.task, cur.flag, cur.start, cur.call.kind());
@@ -255,8 +256,8 @@ impl<P: Program> Device<P> {
         let after = self.follow(now, task, y);
         if let Some(site) = site {
             let rule = match flag {
-                Flag::S7 => "S7",
-                Flag::S9 => "S9",
+                Flag::S7 => Rule::S7,
+                Flag::S9 => Rule::S9,
                 Flag::None => rule,
             };
             let (step, iter, code) = match site {
@@ -320,6 +321,6 @@ impl<P: Program> Device<P> {
         let line = code.as_ref().map_or(String::new(), |c| format!(" at line {}", c.line));
         let why = format!("uncaught runtime error{line}: {error}; Squirrel restarts in {ERROR_RESTART} ms (§14)");
         let detail = EventDetail::ProgramError { error, site: code };
-        self.detail_event(now, EventKind::SquirrelError, None, detail, "§14", || why);
+        self.detail_event(now, EventKind::SquirrelError, None, detail, Rule::DeviceCode, || why);
     }
 }

@@ -9,6 +9,7 @@
 //! here is written into the device's trace, so one trace holds both sides in time order.
 
 use super::reception::Reception;
+use crate::rules::Rule;
 use crate::agent::downlink::{Downlink, DownlinkEvent};
 use crate::agent::inbox::Inbox;
 use crate::agent::{Agent, AgentEvent, AgentOutput, AGENT_FILE};
@@ -216,11 +217,11 @@ fn call(name: &'static str, site: CodeSite, carried: Carried, msg: Option<u64>, 
         outcome: Outcome::Returned(Ret::Null),
         blocked: Duration::ZERO,
         msg,
-        rule: "§15",
+        rule: Rule::AgentCode,
         why,
     })
 }
 
 fn event(kind: EventKind, msg: Option<u64>, detail: Option<EventDetail>, why: String) -> Line {
-    Line::Event(EventLine { event: kind, reason: None, handler: None, msg, bytes: None, packets: None, detail, rule: "§15", why })
+    Line::Event(EventLine { event: kind, reason: None, handler: None, msg, bytes: None, packets: None, detail, rule: Rule::AgentCode, why })
 }
