@@ -29,7 +29,9 @@ pub enum Work {
     Event,
     /// A turn of a driver's event loop.
     Turn,
-    /// An instruction of a program that runs code (SPEC §14).
+    /// An instruction of a program that runs code (SPEC §14), or an instruction's worth of
+    /// the size-proportional work its natives do (`find`, a string `+`, `insert(0)`, a
+    /// collection, ...: weighted by bytes and elements, `impnet_squirrel::work`).
     Instruction,
 }
 

@@ -238,10 +238,12 @@ impl<H: Host> Vm<H> {
 
     pub(crate) fn delete(&mut self, obj: Value, key: Value) -> Result<Value, Fault> {
         match obj {
-            Value::Table(r) => self
-                .heap
-                .table_remove(r, key)
-                .ok_or_else(|| ops::index_error(&self.heap, key)),
+            Value::Table(r) => {
+                self.charge(crate::work::entries(self.heap.table_remove_shift(r, key)))?;
+                self.heap
+                    .table_remove(r, key)
+                    .ok_or_else(|| ops::index_error(&self.heap, key))
+            }
             Value::Instance(_) | Value::Class(_) => Err(Fault::msg(format!(
                 "cannot delete a slot from {}",
                 obj.type_name()
@@ -287,16 +289,19 @@ impl<H: Host> Vm<H> {
     pub(crate) fn clone_value(&mut self, v: Value) -> Result<Value, Fault> {
         Ok(match v {
             Value::Table(r) => {
+                self.charge(crate::work::entries(self.heap.table(r).len()))?;
                 let t = self.heap.table(r).clone();
-                self.heap.charge(t.len() * 24)?;
+                self.heap.ensure_room(t.len() * 24)?;
                 Value::Table(self.heap.alloc(Obj::Table(t))?)
             }
             Value::Array(r) => {
+                self.charge(crate::work::values(self.heap.array(r).len()))?;
                 let a = self.heap.array(r).clone();
-                self.heap.charge(a.len() * 8)?;
+                self.heap.ensure_room(a.len() * 8)?;
                 Value::Array(self.heap.alloc(Obj::Array(a))?)
             }
             Value::Instance(r) => {
+                self.charge(crate::work::values(self.heap.instance(r).fields.len()))?;
                 let i = self.heap.instance(r);
                 let copy = crate::heap::Instance {
                     class: i.class,
@@ -305,6 +310,7 @@ impl<H: Host> Vm<H> {
                 Value::Instance(self.heap.alloc(Obj::Instance(copy))?)
             }
             Value::Blob(r) => {
+                self.charge(crate::work::bytes(self.heap.blob(r).data.len()))?;
                 let data = self.heap.blob(r).data.clone();
                 self.heap.new_blob(data)?
             }
@@ -347,7 +353,7 @@ impl<H: Host> Vm<H> {
                 .collect();
             class.defaults = bc.defaults.clone();
             self.heap
-                .charge(class.members.len() * 24 + class.defaults.len() * 8)?;
+                .ensure_room(class.members.len() * 24 + class.defaults.len() * 8)?;
         }
         Ok(Value::Class(self.heap.alloc(Obj::Class(class))?))
     }

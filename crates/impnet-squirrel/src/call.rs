@@ -58,6 +58,8 @@ impl<H: Host> Vm<H> {
                             .frames
                             .last()
                             .map_or(Value::Null, |f| Value::Closure(f.closure)),
+                        work: &mut self.work,
+                        work_cap: self.work_cap,
                     };
                     let r = f(&mut ctx, &stack[slot + 2..]);
                     self.stack = stack;
@@ -89,8 +91,9 @@ impl<H: Host> Vm<H> {
                     }
                 }
                 Value::Class(c) => {
+                    self.charge(crate::work::values(self.heap.class(c).defaults.len()))?;
                     let fields = self.heap.class(c).defaults.clone();
-                    self.heap.charge(fields.len() * 8)?;
+                    self.heap.ensure_room(fields.len() * 8)?;
                     let inst = self
                         .heap
                         .alloc(Obj::Instance(crate::heap::Instance { class: c, fields }))?;
@@ -163,7 +166,7 @@ impl<H: Host> Vm<H> {
             } else {
                 Vec::new()
             };
-            self.heap.charge(extra.len() * 8)?;
+            self.heap.ensure_room(extra.len() * 8)?;
             let a = self.heap.new_array(extra)?;
             self.stack.push(a);
         } else if argc > nparams {
@@ -179,10 +182,14 @@ impl<H: Host> Vm<H> {
         Ok(())
     }
 
-    pub(crate) fn collect_if_due(&mut self) {
-        if self.heap.wants_collect() {
-            self.collect_garbage();
+    /// Collects when the heap has grown enough since the last collection; returns the work
+    /// done ([`crate::work::GC_PER_OBJECT`] per arena slot), which the caller pays.
+    pub(crate) fn collect_if_due(&mut self) -> u64 {
+        if !self.heap.wants_collect() {
+            return 0;
         }
+        self.collect_garbage();
+        self.heap.slots() as u64 * crate::work::GC_PER_OBJECT
     }
 
     pub(crate) fn capture(&mut self, slot: u32) -> Result<GcRef, Fault> {

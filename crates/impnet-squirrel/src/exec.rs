@@ -37,7 +37,12 @@ impl<H: Host> Vm<H> {
         }
         let mut fuel = fuel;
         if let Some(argc) = self.pending_call.take() {
-            match self.call(0, argc as usize, FrameKind::Call) {
+            self.work_cap = self.watchdog_left();
+            let called = self.call(0, argc as usize, FrameKind::Call);
+            let work = std::mem::take(&mut self.work);
+            self.task_instructions += work;
+            fuel = fuel.saturating_sub(work);
+            match called {
                 Ok(Called::Suspend(p)) => return Outcome::Suspended(p),
                 Ok(_) => {}
                 Err(fault) => {
@@ -58,30 +63,29 @@ impl<H: Host> Vm<H> {
                 self.end_task();
                 return Outcome::Finished(v);
             }
-            let watchdog_left = self
-                .limits
-                .task_instructions
-                .saturating_sub(self.task_instructions);
+            let watchdog_left = self.watchdog_left();
             if watchdog_left == 0 {
-                let e = self.runtime_error(
-                    ErrorKind::Watchdog,
-                    format!(
-                        "watchdog: the task ran {} instructions without returning",
-                        self.limits.task_instructions
-                    ),
-                );
+                let e = match self.watchdog_fault() {
+                    Fault::Error(kind, message) => self.runtime_error(kind, message),
+                    Fault::Value(_) => unreachable!("the watchdog fault is an error"),
+                };
                 self.end_task();
                 return Outcome::Error(e);
             }
             if fuel == 0 {
                 return Outcome::OutOfFuel;
             }
+            // Instructions stop at `fuel`; work charged by natives may go past it (never past
+            // the watchdog): a native's work is done whole or refused, not cut at a slice's
+            // end. What went past is reported as used, so `fuel` can end below zero.
             let budget = fuel.min(watchdog_left);
             let mut left = budget;
-            let r = self.dispatch(&mut left);
-            let used = budget - left;
+            let r = self.dispatch(&mut left, watchdog_left - budget);
+            let used = budget - left
+                + std::mem::take(&mut self.overdraw)
+                + std::mem::take(&mut self.work);
             self.task_instructions += used;
-            fuel -= used;
+            fuel = fuel.saturating_sub(used);
             match r {
                 Ok(Exit::Finished(v)) => {
                     self.end_task();
@@ -101,6 +105,10 @@ impl<H: Host> Vm<H> {
     /// Hands a fault to the innermost `try`, or ends the task with it.
     fn unwind(&mut self, fault: Fault) -> Result<(), crate::error::RuntimeError> {
         let catchable = !matches!(fault, Fault::Error(ErrorKind::Watchdog, _));
+        if !catchable {
+            // Work refused by the watchdog: the task is charged as if it had run to it.
+            self.task_instructions = self.task_instructions.max(self.limits.task_instructions);
+        }
         if catchable {
             if let Some(trap) = self.traps.pop() {
                 if let Ok(v) = self.fault_value(&fault) {
@@ -124,7 +132,9 @@ impl<H: Host> Vm<H> {
 
     /// The loop: runs instructions until the budget is spent, the task finishes or suspends,
     /// or a fault needs unwinding.
-    fn dispatch(&mut self, left: &mut u64) -> Result<Exit<H::Suspend>, Fault> {
+    ///
+    /// `slack` is what the watchdog allows past `left`: charged work may use it (see `run`).
+    fn dispatch(&mut self, left: &mut u64, slack: u64) -> Result<Exit<H::Suspend>, Fault> {
         let mut frame = *self.frames.last().expect("dispatch with a frame");
         let mut proto: Rc<Proto> = self.protos[frame.proto as usize].clone();
         let mut ip = frame.ip as usize;
@@ -166,10 +176,48 @@ impl<H: Host> Vm<H> {
                 *self.stack.last().unwrap_or(&Value::Null)
             };
         }
+        // Charged work: `open!` before a step that may charge (natives, string `+`, `clone`,
+        // ...) lets it charge up to the watchdog; `fold!` after takes what it charged from
+        // `left`, past it into `overdraw`. `pay!` takes work already done (a collection).
+        macro_rules! pay {
+            ($units:expr) => {{
+                let units: u64 = $units;
+                if units > *left {
+                    self.overdraw += units - *left;
+                    *left = 0;
+                } else {
+                    *left -= units;
+                }
+            }};
+        }
+        macro_rules! fold {
+            () => {
+                if self.work != 0 {
+                    pay!(std::mem::take(&mut self.work));
+                }
+            };
+        }
+        macro_rules! open {
+            () => {
+                fold!();
+                self.work_cap = *left + slack;
+            };
+        }
+        macro_rules! gc {
+            () => {{
+                let units = self.collect_if_due();
+                if units != 0 {
+                    pay!(units);
+                }
+            }};
+        }
         macro_rules! call {
             ($slot:expr, $argc:expr) => {{
                 save!();
-                match self.call($slot, $argc, FrameKind::Call)? {
+                open!();
+                let called = self.call($slot, $argc, FrameKind::Call);
+                fold!();
+                match called? {
                     Called::Frame => {
                         reload!();
                     }
@@ -265,7 +313,10 @@ impl<H: Host> Vm<H> {
                 Op::Delete => {
                     let key = pop!();
                     let obj = pop!();
-                    let v = tri!(self.delete(obj, key));
+                    open!();
+                    let v = self.delete(obj, key);
+                    fold!();
+                    let v = tri!(v);
                     self.stack.push(v);
                 }
                 Op::PrepCall => {
@@ -284,7 +335,7 @@ impl<H: Host> Vm<H> {
                 Op::Call(argc) => {
                     let slot = self.stack.len() - argc as usize - 2;
                     if !matches!(self.stack[slot], Value::Closure(_)) {
-                        self.collect_if_due();
+                        gc!();
                     }
                     call!(slot, argc as usize);
                 }
@@ -322,7 +373,7 @@ impl<H: Host> Vm<H> {
                     reload!();
                 }
                 Op::Closure(i) => {
-                    self.collect_if_due();
+                    gc!();
                     let global = proto.protos[i as usize];
                     let child = self.protos[global as usize].clone();
                     let mut outers = Vec::with_capacity(child.outers.len());
@@ -340,7 +391,7 @@ impl<H: Host> Vm<H> {
                     self.stack.push(c);
                 }
                 Op::NewTable => {
-                    self.collect_if_due();
+                    gc!();
                     let t = tri!(self.heap.new_table());
                     self.stack.push(t);
                 }
@@ -351,14 +402,14 @@ impl<H: Host> Vm<H> {
                     tri!(self.new_slot(t, key, v));
                 }
                 Op::NewArray(n) => {
-                    self.collect_if_due();
-                    tri!(self.heap.charge(n as usize * 8));
+                    gc!();
+                    tri!(self.heap.ensure_room(n as usize * 8));
                     let items = self.stack.split_off(self.stack.len() - n as usize);
                     let a = tri!(self.heap.new_array(items));
                     self.stack.push(a);
                 }
                 Op::NewClass(has_base) => {
-                    self.collect_if_due();
+                    gc!();
                     let base_class = if has_base { Some(pop!()) } else { None };
                     let c = tri!(self.new_class(base_class));
                     self.stack.push(c);
@@ -382,7 +433,10 @@ impl<H: Host> Vm<H> {
                         let slot = self.stack.len();
                         self.stack.push(f);
                         self.stack.push(inst);
-                        match self.call(slot, 0, FrameKind::Operand(depth))? {
+                        open!();
+                        let called = self.call(slot, 0, FrameKind::Operand(depth));
+                        fold!();
+                        match called? {
                             Called::Frame => {
                                 reload!();
                             }
@@ -401,7 +455,10 @@ impl<H: Host> Vm<H> {
                             Value::Float(x + y)
                         }
                         _ => {
-                            self.collect_if_due();
+                            gc!();
+                            open!();
+                            tri!(self.charge(ops::arith_work(&self.heap, a, x, y)));
+                            fold!();
                             tri!(ops::arith(&mut self.heap, a, x, y))
                         }
                     };
@@ -442,7 +499,11 @@ impl<H: Host> Vm<H> {
                 }
                 Op::Clone => {
                     let v = pop!();
-                    let c = tri!(self.clone_value(v));
+                    gc!();
+                    open!();
+                    let c = self.clone_value(v);
+                    fold!();
+                    let c = tri!(c);
                     self.stack.push(c);
                 }
                 Op::Eq | Op::Ne => {
@@ -457,7 +518,12 @@ impl<H: Host> Vm<H> {
                     let a = pop!();
                     let ord = match (a, b) {
                         (Value::Int(x), Value::Int(y)) => x.cmp(&y),
-                        _ => tri!(ops::compare(&self.heap, a, b)),
+                        _ => {
+                            open!();
+                            tri!(self.charge(ops::compare_work(&self.heap, a, b)));
+                            fold!();
+                            tri!(ops::compare(&self.heap, a, b))
+                        }
                     };
                     use std::cmp::Ordering::*;
                     self.stack.push(match op {
@@ -567,7 +633,13 @@ impl<H: Host> Vm<H> {
                     let at = base + slot as usize;
                     self.stack[at] = match self.stack[at] {
                         Value::Int(i) => Value::Int(i.wrapping_add(n)),
-                        other => tri!(ops::arith(&mut self.heap, Arith::Add, other, Value::Int(n))),
+                        other => {
+                            open!();
+                            let work = ops::arith_work(&self.heap, Arith::Add, other, Value::Int(n));
+                            tri!(self.charge(work));
+                            fold!();
+                            tri!(ops::arith(&mut self.heap, Arith::Add, other, Value::Int(n)))
+                        }
                     };
                 }
                 Op::LtLocalJump { slot, target } => {
@@ -575,7 +647,12 @@ impl<H: Host> Vm<H> {
                     let v = self.stack[base + slot as usize];
                     let less = match (v, limit) {
                         (Value::Int(a), Value::Int(b)) => a < b,
-                        _ => tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less,
+                        _ => {
+                            open!();
+                            tri!(self.charge(ops::compare_work(&self.heap, v, limit)));
+                            fold!();
+                            tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less
+                        }
                     };
                     if !less {
                         ip = target as usize;

@@ -103,6 +103,7 @@ pub struct Heap {
     bytes: usize,
     limit: usize,
     next_gc: usize,
+    collections: u64,
 }
 
 /// Below this, never collect.
@@ -118,6 +119,7 @@ impl Heap {
             bytes: 0,
             limit,
             next_gc: GC_FLOOR,
+            collections: 0,
         }
     }
 
@@ -135,8 +137,27 @@ impl Heap {
         self.limit = limit;
     }
 
+    /// Collections run so far.
+    pub fn collections(&self) -> u64 {
+        self.collections
+    }
+
+    /// Arena slots (live, garbage and free): what a collection visits.
+    pub(crate) fn slots(&self) -> usize {
+        self.objs.len()
+    }
+
     pub(crate) fn wants_collect(&self) -> bool {
         self.bytes > self.next_gc
+    }
+
+    /// Refuses an object of `extra` bytes that would not fit, before it is built (the
+    /// allocation itself accounts for it).
+    pub fn ensure_room(&self, extra: usize) -> Result<(), OutOfMemory> {
+        match self.bytes.checked_add(extra) {
+            Some(b) if b <= self.limit => Ok(()),
+            _ => Err(OutOfMemory),
+        }
     }
 
     /// Refuses growth by `extra` bytes past the limit.
@@ -249,6 +270,12 @@ impl Heap {
         self.charge(2 * std::mem::size_of::<Value>() + 8)?;
         self.table_mut(r).insert(key, value);
         Ok(())
+    }
+
+    /// Entries that move when `key` is removed (insertion order is kept by shifting).
+    pub fn table_remove_shift(&self, r: GcRef, key: Value) -> usize {
+        let t = self.table(r);
+        t.get_index_of(&key).map_or(0, |i| t.len() - i - 1)
     }
 
     pub fn table_remove(&mut self, r: GcRef, key: Value) -> Option<Value> {
@@ -614,8 +641,13 @@ impl Heap {
         }
         // Next time: at twice the live size, or, close to the limit, halfway to it -- garbage
         // never causes an out-of-memory, and a heap growing to the limit is scanned only about
-        // log2(headroom) more times, not at every allocation.
+        // log2(headroom) more times. A loop allocating while its live data sits within a few
+        // bytes of the limit does collect at every few allocations: no gap larger than the
+        // headroom can be kept without turning that garbage into out-of-memory errors. So each
+        // collection is charged to the task as work ([`crate::work::GC_PER_OBJECT`] per arena
+        // slot, issue 13): such a loop ends at the watchdog after a bounded number of them.
         let live = self.bytes;
+        self.collections += 1;
         self.next_gc = if live * 2 <= self.limit - self.limit / 8 {
             (live * 2).max(GC_FLOOR)
         } else {

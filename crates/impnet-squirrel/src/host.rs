@@ -42,6 +42,10 @@ pub enum Interrupt<S> {
         this: Value,
         args: Vec<Value>,
     },
+    /// The work a native was asked to do would take the task past its watchdog
+    /// ([`Ctx::charge`]): the task ends with [`crate::ErrorKind::Watchdog`], which scripts
+    /// cannot catch.
+    Watchdog,
 }
 
 impl<S> From<OutOfMemory> for Interrupt<S> {
@@ -135,6 +139,10 @@ pub struct Ctx<'a, H: Host> {
     pub(crate) rand: &'a mut Rand,
     /// The script function that made this call (for `callee()`).
     pub(crate) caller: Value,
+    /// Units of work charged so far by natives in this step ([`Ctx::charge`]).
+    pub(crate) work: &'a mut u64,
+    /// What `work` may reach before the task's watchdog refuses.
+    pub(crate) work_cap: u64,
 }
 
 impl<H: Host> Ctx<'_, H> {
@@ -174,6 +182,31 @@ impl<H: Host> Ctx<'_, H> {
     /// The VM's `math.rand()` stream (seeded with [`crate::Vm::seed`]).
     pub fn rand(&mut self) -> &mut Rand {
         self.rand
+    }
+
+    /// Charges `units` of work (in instructions; see [`crate::work`] for the weights) before
+    /// doing it: work proportional to the bytes or elements a native touches. Refused with
+    /// [`Interrupt::Watchdog`] when the task's remaining allowance cannot pay for it, so the
+    /// work is never done. The charge counts against the watchdog and is reported as used fuel
+    /// ([`crate::Vm::task_instructions`]).
+    pub fn charge<S>(&mut self, units: u64) -> Result<(), Interrupt<S>> {
+        match self.work.checked_add(units) {
+            Some(w) if w <= self.work_cap => {
+                *self.work = w;
+                Ok(())
+            }
+            _ => Err(Interrupt::Watchdog),
+        }
+    }
+
+    /// [`Ctx::charge`] for scanning or copying `n` bytes.
+    pub fn charge_bytes<S>(&mut self, n: usize) -> Result<(), Interrupt<S>> {
+        self.charge(crate::work::bytes(n))
+    }
+
+    /// [`Ctx::charge`] for moving or comparing `n` array elements.
+    pub fn charge_values<S>(&mut self, n: usize) -> Result<(), Interrupt<S>> {
+        self.charge(crate::work::values(n))
     }
 
     /// An error for a native to return: `return Err(ctx.error("bad"))`.

@@ -13,7 +13,9 @@
 //! callback the host kept ([`Vm::keep`], [`Vm::start_handle`]). Tasks run one at a time;
 //! [`Vm::start`] refuses while one is unfinished. [`Vm::run`] executes at most `fuel`
 //! instructions and returns [`Outcome::OutOfFuel`] when they are spent (charge a run-wide
-//! budget with it; [`Vm::task_instructions`] says how many a task used). The [`Limits`] end a
+//! budget with it; [`Vm::task_instructions`] says how many a task used). Work that grows with
+//! a native's operands (a `find`, a string `+`, an `insert(0)`) is charged in instructions too,
+//! by the weights in [`work`], and may take one run past its fuel, never past the watchdog. The [`Limits`] end a
 //! task with an [`Outcome::Error`] whose [`RuntimeError::kind`] says which: a task past
 //! 10 000 000 instructions ([`ErrorKind::Watchdog`], not catchable), a heap past 64 MiB
 //! ([`ErrorKind::Memory`]), calls nested past 200 ([`ErrorKind::CallDepth`]).
@@ -85,6 +87,7 @@ mod parser;
 mod rand;
 mod value;
 mod vm;
+pub mod work;
 
 pub use error::{CompileError, ErrorKind, RuntimeError, StackFrame};
 pub use heap::{Heap, OutOfMemory};

@@ -166,6 +166,30 @@ pub fn compare(heap: &Heap, a: Value, b: Value) -> Result<Ordering, Fault> {
     })
 }
 
+/// The work (in instructions, [`crate::work`]) of `a op b` beyond its instruction: a string
+/// `+` reads both sides and writes (and interns) as many bytes.
+pub(crate) fn arith_work(heap: &Heap, op: Arith, a: Value, b: Value) -> u64 {
+    let len = |v: Value| match v {
+        Value::Str(r) => heap.str_bytes(r).len(),
+        _ => 0,
+    };
+    if op == Arith::Add {
+        crate::work::bytes(2 * (len(a) + len(b)))
+    } else {
+        0
+    }
+}
+
+/// The work of comparing `a` and `b`: strings compare byte by byte.
+pub(crate) fn compare_work(heap: &Heap, a: Value, b: Value) -> u64 {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => {
+            crate::work::bytes(heap.str_bytes(x).len().min(heap.str_bytes(y).len()))
+        }
+        _ => 0,
+    }
+}
+
 pub fn arith(heap: &mut Heap, op: Arith, a: Value, b: Value) -> Result<Value, Fault> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => int_arith(op, x, y),

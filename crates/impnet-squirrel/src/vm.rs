@@ -93,8 +93,16 @@ pub struct Vm<H: Host> {
     pub(crate) handles: Handles,
     pub(crate) limits: Limits,
     pub(crate) state: TaskState,
-    /// Instructions the current task has executed.
+    /// Instructions the current task has executed, with the work natives and variable-cost
+    /// instructions charged ([`crate::work`]).
     pub(crate) task_instructions: u64,
+    /// Work charged ([`Vm::charge`], [`crate::Ctx::charge`]) and not yet taken from the fuel.
+    pub(crate) work: u64,
+    /// What `work` may reach before the task's watchdog refuses (set before each step that
+    /// may charge).
+    pub(crate) work_cap: u64,
+    /// Work paid past the end of a dispatch's fuel (see [`Vm::run`]).
+    pub(crate) overdraw: u64,
     pub(crate) rand: Rand,
     /// A value to throw into the suspended call on the next run ([`Vm::resume_error`]).
     pub(crate) resume_fault: Option<String>,
@@ -138,6 +146,9 @@ impl<H: Host> Vm<H> {
             limits: Limits::default(),
             state: TaskState::Idle,
             task_instructions: 0,
+            work: 0,
+            work_cap: 0,
+            overdraw: 0,
             rand: Rand::new(0),
             resume_fault: None,
             pending_call: None,
@@ -467,11 +478,43 @@ impl<H: Host> Vm<H> {
         }
     }
 
+    /// The watchdog's error: the task ran (or would run) past its instruction limit.
+    pub(crate) fn watchdog_fault(&self) -> Fault {
+        Fault::Error(
+            ErrorKind::Watchdog,
+            format!(
+                "watchdog: the task ran {} instructions without returning",
+                self.limits.task_instructions
+            ),
+        )
+    }
+
+    /// Instructions the current task may still run before the watchdog.
+    pub(crate) fn watchdog_left(&self) -> u64 {
+        self.limits
+            .task_instructions
+            .saturating_sub(self.task_instructions)
+    }
+
+    /// Charges `units` of work done by the VM itself (a string `+`, a `clone`, a class's
+    /// fields copied), refused before the work when the watchdog cannot pay for it. Like
+    /// [`crate::Ctx::charge`] for natives.
+    pub(crate) fn charge(&mut self, units: u64) -> Result<(), Fault> {
+        match self.work.checked_add(units) {
+            Some(w) if w <= self.work_cap => {
+                self.work = w;
+                Ok(())
+            }
+            _ => Err(self.watchdog_fault()),
+        }
+    }
+
     pub(crate) fn interrupt_fault<S>(&mut self, i: Interrupt<S>) -> Result<Fault, Interrupt<S>> {
         match i {
             Interrupt::Throw(v) => Ok(Fault::Value(v)),
             Interrupt::Error(m) => Ok(Fault::msg(m)),
             Interrupt::OutOfMemory => Ok(Fault::from(OutOfMemory)),
+            Interrupt::Watchdog => Ok(self.watchdog_fault()),
             other => Err(other),
         }
     }

@@ -20,6 +20,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let Value::Array(other) = args[0] else { return Err(bad_type(0, args[0], "array")) };
+            ctx.charge_values(ctx.heap.array(other).len())?;
             let items = ctx.heap.array(other).clone();
             for v in items {
                 ctx.heap.array_push(r, v)?;
@@ -42,6 +43,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let i = int_arg(args, 0)?;
             let len = ctx.heap.array(r).len();
             let i = usize::try_from(i).ok().filter(|i| *i <= len).ok_or_else(|| Interrupt::Error("index out of range".into()))?;
+            ctx.charge_values(len - i)?;
             let v = args[1];
             ctx.heap.array_edit(r, |a| a.insert(i, v))?;
             Ok(Value::Null)
@@ -52,18 +54,23 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let i = int_arg(args, 0)?;
             let len = ctx.heap.array(r).len();
             let i = usize::try_from(i).ok().filter(|i| *i < len).ok_or_else(|| Interrupt::Error("index out of range".into()))?;
+            ctx.charge_values(len - i)?;
             Ok(ctx.heap.array_edit(r, |a| a.remove(i))?)
         },
         "resize" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 2)?;
             let r = this(ctx)?;
             let n = usize::try_from(int_arg(args, 0)?).map_err(|_| Interrupt::Error("negative size".into()))?;
+            let grow = n.saturating_sub(ctx.heap.array(r).len());
+            ctx.heap.ensure_room(grow.saturating_mul(8))?;
+            ctx.charge_values(grow)?;
             ctx.heap.array_resize(r, n, args.get(1).copied().unwrap_or(Value::Null))?;
             Ok(Value::Null)
         },
         "reverse" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 0, 0)?;
             let r = this(ctx)?;
+            ctx.charge_values(ctx.heap.array(r).len())?;
             ctx.heap.array_edit(r, |a| a.reverse())?;
             Ok(ctx.this())
         },
@@ -76,13 +83,15 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "slice" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             let r = this(ctx)?;
             let (a, b) = slice_bounds(args, ctx.heap.array(r).len())?;
+            ctx.charge_values(b - a)?;
             let items = ctx.heap.array(r)[a..b].to_vec();
-            ctx.heap.charge(items.len() * 8)?;
+            ctx.heap.ensure_room(items.len() * 8)?;
             Ok(ctx.heap.new_array(items)?)
         },
         "find" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
+            ctx.charge_values(ctx.heap.array(r).len())?;
             let hit = ctx.heap.array(r).iter().position(|v| ops::equals(*v, args[0]));
             Ok(hit.map_or(Value::Null, |i| Value::Int(i as i32)))
         },

@@ -15,6 +15,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             if n > ctx.heap.room() {
                 return Err(Interrupt::OutOfMemory);
             }
+            ctx.charge_bytes(n)?;
             Ok(ctx.heap.new_blob(vec![0; n])?)
         },
     });
@@ -55,6 +56,9 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let n = usize::try_from(int_arg(args, 0)?).map_err(|_| Interrupt::Error("negative size".into()))?;
+            let grow = n.saturating_sub(ctx.heap.blob(r).data.len());
+            ctx.heap.ensure_room(grow)?;
+            ctx.charge_bytes(grow)?;
             ctx.heap.blob_resize(r, n)?;
             Ok(Value::Null)
         },
@@ -83,6 +87,8 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let n = usize::try_from(int_arg(args, 0)?).unwrap_or(0);
             let b = ctx.heap.blob(r);
             let end = (b.pos + n).min(b.data.len());
+            ctx.charge_bytes(end - ctx.heap.blob(r).pos)?;
+            let b = ctx.heap.blob(r);
             let data = b.data[b.pos..end].to_vec();
             ctx.heap.blob_edit(r, |b| b.pos = end)?;
             Ok(ctx.heap.new_blob(data)?)
@@ -91,6 +97,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let Value::Blob(src) = args[0] else { return Err(bad_type(0, args[0], "blob")) };
+            ctx.charge_bytes(ctx.heap.blob(src).data.len())?;
             let data = ctx.heap.blob(src).data.clone();
             write(ctx, r, &data)?;
             Ok(Value::Null)
@@ -101,6 +108,8 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let n = usize::try_from(int_arg(args, 0)?).unwrap_or(0);
             let b = ctx.heap.blob(r);
             let end = (b.pos + n).min(b.data.len());
+            ctx.charge_bytes(end - ctx.heap.blob(r).pos)?;
+            let b = ctx.heap.blob(r);
             let data = b.data[b.pos..end].to_vec();
             ctx.heap.blob_edit(r, |b| b.pos = end)?;
             Ok(ctx.heap.string(&data)?)
@@ -108,6 +117,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "writestring" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
+            ctx.charge_bytes(str_arg(ctx.heap, args, 0)?.len())?;
             let data = str_arg(ctx.heap, args, 0)?.to_vec();
             write(ctx, r, &data)?;
             Ok(Value::Null)
@@ -115,6 +125,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         // impOS: the blob's bytes as a string.
         "tostring" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 0, 0)?;
+            ctx.charge_bytes(ctx.heap.blob(this(ctx)?).data.len())?;
             let data = ctx.heap.blob(this(ctx)?).data.clone();
             Ok(ctx.heap.string(&data)?)
         },

@@ -21,11 +21,13 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "find" => find::<H>,
         "tolower" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 0, 0)?;
+            ctx.charge_bytes(this_bytes(ctx).len())?;
             let s = this_bytes(ctx).to_ascii_lowercase();
             Ok(ctx.heap.string(&s)?)
         },
         "toupper" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 0, 0)?;
+            ctx.charge_bytes(this_bytes(ctx).len())?;
             let s = this_bytes(ctx).to_ascii_uppercase();
             Ok(ctx.heap.string(&s)?)
         },
@@ -75,6 +77,7 @@ pub(crate) fn tostring<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
 
 fn tointeger<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     arity(args, 0, 0)?;
+    ctx.charge_bytes(this_bytes(ctx).len())?;
     Ok(match ctx.this() {
         Value::Int(i) => Value::Int(i),
         Value::Float(f) => Value::Int(f as i32),
@@ -121,6 +124,7 @@ fn parse_int(s: &str) -> Option<i32> {
 
 fn tofloat<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     arity(args, 0, 0)?;
+    ctx.charge_bytes(this_bytes(ctx).len())?;
     Ok(match ctx.this() {
         Value::Int(i) => Value::Float(i as f32),
         Value::Float(f) => Value::Float(f),
@@ -168,11 +172,14 @@ pub(crate) fn slice_bounds<S>(args: &[Value], len: usize) -> Result<(usize, usiz
 fn slice<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     let s = this_bytes(ctx);
     let (a, b) = slice_bounds(args, s.len())?;
+    ctx.charge_bytes(b - a)?;
+    let s = this_bytes(ctx);
     let out = s[a..b].to_vec();
     Ok(ctx.heap.string(&out)?)
 }
 
-/// `find(sub, start = 0)`: the index of `sub`, or null.
+/// `find(sub, start = 0)`: the index of `sub`, or null. Linear in both lengths (memmem), and
+/// charged as a scan of both.
 fn find<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     arity(args, 1, 2)?;
     let s = this_bytes(ctx);
@@ -184,10 +191,10 @@ fn find<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     if start > s.len() {
         return Ok(Value::Null);
     }
-    let hit = if sub.is_empty() {
-        Some(0)
-    } else {
-        s[start..].windows(sub.len()).position(|w| w == sub)
-    };
+    let work = crate::work::search(s.len() - start) + crate::work::bytes(sub.len());
+    ctx.charge(work)?;
+    let s = this_bytes(ctx);
+    let sub = str_arg(ctx.heap, args, 0)?;
+    let hit = memchr::memmem::find(&s[start..], sub);
     Ok(hit.map_or(Value::Null, |i| Value::Int((start + i) as i32)))
 }

@@ -30,11 +30,13 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "rawdelete" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 1)?;
             let Value::Table(r) = ctx.this() else { return Err(bad_type(0, ctx.this(), "table")) };
+            ctx.charge(crate::work::entries(ctx.heap.table_remove_shift(r, args[0])))?;
             Ok(ctx.heap.table_remove(r, args[0]).unwrap_or(Value::Null))
         },
         "clear" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 0, 0)?;
             if let Value::Table(r) = ctx.this() {
+                ctx.charge_values(ctx.heap.table(r).len())?;
                 ctx.heap.table_clear(r);
             }
             Ok(ctx.this())
@@ -51,6 +53,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "acall" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 1)?;
             let Value::Array(a) = args[0] else { return Err(bad_type(0, args[0], "array")) };
+            ctx.charge_values(ctx.heap.array(a).len())?;
             let items = ctx.heap.array(a).clone();
             let Some((this, rest)) = items.split_first() else { return Err(Interrupt::Error("wrong number of parameters".into())) };
             Err(Interrupt::Call { callee: ctx.this(), this: *this, args: rest.to_vec() })
@@ -58,6 +61,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "pacall" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
             arity(args, 1, 1)?;
             let Value::Array(a) = args[0] else { return Err(bad_type(0, args[0], "array")) };
+            ctx.charge_values(ctx.heap.array(a).len())?;
             let items = ctx.heap.array(a).clone();
             let Some((this, rest)) = items.split_first() else { return Err(Interrupt::Error("wrong number of parameters".into())) };
             Err(Interrupt::Call { callee: ctx.this(), this: *this, args: rest.to_vec() })
@@ -89,8 +93,9 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
         "rawin" => rawin::<H>,
         "instance" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> {
             let Value::Class(c) = ctx.this() else { return Err(bad_type(0, ctx.this(), "class")) };
+            ctx.charge_values(ctx.heap.class(c).defaults.len())?;
             let fields = ctx.heap.class(c).defaults.clone();
-            ctx.heap.charge(fields.len() * 8)?;
+            ctx.heap.ensure_room(fields.len() * 8)?;
             let i = ctx.heap.alloc(crate::heap::Obj::Instance(crate::heap::Instance { class: c, fields }))?;
             Ok(Value::Instance(i))
         },

@@ -94,9 +94,9 @@ return sum;
 
 /// Name, source, and the hash the native run gives (pinned: any platform must give it too).
 pub const PROGRAMS: &[(&str, &str, u64)] = &[
-    ("numbers", NUMBERS, 0x8fe0_5fa8_5cff_c634),
-    ("collections", COLLECTIONS, 0x3386_fe68_1877_f4e0),
-    ("objects", OBJECTS, 0xe150_9f4a_338b_3284),
+    ("numbers", NUMBERS, 0x5e0d_de76_16d1_d3be),
+    ("collections", COLLECTIONS, 0xacd7_9f8c_6277_b3d5),
+    ("objects", OBJECTS, 0x9102_e050_e007_20a3),
     ("arith_loop", ARITH_LOOP, 0x8e8f_60c8_a977_381c),
 ];
 
