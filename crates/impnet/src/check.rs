@@ -75,7 +75,7 @@ impl InputReport {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let Plan { jobs, mut reports } = match prepare(&args) {
+    let Plan { jobs, bases, mut reports } = match prepare(&args) {
         Ok(p) => p,
         Err(errors) => {
             for e in errors {
@@ -87,8 +87,19 @@ pub fn main(args: Args) -> ExitCode {
     let bar = progress(jobs.len());
     let results: Vec<(usize, RunReport)> = jobs
         .into_par_iter()
-        .map(|(i, combo, scenario)| {
-            let r = check_one(&scenario, combo);
+        .map(|(i, combo)| {
+            // Applied here, not kept from `prepare`: 10 000 copies of a 1 MiB scenario would not
+            // fit in memory; one per worker does.
+            let r = match sweep::apply(&bases[i], &combo) {
+                Ok(scenario) => check_one(&scenario, combo),
+                // `prepare` applied this very combination to this very input already.
+                Err(e) => RunReport {
+                    combo,
+                    cases: vec![Case { id: "run".into(), description: "the sweep applies".into(), passed: false, found: e, evidence: None }],
+                    seconds: 0.0,
+                    stopped: None,
+                },
+            };
             bar.inc(1);
             (i, r)
         })
@@ -124,12 +135,13 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
-/// A run to make: (index of its input, the sweep values, the scenario with them applied).
-type Job = (usize, Combination, Scenario);
+/// A run to make: (index of its input, the sweep values to apply to it).
+type Job = (usize, Combination);
 
-/// Everything to run, and the reports the runs fill in.
+/// Everything to run: the jobs, the inputs as loaded, and the reports the runs fill in.
 struct Plan {
     jobs: Vec<Job>,
+    bases: Vec<Scenario>,
     reports: Vec<InputReport>,
 }
 
@@ -142,7 +154,11 @@ fn prepare(args: &Args) -> Result<Plan, Vec<String>> {
         errors.push(e);
         Vec::new()
     });
+    if let Err(e) = sweep::check_runs(args.inputs.len(), combos.len()) {
+        return Err(vec![e]);
+    }
     let mut jobs = Vec::new();
+    let mut bases = Vec::new();
     let mut reports = Vec::new();
     for arg in &args.inputs {
         let base = match input::load(arg) {
@@ -154,7 +170,7 @@ fn prepare(args: &Args) -> Result<Plan, Vec<String>> {
         };
         for combo in &combos {
             match sweep::apply(&base, combo) {
-                Ok(s) => jobs.push((reports.len(), combo.clone(), s)),
+                Ok(_) => jobs.push((reports.len(), combo.clone())),
                 Err(e) => {
                     errors.push(format!("{arg}: {e}"));
                     // One message per bad sweep value is enough.
@@ -162,10 +178,11 @@ fn prepare(args: &Args) -> Result<Plan, Vec<String>> {
                 }
             }
         }
-        reports.push(InputReport { input: arg.clone(), title: base.title, runs: Vec::new() });
+        reports.push(InputReport { input: arg.clone(), title: base.title.clone(), runs: Vec::new() });
+        bases.push(base);
     }
     if errors.is_empty() {
-        Ok(Plan { jobs, reports })
+        Ok(Plan { jobs, bases, reports })
     } else {
         Err(errors)
     }

@@ -3,11 +3,11 @@
 //! which the model carries beside the message id; the receiver's handler gets it rebuilt in its
 //! own heap. Plain data only, as §14 "Values on the wire" allows; tables keep insertion order.
 
-use impnet_squirrel::{GcRef, Heap, OutOfMemory, Value};
-use std::fmt;
+use crate::code::wire_size::{own_bytes, Walk};
+use impnet_squirrel::{Heap, OutOfMemory, Value};
 
-/// Containers nested deeper than this are refused (the VM's call depth limit, as `wire_size`).
-const MAX_NESTING: usize = 200;
+/// Why a value cannot cross: the same rules, caps and messages as §14's wire size.
+pub use crate::code::wire_size::Unsendable;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
@@ -22,36 +22,12 @@ pub enum Payload {
     Table(Vec<(Payload, Payload)>),
 }
 
-/// Why a value cannot cross: a runtime error in the script that tried, naming its call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Unsendable {
-    /// Functions, classes and instances have no serialised form (§14).
-    Type(&'static str),
-    /// A table or array that contains itself.
-    Cycle,
-    TooDeep,
-}
-
-impl Unsendable {
-    pub fn in_call(&self, call: &str) -> String {
-        match self {
-            Unsendable::Type(t) => format!("{call} cannot send a value of type '{t}'"),
-            Unsendable::Cycle => format!("{call} cannot send a table or array that contains itself"),
-            Unsendable::TooDeep => format!("{call} cannot send containers nested deeper than {MAX_NESTING}"),
-        }
-    }
-}
-
-impl fmt::Display for Unsendable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.in_call("send"))
-    }
-}
-
 impl Payload {
-    /// Copies `v` out of `heap`.
+    /// Copies `v` out of `heap`. Refused as §14's wire size refuses (cycles, nesting, more
+    /// than 2^20 values or 64 MiB counting a shared value at every place), so the copy -- and
+    /// [`Payload::size`] and [`Payload::to_value`] over it -- stay bounded.
     pub fn from_value(heap: &Heap, v: Value) -> Result<Payload, Unsendable> {
-        copy_out(heap, v, &mut Vec::new())
+        copy_out(heap, v, &mut Walk::default())
     }
 
     /// Builds the value in `heap` (the receiver's).
@@ -95,8 +71,9 @@ impl Payload {
     }
 }
 
-/// `path` holds the containers being copied, outermost first: meeting one again is a cycle.
-fn copy_out(heap: &Heap, v: Value, path: &mut Vec<GcRef>) -> Result<Payload, Unsendable> {
+/// A shared (non-cyclic) sub-value is copied at every place it appears, as it is sent.
+fn copy_out(heap: &Heap, v: Value, walk: &mut Walk) -> Result<Payload, Unsendable> {
+    walk.visit(v, own_bytes(heap, v))?;
     Ok(match v {
         Value::Null => Payload::Null,
         Value::Bool(b) => Payload::Bool(b),
@@ -104,30 +81,68 @@ fn copy_out(heap: &Heap, v: Value, path: &mut Vec<GcRef>) -> Result<Payload, Uns
         Value::Float(f) => Payload::Float(f),
         Value::Str(r) => Payload::Str(heap.str_bytes(r).to_vec()),
         Value::Blob(r) => Payload::Blob(heap.blob(r).data.clone()),
-        Value::Array(r) | Value::Table(r) => {
-            if path.contains(&r) {
-                return Err(Unsendable::Cycle);
+        Value::Array(r) => {
+            walk.enter(r)?;
+            let items = heap.array(r).iter().map(|&i| copy_out(heap, i, walk)).collect::<Result<_, _>>()?;
+            walk.leave();
+            Payload::Array(items)
+        }
+        Value::Table(r) => {
+            walk.enter(r)?;
+            let mut slots = Vec::with_capacity(heap.table(r).len());
+            for (&k, &item) in heap.table(r) {
+                slots.push((copy_out(heap, k, walk)?, copy_out(heap, item, walk)?));
             }
-            if path.len() >= MAX_NESTING {
-                return Err(Unsendable::TooDeep);
-            }
-            path.push(r);
-            let out = if let Value::Array(_) = v {
-                let items = heap.array(r).clone();
-                Payload::Array(items.into_iter().map(|i| copy_out(heap, i, path)).collect::<Result<_, _>>()?)
-            } else {
-                let slots: Vec<(Value, Value)> = heap.table(r).iter().map(|(&k, &v)| (k, v)).collect();
-                let mut out = Vec::with_capacity(slots.len());
-                for (k, v) in slots {
-                    out.push((copy_out(heap, k, path)?, copy_out(heap, v, path)?));
-                }
-                Payload::Table(out)
-            };
-            path.pop();
-            out
+            walk.leave();
+            Payload::Table(slots)
         }
         Value::Closure(_) | Value::Native(_) | Value::Class(_) | Value::Instance(_) => {
-            return Err(Unsendable::Type(v.type_name()))
+            unreachable!("Walk::visit refuses what cannot be sent")
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use impnet_squirrel::{Host, Outcome, Vm};
+
+    struct NoHost;
+    impl Host for NoHost {
+        type Suspend = ();
+    }
+
+    fn copy(src: &str) -> Result<Payload, Unsendable> {
+        let mut vm = Vm::new(NoHost);
+        vm.load("t.nut", src).unwrap();
+        let Outcome::Finished(v) = vm.run(10_000_000) else { panic!("{src} did not finish") };
+        Payload::from_value(vm.heap(), v)
+    }
+
+    #[test]
+    fn s15_a_value_shared_at_every_level_is_refused_not_copied_exponentially() {
+        // 2^60 places from 60 arrays: the copy stops at 2^20 values, like the wire size.
+        let shared = "local a = [1]; for (local i = 0; i < 60; i++) a = [a, a]; return a";
+        assert_eq!(copy(shared), Err(Unsendable::TooLarge));
+        // Within the cap a shared value is copied at each place: [x, x] with x = [1].
+        let two = Payload::Array(vec![Payload::Int(1)]);
+        assert_eq!(copy("local x = [1]; return [x, x]"), Ok(Payload::Array(vec![two.clone(), two])));
+    }
+
+    #[test]
+    fn s15_a_string_shared_at_many_places_is_refused_past_64_mib() {
+        let src = "local s = \"a\"; for (local k = 0; k < 20; k++) s += s; return array(100, s)";
+        assert_eq!(copy(src), Err(Unsendable::TooManyBytes));
+    }
+
+    #[test]
+    fn s15_refusals_name_the_call_as_the_wire_size_does() {
+        assert_eq!(copy("local t = {}; t.me <- t; return t"), Err(Unsendable::Cycle));
+        assert_eq!(
+            copy("return [function() {}]").unwrap_err().in_call("device.send"),
+            "device.send cannot send a value of type 'function'"
+        );
+        let deep = "local a = []; for (local i = 0; i < 1000; i++) a = [a]; return a";
+        assert_eq!(copy(deep), Err(Unsendable::TooDeep));
+    }
 }

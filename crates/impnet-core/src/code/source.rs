@@ -10,6 +10,7 @@
 //! lambda in Squirrel); `#require` lines are comments already.
 
 use impnet_squirrel::CompileError;
+use std::collections::HashSet;
 use std::fmt;
 
 /// The main program's name in traces and errors when it came from a scenario's `code`.
@@ -143,7 +144,7 @@ fn blank_includes(text: &str, ds: &[Directive]) -> String {
 /// Resolves `main`'s requirements through `lookup` (file name → its text) and returns the
 /// program in run order. Does not compile: see [`Code::check`].
 pub fn resolve(main_name: &str, main: &str, lookup: &mut dyn FnMut(&str) -> Option<String>) -> Result<Code, CodeError> {
-    let mut r = Resolver { lookup, files: Vec::new(), seen: vec![main_name.to_string()], bytes: 0 };
+    let mut r = Resolver { lookup, files: Vec::new(), seen: HashSet::from([main_name.to_string()]), bytes: 0 };
     r.add(main_name, main.to_string(), 0)?;
     Ok(Code { files: r.files })
 }
@@ -151,7 +152,9 @@ pub fn resolve(main_name: &str, main: &str, lookup: &mut dyn FnMut(&str) -> Opti
 struct Resolver<'a> {
     lookup: &'a mut dyn FnMut(&str) -> Option<String>,
     files: Vec<CodeFile>,
-    seen: Vec<String>,
+    /// Files already included: a file with many directives (1 MiB holds ~50 000) must not
+    /// scan a list for each.
+    seen: HashSet<String>,
     bytes: usize,
 }
 
@@ -177,7 +180,7 @@ impl Resolver<'_> {
                     wanted: d.wanted.clone(),
                 });
             };
-            self.seen.push(d.wanted.clone());
+            self.seen.insert(d.wanted.clone());
             self.add(&d.wanted, lib, depth + 1)?;
         }
         self.files.push(CodeFile { name: name.to_string(), text: blank_includes(&text, &ds) });

@@ -14,13 +14,18 @@ pub const MAX_LOG_TEXT: usize = 1024;
 
 /// Containers nested deeper than this are refused; matches the VM's call depth limit, so
 /// anything a script could build by recursion is measured, and nothing recurses without end.
-const MAX_NESTING: usize = 200;
+pub(crate) const MAX_NESTING: usize = 200;
 
-/// Values visited per measurement. A shared sub-value counts once per place it appears, so
+/// Values visited per walk. A shared sub-value counts once per place it appears, so
 /// `a = [a, a]` nested 200 times names 2^200 values in 600 instructions: the walk stops here.
 pub(crate) const MAX_VALUES: u32 = 1 << 20;
 
-/// Why a value cannot go to the agent: a runtime error in the script that tried.
+/// String and blob bytes per walk, counting a shared one at every place it appears: a copy
+/// (`agent::Payload`) bigger than the VM's default heap could not be rebuilt by the receiver,
+/// and 2^20 places of one 1 MiB string would be a terabyte.
+pub(crate) const MAX_BYTES: u64 = 64 << 20;
+
+/// Why a value cannot cross to the other side: a runtime error in the script that tried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unsendable {
     /// Functions, classes and instances have no serialised form (§14).
@@ -31,62 +36,119 @@ pub enum Unsendable {
     TooDeep,
     /// More than `MAX_VALUES` values, counting a shared one at every place it appears.
     TooLarge,
+    /// More than `MAX_BYTES` of strings and blobs, counting a shared one at every place.
+    TooManyBytes,
+}
+
+impl Unsendable {
+    /// The runtime error of `call` (`agent.send`, `device.send`, ...) refusing the value.
+    pub fn in_call(&self, call: &str) -> String {
+        match self {
+            Unsendable::Type(t) => format!("{call} cannot send a value of type '{t}'"),
+            Unsendable::Cycle => format!("{call} cannot send a table or array that contains itself"),
+            Unsendable::TooDeep => format!("{call} cannot send containers nested deeper than {MAX_NESTING}"),
+            Unsendable::TooLarge => format!("{call} cannot send more than {MAX_VALUES} values in one message"),
+            Unsendable::TooManyBytes => {
+                format!("{call} cannot send more than {MAX_BYTES} bytes of strings and blobs in one message")
+            }
+        }
+    }
 }
 
 impl fmt::Display for Unsendable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unsendable::Type(t) => write!(f, "agent.send cannot send a value of type '{t}'"),
-            Unsendable::Cycle => write!(f, "agent.send cannot send a table or array that contains itself"),
-            Unsendable::TooDeep => write!(f, "agent.send cannot send containers nested deeper than {MAX_NESTING}"),
-            Unsendable::TooLarge => write!(f, "agent.send cannot send more than {MAX_VALUES} values in one message"),
+        f.write_str(&self.in_call("agent.send"))
+    }
+}
+
+/// One walk over a value on its way to the wire, shared by the size (below) and the copy
+/// (`agent::Payload`): it refuses what cannot be sent, cycles, nesting past `MAX_NESTING`, and
+/// more than `MAX_VALUES` values or `MAX_BYTES` bytes, so neither walk can be made
+/// exponential by sharing.
+#[derive(Default)]
+pub(crate) struct Walk {
+    /// The containers being walked, outermost first: meeting one again is a cycle.
+    path: Vec<GcRef>,
+    values: u32,
+    bytes: u64,
+}
+
+impl Walk {
+    /// Counts one value holding `bytes` bytes of string or blob.
+    pub(crate) fn visit(&mut self, v: Value, bytes: usize) -> Result<(), Unsendable> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(Unsendable::TooLarge);
         }
+        self.bytes += bytes as u64;
+        if self.bytes > MAX_BYTES {
+            return Err(Unsendable::TooManyBytes);
+        }
+        match v {
+            Value::Closure(_) | Value::Native(_) | Value::Class(_) | Value::Instance(_) => {
+                Err(Unsendable::Type(v.type_name()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Steps into a table or array; [`Walk::leave`] when done with it.
+    pub(crate) fn enter(&mut self, r: GcRef) -> Result<(), Unsendable> {
+        if self.path.contains(&r) {
+            return Err(Unsendable::Cycle);
+        }
+        if self.path.len() >= MAX_NESTING {
+            return Err(Unsendable::TooDeep);
+        }
+        self.path.push(r);
+        Ok(())
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.path.pop();
+    }
+}
+
+/// The string or blob bytes `v` holds itself (not its items).
+pub(crate) fn own_bytes(heap: &Heap, v: Value) -> usize {
+    match v {
+        Value::Str(r) => heap.str_bytes(r).len(),
+        Value::Blob(r) => heap.blob(r).data.len(),
+        _ => 0,
     }
 }
 
 /// §14: the serialised size of `v` in bytes, the payload of `agent.send(name, v)`.
 pub fn serialised_size(heap: &Heap, v: Value) -> Result<u64, Unsendable> {
-    let mut path = Vec::new();
-    let mut visits = 0;
-    size_in(heap, v, &mut path, &mut visits)
+    size_in(heap, v, &mut Walk::default())
 }
 
-/// `path` holds the containers being measured, outermost first: meeting one again is a cycle.
 /// Shared (non-cyclic) sub-values are counted once per occurrence, as a serialiser writes them.
-fn size_in(heap: &Heap, v: Value, path: &mut Vec<GcRef>, visits: &mut u32) -> Result<u64, Unsendable> {
-    *visits += 1;
-    if *visits > MAX_VALUES {
-        return Err(Unsendable::TooLarge);
-    }
+fn size_in(heap: &Heap, v: Value, walk: &mut Walk) -> Result<u64, Unsendable> {
+    let own = own_bytes(heap, v);
+    walk.visit(v, own)?;
     Ok(match v {
         Value::Null => 1,
         Value::Bool(_) => 2,
         Value::Int(_) | Value::Float(_) => 5,
-        Value::Str(r) => 5 + heap.str_bytes(r).len() as u64,
-        Value::Blob(r) => 5 + heap.blob(r).data.len() as u64,
+        Value::Str(_) | Value::Blob(_) => 5 + own as u64,
         Value::Array(r) | Value::Table(r) => {
-            if path.contains(&r) {
-                return Err(Unsendable::Cycle);
-            }
-            if path.len() >= MAX_NESTING {
-                return Err(Unsendable::TooDeep);
-            }
-            path.push(r);
+            walk.enter(r)?;
             let mut total = 5u64;
             if let Value::Array(_) = v {
                 for &item in heap.array(r) {
-                    total += size_in(heap, item, path, visits)?;
+                    total += size_in(heap, item, walk)?;
                 }
             } else {
                 for (&k, &item) in heap.table(r) {
-                    total += size_in(heap, k, path, visits)? + size_in(heap, item, path, visits)?;
+                    total += size_in(heap, k, walk)? + size_in(heap, item, walk)?;
                 }
             }
-            path.pop();
+            walk.leave();
             total
         }
         Value::Closure(_) | Value::Native(_) | Value::Class(_) | Value::Instance(_) => {
-            return Err(Unsendable::Type(v.type_name()))
+            unreachable!("Walk::visit refuses what cannot be sent")
         }
     })
 }
@@ -201,6 +263,15 @@ mod tests {
         );
         // Sharing within the cap is still counted at every place: [x, x] with x = [1].
         assert_eq!(size("local x = [1]; return [x, x]"), Ok(5 + 2 * (5 + 5)));
+    }
+
+    #[test]
+    fn a_string_shared_at_many_places_is_an_error_past_64_mib() {
+        // 100 places of one 1 MiB string: 100 MiB to copy, so refused by size and copy alike.
+        let src = "local s = \"a\"; for (local k = 0; k < 20; k++) s += s; return array(100, s)";
+        assert_eq!(size(src), Err(Unsendable::TooManyBytes));
+        let ok = "local s = \"a\"; for (local k = 0; k < 20; k++) s += s; return array(60, s)";
+        assert_eq!(size(ok), Ok(5 + 60 * (5 + (1 << 20))));
     }
 
     #[test]

@@ -6,29 +6,33 @@
 
 use std::fmt;
 
+/// A pattern, compiled once when loaded: a glob keeps its characters, so matching it against
+/// each of a long trace's lines does not rebuild it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pattern(String);
+pub struct Pattern {
+    text: String,
+    /// The glob's characters, when `text` holds `*` or `?`; `None` for a substring.
+    glob: Option<Box<[char]>>,
+}
 
 impl Pattern {
     pub fn new(text: impl Into<String>) -> Self {
-        Pattern(text.into())
+        let text = text.into();
+        let glob = text.contains(['*', '?']).then(|| text.chars().collect());
+        Pattern { text, glob }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    fn is_glob(&self) -> bool {
-        self.0.contains(['*', '?'])
+        &self.text
     }
 
     pub fn matches(&self, text: &str) -> bool {
-        if self.is_glob() {
-            let p: Vec<char> = self.0.chars().collect();
-            let t: Vec<char> = text.chars().collect();
-            glob(&p, &t)
-        } else {
-            text.contains(self.0.as_str())
+        match &self.glob {
+            Some(p) => {
+                let t: Vec<char> = text.chars().collect();
+                glob(p, &t)
+            }
+            None => text.contains(self.text.as_str()),
         }
     }
 }
@@ -64,7 +68,7 @@ fn glob(p: &[char], t: &[char]) -> bool {
 
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
+        write!(f, "{:?}", self.text)
     }
 }
 

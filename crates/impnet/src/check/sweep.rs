@@ -12,6 +12,20 @@ use serde_json::Value;
 /// Combinations past this are refused: a sweep is a matrix to read, not a fuzzer.
 pub const MAX_COMBINATIONS: usize = 10_000;
 
+/// Runs in one `impnet check` (inputs × combinations) past this are refused: each run may
+/// spend a whole work budget (~2 s), so this bounds the command at a few hours of CPU.
+pub const MAX_RUNS: usize = 10_000;
+
+/// Refuses `inputs` × `combinations` runs past [`MAX_RUNS`], naming `--sweep`.
+pub fn check_runs(inputs: usize, combinations: usize) -> Result<(), String> {
+    match inputs.checked_mul(combinations) {
+        Some(n) if n <= MAX_RUNS => Ok(()),
+        _ => Err(format!(
+            "--sweep: {inputs} inputs × {combinations} combinations is more than {MAX_RUNS} runs; sweep fewer values or check fewer inputs"
+        )),
+    }
+}
+
 /// One `--sweep` argument.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sweep {
@@ -186,6 +200,15 @@ mod tests {
         ];
         let s = apply(&base, &combo).unwrap();
         assert_eq!((s.network.rtt_ms, s.network.rto_ms, s.network.outages[0].for_ms, s.seed), (400, Some(900), 1000, 7));
+    }
+
+    #[test]
+    fn issue13_runs_across_inputs_are_capped_naming_the_sweep() {
+        assert_eq!(check_runs(1, MAX_COMBINATIONS), Ok(()));
+        assert_eq!(check_runs(2, MAX_RUNS / 2), Ok(()));
+        let e = check_runs(3, 5_000).unwrap_err();
+        assert!(e.starts_with("--sweep: 3 inputs × 5000 combinations") && e.contains("10000 runs"), "{e}");
+        assert!(check_runs(usize::MAX, 2).is_err());
     }
 
     #[test]
