@@ -76,12 +76,18 @@ fn determinism_preset_hashes_in_wasm_match_native() {
     let mut listed = Vec::new();
     for line in HASHES.lines().filter(|l| !l.trim().is_empty()) {
         let (id, want) = line.split_once(' ').unwrap_or_else(|| panic!("hashes.txt line {line:?}: want `<id> <hex>`"));
-        let preset = presets::find(id).unwrap_or_else(|| panic!("hashes.txt names unknown preset {id}"));
-        let scenario = parse_toml(preset.toml).unwrap_or_else(|e| panic!("{id}: {e}"));
+        // A step-list preset, or a device + agent pair (SPEC §15).
+        let scenario = match (presets::find(id), presets::find_pair(id)) {
+            (Some(p), _) => parse_toml(p.toml),
+            (None, Some(pair)) => pair.scenario(),
+            (None, None) => panic!("hashes.txt names unknown preset {id}"),
+        };
+        let scenario = scenario.unwrap_or_else(|e| panic!("{id}: {e}"));
         let trace = run(&scenario, &RunOptions::default()).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(format!("{:016x}", trace.hash()), want.trim(), "{id}: wasm trace differs from native");
         listed.push(id);
     }
-    let missing: Vec<_> = presets::ALL.iter().map(|p| p.id).filter(|id| !listed.contains(id)).collect();
+    let ids = presets::ALL.iter().map(|p| p.id).chain(presets::PAIRS.iter().map(|p| p.id));
+    let missing: Vec<_> = ids.filter(|id| !listed.contains(id)).collect();
     assert!(missing.is_empty(), "presets without a hash in presets/hashes.txt: {missing:?}");
 }

@@ -92,3 +92,58 @@ pub const ALL: &[Preset] = &[
 pub fn find(id: &str) -> Option<&'static Preset> {
     ALL.iter().find(|p| p.id == id)
 }
+
+/// A shipped device + agent application (SPEC §15): `presets/<id>.toml` holds the parameters
+/// and outages, `presets/<id>.device.nut` the device code, and an agent file the agent code.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub toml: &'static str,
+    pub device: &'static str,
+    pub agent: &'static str,
+}
+
+impl Pair {
+    /// The scenario with both programs in it, checked as a file would be.
+    pub fn scenario(&self) -> Result<crate::Scenario, crate::ScenarioError> {
+        let mut s = crate::scenario::parse_toml(self.toml)?;
+        s.code = Some(self.device.to_string());
+        s.agent_code = Some(self.agent.to_string());
+        crate::scenario::validate(&s)?;
+        Ok(s)
+    }
+}
+
+macro_rules! pair {
+    ($id:literal, $agent:literal, $title:literal, $desc:literal) => {
+        Pair {
+            id: $id,
+            title: $title,
+            description: $desc,
+            toml: include_str!(concat!("../../../presets/", $id, ".toml")),
+            device: include_str!(concat!("../../../presets/", $id, ".device.nut")),
+            agent: include_str!(concat!("../../../presets/", $agent, ".agent.nut")),
+        }
+    };
+}
+
+pub const PAIRS: &[Pair] = &[
+    pair!(
+        "ack-resend",
+        "ack",
+        "Readings ACKed by the agent, resent until ACKed",
+        "The agent ACKs each reading; the device resends what is not ACKed: a 45 s WiFi outage loses nothing."
+    ),
+    pair!(
+        "ack-no-resend",
+        "ack",
+        "Readings ACKed by the agent, never resent",
+        "The same pair without the resend: the readings sent into the outage are never ACKed, and lost."
+    ),
+];
+
+pub fn find_pair(id: &str) -> Option<&'static Pair> {
+    PAIRS.iter().find(|p| p.id == id)
+}

@@ -30,13 +30,16 @@ pub fn load(arg: &str) -> Result<Scenario, InputError> {
     if let Some(p) = presets::find(arg) {
         return parse_toml(p.toml).or_else(|e| refuse(format!("preset {arg}: {e}")));
     }
+    if let Some(p) = presets::find_pair(arg) {
+        return p.scenario().or_else(|e| refuse(format!("preset {arg}: {e}")));
+    }
     if looks_like_link(arg) {
         return codec::decode(arg).or_else(|e| refuse(e.to_string()));
     }
     if arg.contains('/') || arg.ends_with(".toml") || arg.ends_with(".json") {
         return refuse(format!("{arg}: no such file"));
     }
-    let known: Vec<&str> = presets::ALL.iter().map(|p| p.id).collect();
+    let known: Vec<&str> = presets::ALL.iter().map(|p| p.id).chain(presets::PAIRS.iter().map(|p| p.id)).collect();
     let presets = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
     refuse(format!("`{arg}` is not a file, a preset or a share link (presets: {presets})"))
 }
