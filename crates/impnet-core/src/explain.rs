@@ -36,6 +36,12 @@ const CHOICES: &[(Rule, &str)] = &[
     (Rule::Limits, "One work budget per run (issue 13) that every unit of model work draws from, in units of about 4 ns native: a call 6, a TCP segment sent or resent 60, a UDP packet and its loss draw 1, an event line 6, a turn of the event loop 10, a program instruction 1. The default, 200 000 000 units, keeps any accepted scenario to about a second of CPU; when it runs out the run stops where it is with a note saying how far it got, and the summary line carries \"stopped\":\"work_budget\" (after the retry limit: \"retry_limit\"). udp.mtu is at least 68 bytes (IPv4's minimum), so a datagram is at most 964 packets."),
     (Rule::Calls, "imp.wakeup uses the seconds as written (no centisecond rounding); only on_ret retry pauses have the 0.01 s floor."),
     (Rule::Params, "buffer_max defaults to 30 720 (classic imps); the imp005/imp006 profile (65 535) is a parameter."),
+    (Rule::AgentCode, "device.isconnected() is the server's view: true from a connection's start until the server notices its end; at once when the device closes it while the path works, keepalive.idle_ms + keepalive.ack_ms after a drop during an outage (no close reaches the server)."),
+    (Rule::AgentCode, "A downlink message takes rtt_ms/2 plus its wire size (sized as an uplink message: payload + msg_header + name + TLS) at downlink_bps (default uplink_bps); one message is on the downlink at a time, later ones queue behind it, so they arrive in send order."),
+    (Rule::AgentCode, "A downlink message is lost when the device is not connected when device.send runs (the device's own state, even while the server has not noticed), or when the device's connection drops before it arrives; downlink_lost is written at that send or that drop."),
+    (Rule::AgentCode, "A device message reaches device.on once every byte up to its end has reached the server (a lost segment holds back the ones after it until its resend arrives) and the agent has read that far at consume_bps; at a drop, messages the agent has not read to their end are gone, each with a note."),
+    (Rule::AgentCode, "The agent starts at t = 0, before the device. Its timers and arriving messages run in zero virtual time, one at a time, by due time, ties by registration; an uncaught error ends that task only (squirrel_error with side agent) and nothing restarts."),
+    (Rule::AgentCode, "A message with no handler for its name on the receiving side (device.on, agent.on) is dropped with a note, and no agent_received or device_received line."),
 ];
 
 /// Every **\[choice\]** the model makes: (rule, text).
@@ -105,4 +111,12 @@ mod tests {
         assert!(text.contains(&format!("at least {} bytes", crate::scenario::validate::MIN_MTU)));
     }
 
+    #[test]
+    fn issue11_the_downlink_choices_of_section15_are_listed_as_choices() {
+        let s15: Vec<&str> = choices_of(Rule::AgentCode).collect();
+        assert_eq!(rule_text("§15"), Some(Rule::AgentCode.text()));
+        for words in ["server's view", "downlink_bps", "lost when the device is not connected", "holds back", "no handler"] {
+            assert!(s15.iter().any(|t| t.contains(words)), "{words}: {s15:?}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::text::printable;
 use impnet_core::policy::{send_code_name, Reason};
-use impnet_core::trace::{CallLine, EventLine, Handler, Line, Outcome, Ret, Summary};
+use impnet_core::trace::{CallLine, Carried, EventKind, EventLine, Handler, Line, Outcome, Ret, Side, Summary};
 use impnet_core::Trace;
 use std::io::{self, Write};
 
@@ -43,6 +43,9 @@ fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
         },
         None => format!("[{}].{}", c.step, c.iter),
     };
+    // §15: agent code's lines are marked, as impCentral's log marks them [Agent].
+    let agent = c.code.as_ref().is_some_and(|code| code.side == Side::Agent);
+    let place = if agent { format!("[agent] {place}") } else { place };
     let gap = if c.code.is_some() { " " } else { "" };
     let who = match c.handler {
         None => place,
@@ -56,8 +59,13 @@ fn call_line(out: &mut impl Write, t: &str, c: &CallLine) -> io::Result<()> {
         Outcome::Error(e) => ("error".to_string(), format!("{e} — {}", c.why)),
     };
     if let Some(id) = c.msg {
-        returned.push_str(&format!(" msg {id}"));
+        // Agent → device messages count on their own, written d0, d1, … (§15).
+        returned.push_str(&format!(" msg {}{id}", if agent { "d" } else { "" }));
     }
+    let why = match c.code.as_ref().and_then(|code| code.carried.as_ref()) {
+        Some(Carried::Text(text)) if agent => format!("{text:?} — {why}"),
+        _ => why,
+    };
     let blocked = if c.blocked.micros == 0 { String::new() } else { format!("{} ms", ms(c.blocked.micros)) };
     let why = printable(&why);
     writeln!(out, "{t:>12}  {who:<18} {:<28} {returned:<26} {blocked:>12}  {:<4} {why}", c.call, c.rule)
@@ -72,7 +80,8 @@ fn event_line(out: &mut impl Write, t: &str, e: &EventLine) -> io::Result<()> {
         text.push_str(&format!(" reason {r} {}", reason_name(r)));
     }
     if let Some(id) = e.msg {
-        text.push_str(&format!(" msg {id}"));
+        let down = matches!(e.event, EventKind::DeviceReceived | EventKind::DownlinkLost);
+        text.push_str(&format!(" msg {}{id}", if down { "d" } else { "" }));
     }
     if let Some(b) = e.bytes {
         text.push_str(&format!(" ({b} bytes)"));

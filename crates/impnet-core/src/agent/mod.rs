@@ -32,7 +32,6 @@ pub use payload::Payload;
 use crate::budget::{Budget, Exhausted, Work};
 use crate::time::Instant;
 use impnet_squirrel::{CompileError, ErrorKind, Outcome, Vm};
-use serde_json::{json, Map, Value as Json};
 use std::collections::VecDeque;
 
 /// The file name agent code has in traces and errors.
@@ -59,51 +58,6 @@ impl AgentEvent {
             | AgentEvent::NoHandler { at, .. }
             | AgentEvent::Error { at, .. } => *at,
         }
-    }
-
-    /// The trace line (§11/§15 shape: time first; agent call lines carry `"side":"agent"`).
-    pub fn to_json(&self) -> Map<String, Json> {
-        let mut m = Map::new();
-        m.insert("t_ms".into(), Json::Number(self.at().as_ms_number()));
-        match self {
-            AgentEvent::Call { output, .. } => {
-                let (call, file, line) = match output {
-                    AgentOutput::Log { error, file, line, .. } => (if *error { "server.error" } else { "server.log" }, file, line),
-                    AgentOutput::DeviceSend { file, line, .. } => ("device.send", file, line),
-                };
-                m.insert("call".into(), call.into());
-                m.insert("side".into(), "agent".into());
-                m.insert("line".into(), (*line).into());
-                if file != AGENT_FILE {
-                    m.insert("file".into(), file.as_str().into());
-                }
-                match output {
-                    AgentOutput::Log { text, .. } => m.insert("text".into(), text.as_str().into()),
-                    AgentOutput::DeviceSend { name, bytes, .. } => {
-                        m.insert("name".into(), name.as_str().into());
-                        m.insert("bytes".into(), (*bytes).into())
-                    }
-                };
-            }
-            AgentEvent::Received { msg, .. } => {
-                m.insert("event".into(), "agent_received".into());
-                m.insert("msg".into(), (*msg).into());
-            }
-            AgentEvent::NoHandler { msg, name, .. } => {
-                m.insert("note".into(), json!(format!("agent: no device.on handler for '{name}': message {msg} dropped")));
-                m.insert("msg".into(), (*msg).into());
-            }
-            AgentEvent::Error { error, file, line, .. } => {
-                m.insert("event".into(), "squirrel_error".into());
-                m.insert("side".into(), "agent".into());
-                m.insert("error".into(), error.as_str().into());
-                m.insert("line".into(), (*line).into());
-                if file != AGENT_FILE {
-                    m.insert("file".into(), file.as_str().into());
-                }
-            }
-        }
-        m
     }
 }
 
