@@ -25,12 +25,14 @@ pub mod inbox;
 pub mod json;
 pub mod natives;
 pub mod payload;
+mod queue;
 
 pub use natives::{AgentHost, AgentOutput};
 pub use payload::Payload;
 
 use crate::budget::{Budget, Exhausted, Work};
 use crate::time::Instant;
+use queue::Task;
 use impnet_squirrel::{CompileError, ErrorKind, Outcome, Vm};
 use std::collections::VecDeque;
 
@@ -61,25 +63,8 @@ impl AgentEvent {
     }
 }
 
-/// A device message waiting for the agent's event loop.
-#[derive(Debug)]
-struct Arrival {
-    due: Instant,
-    seq: u64,
-    msg: u64,
-    name: String,
-    payload: Payload,
-}
-
-/// The next task: a timer (by its wakeup id) or an arrival (by its index).
-enum Next {
-    Timer(usize),
-    Arrival(usize),
-}
-
 pub struct Agent {
     vm: Vm<AgentHost>,
-    arrivals: Vec<Arrival>,
     events: VecDeque<AgentEvent>,
 }
 
@@ -91,7 +76,7 @@ impl Agent {
         vm.seed(seed ^ 0xa6e7_0000_0000_0001);
         natives::install(&mut vm);
         vm.load(file, source)?;
-        Ok(Agent { vm, arrivals: Vec::new(), events: VecDeque::new() })
+        Ok(Agent { vm, events: VecDeque::new() })
     }
 
     /// Runs the main body at `at`.
@@ -107,33 +92,29 @@ impl Agent {
     /// A device message whose last byte the agent drained at `at` (T5). It runs at the next
     /// [`Agent::handle_timeout`] at or after `at`, after tasks that became due earlier.
     pub fn receive(&mut self, at: Instant, msg: u64, name: String, payload: Payload) {
-        let seq = self.vm.host.seq();
-        self.arrivals.push(Arrival { due: at, seq, msg, name, payload });
+        self.vm.host.queue.message(at, msg, name, payload);
     }
 
     /// When the next task is due, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let timers = self.vm.host.timers.iter().map(|t| t.due);
-        timers.chain(self.arrivals.iter().map(|a| a.due)).min()
+        self.vm.host.queue.next_due()
     }
 
-    /// Runs every task due at or before `now`, each at its own due time.
+    /// Runs every task due at or before `now`, each at its own due time; each task is a turn
+    /// of the agent's event loop, charged to the run's budget like the simulation's own turns.
     pub fn handle_timeout(&mut self, now: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
-        while let Some(next) = self.next_due(now) {
-            match next {
-                Next::Timer(i) => {
-                    let t = self.vm.host.timers.remove(i);
+        while let Some((due, task)) = self.vm.host.queue.pop_due(now) {
+            budget.charge(Work::Turn, 1)?;
+            match task {
+                Task::Timer { callback } => {
                     // The VM is idle between tasks (agent natives never suspend), so this starts.
-                    let started = self.vm.start_handle(t.callback, &[]).is_ok();
-                    self.vm.release(t.callback);
+                    let started = self.vm.start_handle(callback, &[]).is_ok();
+                    self.vm.release(callback);
                     if started {
-                        self.drive(t.due, budget)?;
+                        self.drive(due, budget)?;
                     }
                 }
-                Next::Arrival(i) => {
-                    let a = self.arrivals.remove(i);
-                    self.deliver(a, budget)?;
-                }
+                Task::Message { msg, name, payload } => self.deliver(due, msg, name, payload, budget)?,
             }
         }
         Ok(())
@@ -144,29 +125,18 @@ impl Agent {
         self.events.pop_front()
     }
 
-    fn next_due(&self, now: Instant) -> Option<Next> {
-        let timer = self.vm.host.timers.iter().enumerate().filter(|(_, t)| t.due <= now).min_by_key(|(_, t)| (t.due, t.seq));
-        let arrival = self.arrivals.iter().enumerate().filter(|(_, a)| a.due <= now).min_by_key(|(_, a)| (a.due, a.seq));
-        match (timer, arrival) {
-            (Some((i, t)), Some((j, a))) => Some(if (t.due, t.seq) < (a.due, a.seq) { Next::Timer(i) } else { Next::Arrival(j) }),
-            (Some((i, _)), None) => Some(Next::Timer(i)),
-            (None, Some((j, _))) => Some(Next::Arrival(j)),
-            (None, None) => None,
-        }
-    }
-
-    fn deliver(&mut self, a: Arrival, budget: &mut Budget) -> Result<(), Exhausted> {
-        let Some(h) = self.vm.host.handler(&a.name) else {
-            self.events.push_back(AgentEvent::NoHandler { at: a.due, msg: a.msg, name: a.name });
+    fn deliver(&mut self, at: Instant, msg: u64, name: String, payload: Payload, budget: &mut Budget) -> Result<(), Exhausted> {
+        let Some(h) = self.vm.host.handler(&name) else {
+            self.events.push_back(AgentEvent::NoHandler { at, msg, name });
             return Ok(());
         };
-        self.events.push_back(AgentEvent::Received { at: a.due, msg: a.msg, name: a.name });
-        match a.payload.to_value(self.vm.heap_mut()) {
-            Ok(v) if self.vm.start_handle(h, &[v]).is_ok() => self.drive(a.due, budget),
+        self.events.push_back(AgentEvent::Received { at, msg, name });
+        match payload.to_value(self.vm.heap_mut()) {
+            Ok(v) if self.vm.start_handle(h, &[v]).is_ok() => self.drive(at, budget),
             Ok(_) => Ok(()),
             Err(_) => {
                 let error = "out of memory".to_string();
-                self.events.push_back(AgentEvent::Error { at: a.due, error, file: AGENT_FILE.into(), line: 0, watchdog: false });
+                self.events.push_back(AgentEvent::Error { at, error, file: AGENT_FILE.into(), line: 0, watchdog: false });
                 Ok(())
             }
         }

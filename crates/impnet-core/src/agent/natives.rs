@@ -7,6 +7,7 @@
 
 use super::json;
 use super::payload::Payload;
+use super::queue::TaskQueue;
 use crate::code::natives::date_table;
 use crate::code::wire_size::log_text;
 use crate::time::{Duration, Instant};
@@ -21,17 +22,6 @@ pub enum AgentOutput {
     DeviceSend { name: String, bytes: u64, payload: Payload, file: String, line: u32 },
 }
 
-/// A pending `imp.wakeup`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Timer {
-    pub due: Instant,
-    /// Registration order: ties at the same `due` run in this order (§14 "Event loop").
-    pub seq: u64,
-    /// What `imp.wakeup` returned (for `imp.cancelwakeup`).
-    pub id: i32,
-    pub callback: Handle,
-}
-
 /// The agent's state as natives see it; the runtime sets `now` before each task.
 #[derive(Debug)]
 pub struct AgentHost {
@@ -42,9 +32,8 @@ pub struct AgentHost {
     pub device_connected: bool,
     /// `device.on(name, fn)`: one handler per name, the latest registration wins.
     pub(crate) handlers: Vec<(String, Handle)>,
-    pub(crate) timers: Vec<Timer>,
-    /// Shared by timers and arriving messages, so "ties by registration" spans both.
-    pub(crate) next_seq: u64,
+    /// Timers and arriving messages, in the order they run.
+    pub(crate) queue: TaskQueue,
     next_wakeup_id: i32,
     pub(crate) out: Vec<AgentOutput>,
 }
@@ -56,16 +45,10 @@ impl AgentHost {
             start_epoch,
             device_connected: false,
             handlers: Vec::new(),
-            timers: Vec::new(),
-            next_seq: 0,
+            queue: TaskQueue::default(),
             next_wakeup_id: 1,
             out: Vec::new(),
         }
-    }
-
-    pub(crate) fn seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
     }
 
     pub(crate) fn handler(&self, name: &str) -> Option<Handle> {
@@ -195,17 +178,16 @@ fn imp(vm: &mut Vm<AgentHost>, imp: Value) {
             return Err(Interrupt::Error("imp.wakeup: expected a function".into()));
         };
         let callback = ctx.keep(f);
-        let (id, seq) = (ctx.host.next_wakeup_id, ctx.host.seq());
+        let id = ctx.host.next_wakeup_id;
         ctx.host.next_wakeup_id = ctx.host.next_wakeup_id.wrapping_add(1);
         let due = ctx.host.now + Duration::from_secs_f64(secs);
-        ctx.host.timers.push(Timer { due, seq, id, callback });
+        ctx.host.queue.timer(due, id, callback);
         Ok(Value::Int(id))
     });
     let _ = vm.register_in(imp, "cancelwakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         if let Some(&Value::Int(id)) = args.first() {
-            if let Some(i) = ctx.host.timers.iter().position(|t| t.id == id) {
-                let t = ctx.host.timers.remove(i);
-                ctx.release(t.callback);
+            if let Some(callback) = ctx.host.queue.cancel(id) {
+                ctx.release(callback);
             }
         }
         Ok(Value::Null)

@@ -220,3 +220,24 @@ fn s15_rand_max_is_a_root_constant_as_libraries_expect() {
     let (mut a, _) = agent("server.log(RAND_MAX == math.RAND_MAX);");
     assert_eq!(logs(&mut a), vec![(0, "true".to_string())]);
 }
+
+#[test]
+fn s14_event_loop_many_timers_run_by_due_time_ties_by_registration_each_a_charged_turn() {
+    // 600 timers registered in a scrambled order of due times (0..199 s, three per second).
+    let (mut a, mut budget) = agent(
+        "for (local i = 0; i < 600; i++) { local k = i; imp.wakeup((i * 7919) % 200, function() { server.log(k); }); }",
+    );
+    let before = budget.done().get(Work::Turn);
+    run_all(&mut a, &mut budget);
+    let got: Vec<(u64, u32)> = logs(&mut a).into_iter().map(|(t, k)| (t, k.parse().unwrap())).collect();
+    let mut want: Vec<(u64, u32)> = (0..600u32).map(|i| (u64::from(i * 7919 % 200) * 1000, i)).collect();
+    want.sort();
+    assert_eq!(got, want, "due time, then registration order");
+    assert_eq!(budget.done().get(Work::Turn) - before, 600, "one turn per task");
+}
+
+#[test]
+fn s14_event_loop_a_cancelled_timer_keeps_nothing_due() {
+    let (a, _) = agent("local h = imp.wakeup(86000, function() {});\nimp.cancelwakeup(h);\n");
+    assert_eq!(a.poll_timeout(), None, "a run is not kept going by a cancelled timer");
+}
