@@ -2,7 +2,7 @@
 //! lays the views out. Tests mount `Playground` with the URL parts as props.
 
 use crate::components::about::About;
-use crate::components::code_editor::CodeEditor;
+use crate::components::code_panel::CodePanel;
 use crate::components::controls::Controls;
 use crate::components::detail::DetailPanel;
 use crate::components::expect::ExpectList;
@@ -96,7 +96,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                 { for stopped }
                 if state.shows_code() {
                     <div class="embed-split">
-                        <CodeEditor code={AttrValue::from(state.code.clone())} readonly=true />
+                        <CodePanel />
                         <div>
                             <Controls />
                             <Timeline />

@@ -4,6 +4,7 @@
 
 use crate::logic::buckets::TimelineModel;
 use crate::logic::nav::{self, Nav};
+use crate::logic::source::{self, RuntimeError};
 use crate::logic::view::View;
 use impnet_core::expect::{check_trace, expect_for_line, Verdict, MAX_EXPECTS};
 use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
@@ -34,7 +35,30 @@ pub struct Init {
     pub fragment: Option<String>,
     pub preset: Option<String>,
     pub embed: bool,
+    /// `?steps=1`: open the preset as its step list rather than its device code.
+    pub steps: bool,
     pub stored_toml: Option<String>,
+}
+
+/// The two forms every preset comes in (issue 10 item 4): its Squirrel program (the gallery's
+/// default) or the step list it was first written as. Both give the same trace (§14 twins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetForm {
+    Code,
+    Steps,
+}
+
+/// A preset as a scenario in the given form: the code form keeps the preset's parameters,
+/// outages, seed and `end_ms` and runs its `.nut` twin instead of the step lists.
+pub fn preset_scenario(p: &presets::Preset, form: PresetForm) -> Result<Scenario, ScenarioError> {
+    let mut sc = parse_toml(p.toml)?;
+    if form == PresetForm::Code {
+        sc.steps.clear();
+        sc.on_connect.clear();
+        sc.on_unexpected_disconnect.clear();
+        sc.code = Some(p.twin.to_string());
+    }
+    Ok(sc)
 }
 
 #[derive(Clone, Debug)]
@@ -43,8 +67,9 @@ pub struct State {
     /// The TOML editor's text: the scenario's TOML, or what the user typed (maybe invalid).
     pub toml_text: Rc<str>,
     pub toml_error: Option<ScenarioError>,
-    /// The device code in the editor (issue 10). Until scenarios carry `code` (SPEC §14) it is
-    /// edited and compiled here but does not drive the run.
+    /// The device code in the editor (issue 10): the scenario's `code` when it has one, or what
+    /// was typed and does not compile yet (the trace on screen stays that of the last program
+    /// that did). A step-list scenario shows its preset's twin here; an edit makes it code.
     pub code: Rc<str>,
     pub run_error: Option<String>,
     /// A message for the user about how the page was opened (a link that did not decode).
@@ -53,6 +78,8 @@ pub struct State {
     pub model: Rc<TimelineModel>,
     /// The scenario's `[[expect]]` verdicts over `trace`, one per expectation (issue #12).
     pub checks: Rc<Vec<Verdict>>,
+    /// The program's uncaught runtime errors in `trace` (§14 `squirrel_error`).
+    pub runtime_errors: Rc<Vec<RuntimeError>>,
     /// Bumped whenever `trace` changes; cheap dependency for memoised views.
     pub generation: u64,
     pub source: TraceSource,
@@ -90,15 +117,20 @@ impl PartialEq for State {
 }
 
 pub enum Action {
+    /// A preset as device code (the gallery's default).
     LoadPreset(&'static str),
+    /// A preset as its step list.
+    LoadPresetSteps(&'static str),
     /// A share-link fragment (the address bar's `#…` changed).
     OpenFragment(String),
     /// An edit from the form or the step editor.
     SetScenario(Box<Scenario>),
     /// An edit in the TOML editor: applied if it parses, else shown as an error.
     EditToml(String),
-    /// An edit in the code editor.
+    /// An edit in the code editor (debounced by the editor): run if it compiles.
     EditCode(String),
+    /// A click on a source line: step to the first trace line it made (again: the next one).
+    GoToSourceLine(u32),
     /// Show a trace that was not simulated here (browser live mode records one).
     LoadTrace(Rc<Trace>, TraceSource),
     Go(Nav),
@@ -123,10 +155,10 @@ pub fn to_toml(s: &Scenario) -> String {
     toml::to_string(s).unwrap_or_else(|e| format!("# could not write this scenario as TOML: {e}\n"))
 }
 
-/// The scenario shown when nothing else was asked for: the first preset.
+/// The scenario shown when nothing else was asked for: the first preset, as code.
 pub fn default_scenario() -> (Scenario, Option<&'static str>) {
     match presets::ALL.first() {
-        Some(p) => match parse_toml(p.toml) {
+        Some(p) => match preset_scenario(p, PresetForm::Code) {
             Ok(s) => (s, Some(p.id)),
             Err(_) => (Scenario::default(), None),
         },
@@ -149,7 +181,8 @@ impl State {
                 }
             }
         } else if let Some(id) = init.preset.as_deref() {
-            match presets::find(id).map(|p| (p, parse_toml(p.toml))) {
+            let form = if init.steps { PresetForm::Steps } else { PresetForm::Code };
+            match presets::find(id).map(|p| (p, preset_scenario(p, form))) {
                 Some((p, Ok(s))) => {
                     preset = Some(p.id);
                     s
@@ -179,6 +212,7 @@ impl State {
             trace: Rc::default(),
             model: Rc::default(),
             checks: Rc::default(),
+            runtime_errors: Rc::default(),
             generation: 0,
             source: TraceSource::Simulated,
             preset,
@@ -213,6 +247,7 @@ impl State {
         let first_load = self.generation == 0;
         self.model = Rc::new(TimelineModel::build(&trace, &self.scenario));
         self.checks = Rc::new(check_trace(&self.scenario.expect, &trace));
+        self.runtime_errors = Rc::new(source::runtime_errors(&trace));
         self.trace = trace;
         self.source = source;
         self.generation += 1;
@@ -241,6 +276,57 @@ impl State {
             self.code = c.as_str().into();
         } else if let Some(p) = self.preset.and_then(presets::find) {
             self.code = p.twin.into();
+        }
+    }
+
+    /// The scenario live mode runs: live devices run step lists, so a preset's code form goes
+    /// live as its step list (the same calls, §14 twins); edited code cannot go live yet.
+    pub fn live_scenario(&self) -> Option<Rc<Scenario>> {
+        if self.scenario.code.is_none() {
+            return Some(self.scenario.clone());
+        }
+        let p = self.preset.and_then(presets::find)?;
+        preset_scenario(p, PresetForm::Steps).ok().map(Rc::new)
+    }
+
+    fn load_preset(&mut self, id: &'static str, form: PresetForm) {
+        if let Some(Ok(sc)) = presets::find(id).map(|p| preset_scenario(p, form)) {
+            self.set_scenario(sc, None);
+            self.preset = Some(id);
+            self.sync_code();
+            self.cursor = 0;
+            self.view = View::fit(self.model.total_us);
+        }
+    }
+
+    /// An edit of the program: a program that compiles becomes the scenario's `code` (step
+    /// lists give way to it, §14) and runs; one that does not stays in the editor with its
+    /// error while the last good trace stays on screen.
+    fn edit_code(&mut self, text: String) {
+        if self.scenario.code.as_deref() == Some(text.as_str()) {
+            self.code = text.into();
+            return;
+        }
+        self.code = text.as_str().into();
+        if crate::logic::code::compile_check(&text).is_err() {
+            return;
+        }
+        let mut sc = (*self.scenario).clone();
+        sc.steps.clear();
+        sc.on_connect.clear();
+        sc.on_unexpected_disconnect.clear();
+        sc.code = Some(text);
+        match run(&sc, &RunOptions::default()) {
+            Ok(trace) => {
+                self.toml_text = to_toml(&sc).into();
+                self.toml_error = None;
+                self.scenario = Rc::new(sc);
+                self.preset = None;
+                self.run_error = None;
+                self.set_trace(Rc::new(trace), TraceSource::Simulated);
+            }
+            // E.g. a `#require` of a library the scenario does not carry: say so, keep the trace.
+            Err(e) => self.run_error = Some(e.to_string()),
         }
     }
 
@@ -280,15 +366,8 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::LoadPreset(id) => {
-                if let Some(Ok(sc)) = presets::find(id).map(|p| parse_toml(p.toml)) {
-                    s.set_scenario(sc, None);
-                    s.preset = Some(id);
-                    s.sync_code();
-                    s.cursor = 0;
-                    s.view = View::fit(s.model.total_us);
-                }
-            }
+            Action::LoadPreset(id) => s.load_preset(id, PresetForm::Code),
+            Action::LoadPresetSteps(id) => s.load_preset(id, PresetForm::Steps),
             Action::OpenFragment(frag) => match codec::decode(&frag) {
                 Ok(sc) => {
                     s.set_scenario(sc, None);
@@ -303,7 +382,16 @@ impl Reducible for State {
                 s.set_scenario(*sc, None);
                 s.preset = None;
             }
-            Action::EditCode(text) => s.code = text.into(),
+            Action::EditCode(text) => s.edit_code(text),
+            Action::GoToSourceLine(line) => {
+                if let Some(i) = source::jump_to_line(&s.trace.entries, s.cursor, line) {
+                    s.cursor = i;
+                    s.playing = false;
+                    if let Some(t) = s.current_time() {
+                        s.view = s.view.follow(t as f64);
+                    }
+                }
+            }
             Action::EditToml(text) => match parse_toml(&text) {
                 Ok(sc) => {
                     s.set_scenario(sc, Some(text.into()));
@@ -402,14 +490,73 @@ mod tests {
         assert_eq!(&*s.code, "server.log(1);\n", "editing the step list leaves the program alone");
     }
 
-    /// The scenario a code preset is: the step list's parameters with its twin as `code`.
     fn code_preset(p: &presets::Preset) -> Scenario {
-        let mut sc = parse_toml(p.toml).unwrap();
-        sc.steps.clear();
-        sc.on_connect.clear();
-        sc.on_unexpected_disconnect.clear();
-        sc.code = Some(p.twin.to_string());
-        sc
+        preset_scenario(p, PresetForm::Code).unwrap()
+    }
+
+    fn json_lines(t: &impnet_core::trace::Trace) -> Vec<String> {
+        t.entries.iter().map(|e| e.to_json_line()).collect()
+    }
+
+    #[test]
+    fn issue10_a_preset_runs_its_program_and_its_step_list_form_stays_available() {
+        for p in presets::ALL {
+            let s = State::new(Init { preset: Some(p.id.into()), ..Init::default() });
+            assert_eq!(s.scenario.code.as_deref(), Some(p.twin), "{}: opens as code", p.id);
+            let want = run(&code_preset(p), &RunOptions::default()).unwrap();
+            assert_eq!(json_lines(&s.trace), json_lines(&want), "{}: the trace is the program's (§14), as `impnet run` gives it", p.id);
+            assert!(s.trace.entries.iter().any(|e| source::line_of(e).is_some()), "{}: calls name their source line", p.id);
+            let s = reduce(s, Action::LoadPresetSteps(p.id));
+            assert!(s.scenario.code.is_none() && !s.scenario.steps.is_empty(), "{}", p.id);
+            assert!(s.trace.entries.iter().all(|e| source::line_of(e).is_none()), "{}: step lists make no source lines", p.id);
+            assert_eq!(s.preset, Some(p.id));
+        }
+    }
+
+    #[test]
+    fn issue10_an_edit_that_compiles_runs_and_one_that_does_not_keeps_the_last_good_trace() {
+        let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });
+        let s = reduce(s, Action::EditCode("server.log(\"one\");\nserver.log(\"two\");\n".into()));
+        assert_eq!(s.scenario.code.as_deref(), Some("server.log(\"one\");\nserver.log(\"two\");\n"));
+        assert_eq!(s.preset, None, "an edited preset is the user's own");
+        let logs: Vec<_> = crate::logic::log::log_lines(&s.trace).into_iter().map(|l| l.text).collect();
+        assert_eq!(logs, ["one", "two"]);
+        assert!(s.toml_text.contains("code = "), "the TOML tab (and the stored scenario) follow: {}", s.toml_text);
+        let (trace, generation) = (s.trace.clone(), s.generation);
+        let s = reduce(s, Action::EditCode("server.log(\"one\";\n".into()));
+        assert_eq!(&*s.code, "server.log(\"one\";\n", "the editor keeps what was typed");
+        assert!(Rc::ptr_eq(&s.trace, &trace) && s.generation == generation, "no re-run on a compile error");
+        assert!(s.scenario.code.as_deref().unwrap().contains("two"), "the scenario is the last good program");
+    }
+
+    #[test]
+    fn issue10_an_edit_of_a_step_list_scenario_makes_it_code() {
+        let s = State::new(Init { preset: Some("zero-timeout-trap".into()), steps: true, ..Init::default() });
+        let s = reduce(s, Action::EditCode("server.log(\"hi\");\n".into()));
+        assert!(s.scenario.steps.is_empty() && s.scenario.code.is_some());
+        assert_eq!(s.scenario.network, parse_toml(presets::find("zero-timeout-trap").unwrap().toml).unwrap().network, "parameters stay");
+    }
+
+    #[test]
+    fn issue10_a_click_on_a_source_line_steps_to_its_calls() {
+        let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });
+        let line = s.trace.entries.iter().filter_map(source::line_of).nth(3).expect("the trap's program makes calls");
+        let made: Vec<usize> = (0..s.trace.entries.len()).filter(|&i| source::line_of(&s.trace.entries[i]) == Some(line)).collect();
+        let s = reduce(s, Action::GoToSourceLine(line));
+        assert_eq!(s.cursor, made[0]);
+        if made.len() > 1 {
+            let s = reduce(s, Action::GoToSourceLine(line));
+            assert_eq!(s.cursor, made[1], "again: the next one");
+        }
+    }
+
+    #[test]
+    fn issue10_live_mode_runs_a_preset_program_as_its_step_list() {
+        let s = State::new(Init { preset: Some("window-bound".into()), ..Init::default() });
+        let live = s.live_scenario().expect("a preset goes live");
+        assert_eq!(*live, parse_toml(presets::find("window-bound").unwrap().toml).unwrap());
+        let s = reduce(s, Action::EditCode("server.log(1);\n".into()));
+        assert!(s.live_scenario().is_none(), "an edited program cannot go live yet");
     }
 
     #[test]
@@ -450,7 +597,7 @@ mod tests {
 
     #[test]
     fn scenario_edits_rewrite_the_toml_text_and_it_parses_back() {
-        let s = State::new(Init::default());
+        let s = State::new(Init { preset: Some(presets::ALL[0].id.into()), steps: true, ..Init::default() });
         let mut sc = (*s.scenario).clone();
         sc.network.rtt_ms = 250;
         sc.steps.push(impnet_core::scenario::Step::new(impnet_core::scenario::Call::ServerLog { bytes: 200 }));

@@ -1,5 +1,5 @@
 //! The page's URL and storage: what the page was opened with (fragment, `?embed=1`,
-//! `?preset=<id>`), share links and the embed snippet, and the last scenario in
+//! `?preset=<id>`, `&steps=1` for a preset's step list), share links and the embed snippet, and the last scenario in
 //! localStorage (normal mode only: an embed never reads or writes it).
 //!
 //! The scenario travels in the `#fragment` so the server never sees it.
@@ -8,19 +8,20 @@ use crate::state::Init;
 
 const STORAGE_KEY: &str = "impnet.playground.scenario";
 
-/// `?embed=1&preset=x` → (embed, preset). Unknown keys are ignored.
-pub fn parse_query(search: &str) -> (bool, Option<String>) {
-    let mut embed = false;
-    let mut preset = None;
+/// `?embed=1&preset=x&steps=1` → the query's part of `Init`. Unknown keys are ignored.
+pub fn parse_query(search: &str) -> Init {
+    let mut init = Init::default();
+    let flag = |v: &str| !matches!(v, "0" | "false");
     for pair in search.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         match k {
-            "embed" => embed = !matches!(v, "0" | "false"),
-            "preset" if !v.is_empty() => preset = Some(v.to_string()),
+            "embed" => init.embed = flag(v),
+            "steps" => init.steps = flag(v),
+            "preset" if !v.is_empty() => init.preset = Some(v.to_string()),
             _ => {}
         }
     }
-    (embed, preset)
+    init
 }
 
 /// `#abc` → `Some("abc")`; an empty fragment is no fragment.
@@ -70,10 +71,10 @@ pub fn page_base() -> String {
 pub fn read_init() -> Init {
     let Some(w) = window() else { return Init::default() };
     let loc = w.location();
-    let (embed, preset) = parse_query(&loc.search().unwrap_or_default());
+    let query = parse_query(&loc.search().unwrap_or_default());
     let fragment = fragment_of(&loc.hash().unwrap_or_default());
-    let stored_toml = if embed { None } else { load_stored() };
-    Init { fragment, preset, embed, stored_toml }
+    let stored_toml = if query.embed { None } else { load_stored() };
+    Init { fragment, stored_toml, ..query }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -105,10 +106,15 @@ mod tests {
 
     #[test]
     fn embed_flag_and_preset_come_from_the_query() {
-        assert_eq!(parse_query("?embed=1"), (true, None));
-        assert_eq!(parse_query("?embed"), (true, None));
-        assert_eq!(parse_query("?embed=0&preset=zero_timeout"), (false, Some("zero_timeout".into())));
-        assert_eq!(parse_query(""), (false, None));
+        let q = |s: &str| {
+            let i = parse_query(s);
+            (i.embed, i.preset, i.steps)
+        };
+        assert_eq!(q("?embed=1"), (true, None, false));
+        assert_eq!(q("?embed"), (true, None, false));
+        assert_eq!(q("?embed=0&preset=zero_timeout"), (false, Some("zero_timeout".into()), false));
+        assert_eq!(q("?preset=x&steps=1"), (false, Some("x".into()), true));
+        assert_eq!(q(""), (false, None, false));
     }
 
     #[test]

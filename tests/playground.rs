@@ -47,8 +47,10 @@ async fn click(root: &Element, sel: &str) {
     yew::scheduler::flush().await;
 }
 
+/// A preset as its step list (`?preset=id&steps=1`): these tests are about step-list
+/// scenarios; `playground_code.rs` covers the code form presets open in by default.
 fn preset(id: &str) -> Init {
-    Init { preset: Some(id.into()), ..Init::default() }
+    Init { preset: Some(id.into()), steps: true, ..Init::default() }
 }
 
 #[wasm_bindgen_test]

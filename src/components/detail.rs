@@ -3,10 +3,11 @@
 
 use super::use_app;
 use crate::logic::format::{self, call_text, conn_label, ms, reason_name, squirrel_label, thousands, RetClass};
+use crate::logic::source;
 use crate::rules;
 use crate::state::{Action, TraceSource};
 use impnet_core::scenario::{Scenario, Step};
-use impnet_core::trace::{Entry, Handler, Line};
+use impnet_core::trace::{Entry, EventDetail, Handler, Line};
 use yew::prelude::*;
 
 fn row(label: &str, field: &'static str, value: Html) -> Html {
@@ -43,8 +44,38 @@ fn rule_block(rule: rules::Rule, why: &str) -> Html {
     }
 }
 
-fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
+/// Where device code made this line (§14): the source line's text and the callback it ran in.
+fn source_rows(e: &Entry, code: &str, handler: Option<Handler>) -> Html {
+    let Some(line) = source::line_of(e) else { return html! {} };
+    let text = source::source_line(code, line).unwrap_or("").trim();
+    html! {
+        <>
+            { row("source", "source", html! { <span><span class="muted" data-field="source-line">{ format!("line {line}") }</span>{ " " }<code data-field="source-text">{ text.to_string() }</code></span> }) }
+            { row("callback", "callback", text_html(source::callback_name(handler))) }
+        </>
+    }
+}
+
+fn text_html(s: &str) -> Html {
+    text(s.to_string())
+}
+
+fn line_rows(e: &Entry, scenario: &Scenario, code: &str) -> Html {
     match &e.line {
+        Line::Call(c) if c.code.is_some() => {
+            let (num, meaning) = format::ret_text(c);
+            let class = RetClass::of(c);
+            html! {
+                <>
+                    { row("call", "call", html! { <code>{ c.call }</code> }) }
+                    { source_rows(e, code, c.handler) }
+                    { row("returned", "ret", html! { <span class={classes!("ret", class.css())}><b data-field="ret-value">{ num }</b>{ " " }<span data-field="ret-name">{ meaning }</span></span> }) }
+                    { row("blocked", "blocked", text(ms(c.blocked.micros))) }
+                    if let Some(m) = c.msg { { row("message", "msg", text(format!("#{m}"))) } }
+                    { rule_block(c.rule, &c.why) }
+                </>
+            }
+        }
         Line::Call(c) => {
             let (num, meaning) = format::ret_text(c);
             let class = RetClass::of(c);
@@ -69,6 +100,10 @@ fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
                 if let Some(m) = ev.msg { { row("message", "msg", text(format!("#{m}"))) } }
                 if let Some(b) = ev.bytes { { row("bytes", "bytes", text(format!("{} bytes", thousands(b)))) } }
                 if let Some(p) = ev.packets { { row("packets", "packets", text(p.to_string())) } }
+                if let Some(EventDetail::ProgramError { error, .. }) = &ev.detail {
+                    { row("error", "error", html! { <code class="runtime-error-text">{ error.clone() }</code> }) }
+                    { source_rows(e, code, ev.handler) }
+                }
                 { rule_block(ev.rule, &ev.why) }
             </>
         },
@@ -119,7 +154,7 @@ pub fn DetailPanel() -> Html {
                 <h2>{ "Detail" }</h2>
                 <span class="muted"><span data-field="index">{ format!("line {} of {}", app.cursor + 1, n) }</span>{ " · t = " }<b data-field="t">{ ms(e.t.micros) }</b></span>
             </div>
-            <dl class="fields">{ line_rows(e, &app.scenario) }</dl>
+            <dl class="fields">{ line_rows(e, &app.scenario, app.scenario.code.as_deref().unwrap_or("")) }</dl>
             if matches!(e.line, Line::Call(_)) && app.source == TraceSource::Simulated {
                 <button class="expect-add" data-action="expect-line" onclick={expect_line}
                         title="Add an [[expect]] that this call returns what it returned here">{ "+ expect this return" }</button>

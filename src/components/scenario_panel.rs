@@ -20,6 +20,7 @@ enum Tab {
 #[component]
 pub fn ScenarioPanel() -> Html {
     let tab = use_state(|| Tab::Code);
+    let has_code = super::use_app().scenario.code.is_some();
     let tab_btn = |t: Tab, id: &'static str, label: &'static str| {
         let tab2 = tab.clone();
         html! { <button id={id} role="tab" aria-selected={(*tab == t).to_string()} class={classes!((*tab == t).then_some("active"))}
@@ -37,6 +38,10 @@ pub fn ScenarioPanel() -> Html {
             </div>
             {
                 match *tab {
+                    Tab::Steps if has_code => html! {
+                        <p class="muted" id="steps-code-note">{ "This scenario is device code: its program makes the calls (SPEC §14). \
+                            A preset's step list opens from the gallery's “steps” button." }</p>
+                    },
                     Tab::Steps => html! {
                         <>
                             <StepList list={ListId::Steps} title="steps" />

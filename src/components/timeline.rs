@@ -6,6 +6,7 @@ use super::use_app;
 use crate::logic::buckets::{self, cn, out, sq, Run, TimelineModel};
 use crate::logic::format::{axis_time, thousands, RetClass};
 use crate::logic::nav::{self, Nav};
+use crate::logic::source::RuntimeError;
 use crate::logic::view::View;
 use crate::state::Action;
 use yew::prelude::*;
@@ -199,6 +200,29 @@ fn plot_fraction(e: &MouseEvent) -> Option<f64> {
     Some((svg_x - GUTTER) / PLOT_W as f64)
 }
 
+/// §14: each uncaught runtime error as a red mark over the Squirrel lane (one per pixel column
+/// at most), titled with its message; a click on it moves the cursor there like any click.
+fn error_marks(errors: &[RuntimeError], view: &View) -> Html {
+    let w = PLOT_W as f64;
+    let mut last_col = None;
+    let mut nodes = Vec::new();
+    for r in errors.iter().filter(|r| (view.start..=view.end).contains(&(r.t_us as f64))) {
+        let col = view.x(r.t_us as f64, w).floor().clamp(0.0, w - 1.0);
+        if last_col == Some(col) {
+            continue;
+        }
+        last_col = Some(col);
+        let x = GUTTER + col;
+        let line = r.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        nodes.push(html! {
+            <path class="squirrel-error-mark" data-index={r.index.to_string()} d={format!("M{:.1} {:.1}l4 -7h-8z", x, SQ_Y + 2.0)}>
+                <title>{ format!("runtime error{line}: {}", r.message) }</title>
+            </path>
+        });
+    }
+    nodes.into_iter().collect()
+}
+
 use wasm_bindgen::JsCast;
 
 #[component]
@@ -302,6 +326,7 @@ pub fn Timeline() -> Html {
             <svg viewBox={format!("0 0 {TOTAL_W} {HEIGHT}")} class="timeline-svg" role="img" aria-label="Timeline of the run"
                 {onwheel} {onmousedown} {onmousemove} {onmouseup}>
                 { (*static_part).clone() }
+                { error_marks(&app.runtime_errors, &view) }
                 if let Some((x, w)) = blocked_band {
                     <rect class="cursor-band" x={x.to_string()} y={(AXIS_Y + 2.0).to_string()} width={w.to_string()} height={(BUF_Y + BUF_H - AXIS_Y - 2.0).to_string()}>
                         <title>{ "time the current call was blocked" }</title>

@@ -134,5 +134,8 @@ pub fn live_header() -> Html {
             d.dispatch(crate::state::Action::LoadTrace(trace, crate::state::TraceSource::Live { label }))
         })
     };
-    html! { <LiveToggle scenario={app.scenario.clone()} on_trace={on_trace} /> }
+    match app.live_scenario() {
+        Some(scenario) => html! { <LiveToggle {scenario} on_trace={on_trace} /> },
+        None => html! { <span class="muted live-unavailable" title="Live devices run step lists; a preset's program goes live as its step list">{ "live: step lists only" }</span> },
+    }
 }

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod format;
 pub mod log;
 pub mod nav;
+pub mod source;
 pub mod view;
 
 #[cfg(test)]

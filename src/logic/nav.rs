@@ -23,7 +23,7 @@ pub fn returns_send_code(call: &str) -> bool {
 }
 
 /// A line a firmware developer would want to stop at: a call that threw, a send that did not
-/// return 0, a flush that timed out, or bytes lost at a drop.
+/// return 0, a flush that timed out, bytes lost at a drop, or device code's runtime error.
 pub fn is_error(e: &Entry) -> bool {
     match &e.line {
         Line::Call(c) => match &c.outcome {
@@ -32,7 +32,8 @@ pub fn is_error(e: &Entry) -> bool {
             Outcome::Returned(Ret::Bool(b)) => c.call == "server.flush" && !*b,
             Outcome::Returned(Ret::Null) => false,
         },
-        Line::Event(ev) => matches!(ev.event, impnet_core::trace::EventKind::Lost),
+        // §14: an uncaught runtime error in device code stops a task.
+        Line::Event(ev) => matches!(ev.event, impnet_core::trace::EventKind::Lost | impnet_core::trace::EventKind::SquirrelError),
     }
 }
 

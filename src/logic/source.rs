@@ -1,0 +1,152 @@
+//! Trace lines and the device code that made them (issue 10 item 2): which source line a trace
+//! line came from, the trace lines a source line produced, and the program's runtime errors.
+//! Only lines of the main program count: a call made inside a `#require`d library names its
+//! file (§14 Trace), which the editor does not show.
+
+use impnet_core::trace::{Entry, EventDetail, EventKind, Handler, Line, Trace};
+
+/// The main program's line that made this trace line: a call by device code, or the throw
+/// site of a `squirrel_error` (§14 Trace).
+pub fn line_of(e: &Entry) -> Option<u32> {
+    let site = match &e.line {
+        Line::Call(c) => &c.code.as_ref()?.site,
+        Line::Event(ev) => match &ev.detail {
+            Some(EventDetail::ProgramError { site: Some(site), .. }) => site,
+            _ => return None,
+        },
+    };
+    site.file.is_none().then_some(site.line)
+}
+
+/// The trace line a click on source `line` goes to: the first line it produced, or, when the
+/// cursor is already on one of them, the next (wrapping round to the first).
+pub fn jump_to_line(entries: &[Entry], cursor: usize, line: u32) -> Option<usize> {
+    let made = |i: &usize| line_of(&entries[*i]) == Some(line);
+    let first = (0..entries.len()).find(made)?;
+    if entries.get(cursor).and_then(line_of) != Some(line) {
+        return Some(first);
+    }
+    (cursor + 1..entries.len()).find(made).or(Some(first))
+}
+
+/// The callback a call ran in, as a Squirrel programmer names it: the program's main body or
+/// the registered callback (§14 Trace `handler`).
+pub fn callback_name(handler: Option<Handler>) -> &'static str {
+    match handler {
+        None => "main",
+        Some(Handler::Wakeup) => "imp.wakeup callback",
+        Some(Handler::OnIdle) => "imp.onidle callback",
+        Some(Handler::OnUnexpectedDisconnect) => "server.onunexpecteddisconnect callback",
+        Some(Handler::OnConnect) => "server.connect callback",
+    }
+}
+
+/// Line `line` (1-based) of `code`, without its newline; `None` past the end.
+pub fn source_line(code: &str, line: u32) -> Option<&str> {
+    code.split('\n').nth(line.checked_sub(1)? as usize).map(|l| l.trim_end_matches('\r'))
+}
+
+/// An uncaught runtime error of the program (a `squirrel_error` event, §14).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeError {
+    /// The trace line of the event.
+    pub index: usize,
+    pub t_us: u64,
+    /// Where it was thrown in the main program, if there.
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Every `squirrel_error` in the trace, in order.
+pub fn runtime_errors(trace: &Trace) -> Vec<RuntimeError> {
+    trace
+        .entries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, e)| match &e.line {
+            Line::Event(ev) if ev.event == EventKind::SquirrelError => {
+                let message = match &ev.detail {
+                    Some(EventDetail::ProgramError { error, .. }) => error.clone(),
+                    _ => ev.why.clone(),
+                };
+                Some(RuntimeError { index, t_us: e.t.micros, line: line_of(e), message })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The runtime error the editor marks: the latest at or before the cursor, else the first.
+pub fn error_to_mark(errors: &[RuntimeError], cursor: usize) -> Option<&RuntimeError> {
+    let seen = errors.partition_point(|r| r.index <= cursor);
+    errors[..seen].last().or(errors.first())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use impnet_core::scenario::parse_toml;
+    use impnet_core::{run, RunOptions};
+
+    fn run_code(code: &str) -> Trace {
+        let sc = parse_toml(&format!("end_ms = 30000\ncode = '''\n{code}'''\n")).unwrap();
+        run(&sc, &RunOptions::default()).unwrap()
+    }
+
+    const PROGRAM: &str = "server.log(\"a\");\n\
+        function tick() {\n\
+        \x20   server.log(\"tick\");\n\
+        }\n\
+        imp.wakeup(1, tick);\n\
+        imp.wakeup(2, tick);\n";
+
+    #[test]
+    fn issue10_each_code_call_names_its_source_line_and_callback_section14() {
+        let t = run_code(PROGRAM);
+        let calls: Vec<(u32, Option<Handler>)> = t
+            .entries
+            .iter()
+            .filter_map(|e| match &e.line {
+                Line::Call(c) => Some((line_of(e).unwrap(), c.handler)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [(1, None), (5, None), (6, None), (3, Some(Handler::Wakeup)), (3, Some(Handler::Wakeup))],
+            "{}",
+            t.to_json_lines()
+        );
+        assert_eq!(callback_name(None), "main");
+        assert_eq!(callback_name(Some(Handler::Wakeup)), "imp.wakeup callback");
+    }
+
+    #[test]
+    fn issue10_a_click_on_a_line_goes_to_its_first_trace_line_then_the_next() {
+        let t = run_code(PROGRAM);
+        let at3: Vec<usize> = (0..t.entries.len()).filter(|&i| line_of(&t.entries[i]) == Some(3)).collect();
+        assert_eq!(at3.len(), 2);
+        assert_eq!(jump_to_line(&t.entries, 0, 3), Some(at3[0]), "first");
+        assert_eq!(jump_to_line(&t.entries, at3[0], 3), Some(at3[1]), "again: the next one");
+        assert_eq!(jump_to_line(&t.entries, at3[1], 3), Some(at3[0]), "wraps round");
+        assert_eq!(jump_to_line(&t.entries, 0, 4), None, "a line that made no call");
+    }
+
+    #[test]
+    fn issue10_runtime_errors_carry_their_line_section14() {
+        let t = run_code("server.log(\"x\");\nlocal t = {};\nt.missing.go();\n");
+        let errs = runtime_errors(&t);
+        assert!(!errs.is_empty(), "{}", t.to_json_lines());
+        assert_eq!(errs[0].line, Some(3));
+        assert!(errs[0].message.contains("missing"), "{:?}", errs[0]);
+        assert_eq!(error_to_mark(&errs, 0), Some(&errs[0]), "before any error: the first");
+        assert_eq!(error_to_mark(&errs, errs[0].index), Some(&errs[0]));
+    }
+
+    #[test]
+    fn source_lines_are_one_based() {
+        assert_eq!(source_line("a\nb\r\nc", 2), Some("b"));
+        assert_eq!(source_line("a", 0), None);
+        assert_eq!(source_line("a", 2), None);
+    }
+}
