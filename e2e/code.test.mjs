@@ -20,7 +20,7 @@ test('a preset opens on its Squirrel twin, coloured by the VM lexer', { timeout:
   await editor(b.page).waitFor({ timeout: 30_000 });
   const want = readFileSync(join(ROOT, 'presets', 'transmitter-retry.nut'), 'utf8');
   assert.equal(await editor(b.page).inputValue(), want);
-  assert.equal(await b.page.locator('#code-panel .code-paint').innerText(), want.endsWith('\n') ? `${want} ` : want);
+  assert.equal(await b.page.locator('#code-panel .code-paint').textContent(), want.endsWith('\n') ? `${want} ` : want);
   assert.ok(await b.page.locator('#code-panel .code-paint .tk-kw').count() > 5, 'keywords are coloured');
   assert.equal(await b.page.locator('#code-panel .code-gutter [data-line]').count(), want.split('\n').length);
   assert.equal(await b.page.locator('#code-error').count(), 0, 'the twin compiles');

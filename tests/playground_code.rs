@@ -218,3 +218,24 @@ async fn issue10_an_embed_of_a_preset_shows_its_code_read_only_beside_the_timeli
     assert_eq!(ta.value(), impnet_core::presets::find("transmitter-retry").unwrap().twin);
     assert!(root.query_selector(".embed-split #timeline, .embed-split .timeline").unwrap().is_some(), "the timeline is beside it");
 }
+
+#[wasm_bindgen_test]
+async fn issue10_a_keystroke_repaints_only_the_line_it_changed() {
+    let m = mount("local a = 1;\nlocal b = 2;\nlocal c = 3;\n", None).await;
+    let paint = m.root.query_selector(".code-paint").unwrap().unwrap();
+    let lines = paint.children();
+    assert_eq!(lines.length(), 4, "one element per line (and the empty last one)");
+    let (first, third) = (lines.item(0).unwrap(), lines.item(2).unwrap());
+    let ta = textarea(&m.root);
+    ta.set_selection_range(24, 24).unwrap(); // after "local b = 2" on line 2
+    type_text(&m.root, "2").await;
+    assert_eq!(paint.text_content().unwrap(), "local a = 1;\nlocal b = 22;\nlocal c = 3;\n ");
+    let lines = paint.children();
+    assert!(lines.item(0).unwrap().is_same_node(Some(&first)) && lines.item(2).unwrap().is_same_node(Some(&third)), "untouched lines are the same nodes");
+    assert_eq!(lines.item(1).unwrap().query_selector(".tk-num").unwrap().unwrap().text_content().unwrap(), "22");
+    // A new line inserts one element; the ones after it stay.
+    type_text(&m.root, "\nlocal d = 4;").await;
+    let lines = paint.children();
+    assert_eq!(lines.length(), 5);
+    assert!(lines.item(3).unwrap().is_same_node(Some(&third)));
+}

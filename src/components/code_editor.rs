@@ -10,7 +10,7 @@ use gloo_timers::callback::Timeout;
 use impnet_squirrel::CompileError;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlDocument, HtmlElement, HtmlTextAreaElement};
+use web_sys::{Element, HtmlDocument, HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 /// Height of one line in CSS pixels; `www/style.css` sets `--code-lh` to the same.
@@ -48,6 +48,8 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
     let error = use_state(|| code::compile_check(&props.code).err());
     let caret_line = use_state(|| 1u32);
     let timer = use_mut_ref(|| None::<Timeout>);
+    let paint = use_node_ref();
+    let painted = use_mut_ref(Vec::<String>::new);
 
     // Compile (and report the text) a moment after the last change; a newer change cancels
     // the pending one.
@@ -170,7 +172,17 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
     }
 
     let lines = code::line_count(&text);
-    let painted = use_memo((*text).clone(), |t| Html::from_html_unchecked(code::paint_html(t).into()));
+    // The coloured copy is painted outside yew's diff: one element per line, and an edit
+    // replaces only the lines whose HTML changed (a keystroke on a 2 000-line program touches
+    // one line of the DOM, not the whole overlay).
+    {
+        let (paint, painted) = (paint.clone(), painted.clone());
+        use_effect_with((*text).clone(), move |t| {
+            if let Some(pre) = paint.cast::<Element>() {
+                repaint(&pre, &mut painted.borrow_mut(), code::paint_lines(t));
+            }
+        });
+    }
     let gutter = use_memo(lines, |&n| Html::from_html_unchecked(gutter_html(n).into()));
     let band = |line: u32, class: &'static str| {
         html! { <div class={classes!("code-band", class)} data-line={line.to_string()} style={format!("top: calc({} * var(--code-lh))", line - 1)} /> }
@@ -192,7 +204,7 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
                     if !props.readonly { { band(*caret_line, "caret-line") } }
                     if let Some(l) = props.current_line { { band(l, "current") } }
                     if let Some((l, _)) = &props.runtime_error { { band(*l, "runtime-error") } }
-                    <pre class="code-paint" aria-hidden="true">{ (*painted).clone() }</pre>
+                    <pre class="code-paint" aria-hidden="true" ref={paint}></pre>
                     <textarea ref={input} class="code-input" spellcheck="false" autocomplete="off" wrap="off"
                         aria-label="Device code (Squirrel)" readonly={props.readonly}
                         {oninput} {onkeydown} {onkeyup} {onselect} onclick={onclick_text} />
@@ -210,6 +222,34 @@ pub fn CodeEditor(props: &CodeEditorProps) -> Html {
             </p>
         </div>
     }
+}
+
+/// Brings `pre`'s line elements from `old` to `new`, touching only the lines that differ.
+fn repaint(pre: &Element, old: &mut Vec<String>, new: Vec<String>) {
+    let (prefix, suffix) = code::changed_lines(old, &new);
+    let Some(doc) = pre.owner_document() else { return };
+    let children = pre.children();
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    let mut k = prefix;
+    // Lines in both ranges are rewritten in place; the rest are removed or inserted.
+    while k < old_end && k < new_end {
+        if let Some(el) = children.item(k as u32) {
+            el.set_inner_html(&new[k]);
+        }
+        k += 1;
+    }
+    for _ in new_end..old_end {
+        if let Some(el) = children.item(new_end as u32) {
+            el.remove();
+        }
+    }
+    let before = children.item(old_end.min(new_end) as u32);
+    for line in &new[k..new_end] {
+        let Ok(el) = doc.create_element("div") else { return };
+        el.set_inner_html(line);
+        let _ = pre.insert_before(&el, before.as_deref());
+    }
+    *old = new;
 }
 
 /// The gutter's numbers, one element per line, each naming its line for clicks and tests.

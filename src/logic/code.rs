@@ -55,12 +55,34 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
-/// The source as HTML for the overlay under the textarea: the same characters, escaped, with
-/// coloured tokens wrapped in `<span class=…>`. One string (set as one raw node) keeps a
-/// 2 000-line program at one DOM update per keystroke. A trailing newline gets a space after
-/// it so the overlay is exactly as tall as the textarea's text.
-pub fn paint_html(src: &str) -> String {
-    let mut out = String::with_capacity(src.len() + src.len() / 2);
+/// The source as HTML for the overlay under the textarea, one string per line: the same
+/// characters, escaped, with coloured tokens wrapped in `<span class=…>`. Each line but the last
+/// ends with its `\n`, so the lines joined are the text; a token over several lines (a block
+/// comment, a verbatim string) is split at each newline so every line's HTML stands alone and
+/// the editor can replace just the lines an edit changed. An empty last line (a trailing
+/// newline) gets a space so the overlay is exactly as tall as the textarea's text.
+pub fn paint_lines(src: &str) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut put = |text: &str, class: Option<&str>| {
+        for (i, part) in text.split('\n').enumerate() {
+            if i > 0 {
+                lines.last_mut().expect("never empty").push('\n');
+                lines.push(String::new());
+            }
+            if part.is_empty() {
+                continue;
+            }
+            let out = lines.last_mut().expect("never empty");
+            match class {
+                Some(class) => {
+                    let _ = write!(out, "<span class=\"{class}\">");
+                    escape_into(out, part);
+                    out.push_str("</span>");
+                }
+                None => escape_into(out, part),
+            }
+        }
+    };
     let mut at = 0usize;
     for t in highlight(src) {
         let (start, end) = (t.span.start as usize, t.span.end as usize);
@@ -69,17 +91,30 @@ pub fn paint_html(src: &str) -> String {
         if start < at || end > src.len() || !src.is_char_boundary(start) || !src.is_char_boundary(end) {
             continue;
         }
-        escape_into(&mut out, &src[at..start]);
-        let _ = write!(out, "<span class=\"{class}\">");
-        escape_into(&mut out, &src[start..end]);
-        out.push_str("</span>");
+        put(&src[at..start], None);
+        put(&src[start..end], Some(class));
         at = end;
     }
-    escape_into(&mut out, &src[at..]);
-    if src.is_empty() || src.ends_with('\n') {
-        out.push(' ');
+    put(&src[at..], None);
+    let last = lines.last_mut().expect("never empty");
+    if last.is_empty() {
+        last.push(' ');
     }
-    out
+    lines
+}
+
+/// The whole overlay as one string (the lines joined).
+pub fn paint_html(src: &str) -> String {
+    paint_lines(src).concat()
+}
+
+/// Which lines of a repaint changed: `old[prefix..old.len() - suffix]` are replaced by
+/// `new[prefix..new.len() - suffix]`; the lines before and after stay as they are.
+pub fn changed_lines(old: &[String], new: &[String]) -> (usize, usize) {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| a == b).count();
+    (prefix, suffix)
 }
 
 /// Lines in `src` as the editor numbers them (an empty text and a trailing newline each count a
@@ -219,6 +254,29 @@ mod tests {
             .collect::<String>();
         assert_eq!(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"), format!("{src} "));
         assert!(html.contains("tk-err"), "the bad character is marked: {html}");
+    }
+
+    #[test]
+    fn issue10_each_painted_line_stands_alone_and_a_block_comment_is_split_at_its_newlines() {
+        let lines = paint_lines("a /* one\ntwo */ b\n\nc\n");
+        assert_eq!(
+            lines,
+            ["a <span class=\"tk-com\">/* one</span>\n", "<span class=\"tk-com\">two */</span> b\n", "\n", "c\n", " "],
+        );
+        assert_eq!(paint_lines("x"), ["x"]);
+    }
+
+    #[test]
+    fn issue10_an_edit_on_one_line_repaints_that_line_only() {
+        let before = paint_lines("local a = 1;\nlocal b = 2;\nlocal c = 3;\n");
+        let after = paint_lines("local a = 1;\nlocal bb = 2;\nlocal c = 3;\n");
+        assert_eq!(changed_lines(&before, &after), (1, 2), "line 2 of 4");
+        let joined = paint_lines("local a = 1;\nlocal b = 2;local c = 3;\n");
+        assert_eq!(changed_lines(&before, &joined), (1, 1), "two lines became one");
+        assert_eq!(changed_lines(&before, &before), (4, 0));
+        // Opening a block comment repaints every line after it.
+        let opened = paint_lines("/*local a = 1;\nlocal b = 2;\nlocal c = 3;\n");
+        assert_eq!(changed_lines(&before, &opened), (0, 1));
     }
 
     #[test]
