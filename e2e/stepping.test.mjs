@@ -27,7 +27,7 @@ async function position(scope) {
 }
 
 // What the callback row shows for a JSON line's `handler` (absent: the program's main body).
-const CALLBACK = { undefined: 'main', 'imp.wakeup': 'imp.wakeup callback', onidle: 'imp.onidle callback', on_unexpected_disconnect: 'server.onunexpecteddisconnect callback' };
+const CALLBACK = { undefined: 'main', 'imp.wakeup': 'imp.wakeup callback', onidle: 'imp.onidle callback', on_unexpected_disconnect: 'server.onunexpecteddisconnect callback', 'agent.on': 'agent.on callback' };
 
 let b;
 before(async () => { b = await openPlayground(); });

@@ -38,6 +38,7 @@ pub fn callback_name(handler: Option<Handler>) -> &'static str {
         Some(Handler::OnIdle) => "imp.onidle callback",
         Some(Handler::OnUnexpectedDisconnect) => "server.onunexpecteddisconnect callback",
         Some(Handler::OnConnect) => "server.connect callback",
+        Some(Handler::AgentOn) => "agent.on callback",
     }
 }
 
