@@ -31,6 +31,7 @@ pub use natives::{AgentHost, AgentOutput};
 pub use payload::Payload;
 
 use crate::budget::{Budget, Exhausted, Work};
+use crate::code::shared::run_charged;
 use crate::time::Instant;
 use queue::Task;
 use impnet_squirrel::{CompileError, ErrorKind, Outcome, Vm};
@@ -146,32 +147,24 @@ impl Agent {
     /// instructions to the run's budget.
     fn drive(&mut self, at: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
         self.vm.host.now = at;
-        let mut charged = 0;
-        loop {
-            let fuel = budget.limit() - budget.used();
-            let outcome = self.vm.run(fuel);
-            let ran = self.vm.task_instructions().saturating_sub(charged);
-            charged += ran;
-            let spent = budget.charge(Work::Instruction, ran);
-            for output in self.vm.host.out.drain(..) {
-                self.events.push_back(AgentEvent::Call { at, output });
-            }
-            spent?;
-            match outcome {
-                Outcome::Finished(_) => return Ok(()),
-                Outcome::Error(e) => {
-                    let watchdog = e.kind == ErrorKind::Watchdog;
-                    self.events.push_back(AgentEvent::Error { at, error: e.message, file: e.file, line: e.line, watchdog });
-                    return Ok(());
-                }
-                Outcome::OutOfFuel => {
-                    if budget.used() >= budget.limit() {
-                        return budget.charge(Work::Instruction, 1);
-                    }
-                }
-                Outcome::Suspended(never) => match never {},
-            }
+        let run = |vm: &mut Vm<AgentHost>, fuel| match vm.run(fuel) {
+            Outcome::OutOfFuel => None,
+            o => Some(o),
+        };
+        let outcome = run_charged(&mut self.vm, budget, Vm::task_instructions, run);
+        // What the task did before the budget ran out is part of the trace too.
+        for output in self.vm.host.out.drain(..) {
+            self.events.push_back(AgentEvent::Call { at, output });
         }
+        match outcome? {
+            Outcome::Error(e) => {
+                let watchdog = e.kind == ErrorKind::Watchdog;
+                self.events.push_back(AgentEvent::Error { at, error: e.message, file: e.file, line: e.line, watchdog });
+            }
+            Outcome::Finished(_) | Outcome::OutOfFuel => {}
+            Outcome::Suspended(never) => match never {},
+        }
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@
 use super::json;
 use super::payload::Payload;
 use super::queue::TaskQueue;
-use crate::code::natives::date_table;
+use crate::code::shared::{function_arg, install_clock, seconds, string_arg, Clock};
 use crate::code::wire_size::log_text;
 use crate::time::{Duration, Instant};
 use impnet_squirrel::{Ctx, Handle, Host, Interrupt, NativeResult, Value, Vm};
@@ -56,6 +56,16 @@ impl AgentHost {
     }
 }
 
+impl Clock for AgentHost {
+    fn start_epoch(&self) -> u64 {
+        self.start_epoch
+    }
+
+    fn now_us(&self) -> u64 {
+        self.now.micros
+    }
+}
+
 impl Host for AgentHost {
     /// Agent natives never suspend.
     type Suspend = std::convert::Infallible;
@@ -95,28 +105,7 @@ pub fn install(vm: &mut Vm<AgentHost>) {
     server(vm, server_t);
     imp(vm, imp_t);
     http(vm, http_t);
-    let _ = vm.register("time", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
-        Ok(Value::Int((ctx.host.start_epoch + ctx.host.now.micros / 1_000_000) as u32 as i32))
-    });
-    let _ = vm.register("date", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
-        let secs = ctx.host.start_epoch + ctx.host.now.micros / 1_000_000;
-        date_table(ctx, secs, (ctx.host.now.micros % 1_000_000) as i32)
-    });
-}
-
-fn string_arg(ctx: &Cx<'_>, call: &str, v: Option<Value>) -> Result<String, Interrupt<std::convert::Infallible>> {
-    match v {
-        Some(s @ Value::Str(_)) => Ok(ctx.to_string(s)),
-        other => Err(Interrupt::Error(format!("{call}: expected a string, got {}", other.map_or("nothing", Value::type_name)))),
-    }
-}
-
-fn function_arg(call: &str, v: Option<Value>) -> Result<Option<Value>, Interrupt<std::convert::Infallible>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(f @ (Value::Closure(_) | Value::Native(_))) => Ok(Some(f)),
-        Some(v) => Err(Interrupt::Error(format!("{call}: expected a function, got {}", v.type_name()))),
-    }
+    install_clock(vm);
 }
 
 fn device(vm: &mut Vm<AgentHost>, device: Value) {
@@ -161,19 +150,7 @@ fn server(vm: &mut Vm<AgentHost>, server: Value) {
 
 fn imp(vm: &mut Vm<AgentHost>, imp: Value) {
     let _ = vm.register_in(imp, "wakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
-        let secs = match args.first() {
-            Some(Value::Int(i)) => f64::from(*i),
-            Some(Value::Float(f)) => f.to_string().parse().unwrap_or(f64::from(*f)),
-            other => {
-                return Err(Interrupt::Error(format!(
-                    "imp.wakeup: seconds must be a number, got {}",
-                    other.map_or("nothing", |v| v.type_name())
-                )))
-            }
-        };
-        if !(0.0..=crate::scenario::validate::MAX_WAIT_S).contains(&secs) {
-            return Err(Interrupt::Error(format!("imp.wakeup: seconds must be 0 to 86400, got {secs}")));
-        }
+        let secs = seconds("imp.wakeup", args.first().copied(), None)?;
         let Some(f) = function_arg("imp.wakeup", args.get(1).copied())? else {
             return Err(Interrupt::Error("imp.wakeup: expected a function".into()));
         };

@@ -4,17 +4,15 @@
 
 use super::natives::ModelCall;
 use super::program::{Boot, Program, Yield as VmYield};
+use super::shared::run_charged;
 use super::{Code, CodeError, MAIN_FILE};
-use crate::budget::{Budget, Work};
+use crate::budget::Budget;
 use crate::agent::Payload;
 use crate::program::{self as seam, CallKind, CallbackId, CodeSite, Site, Start, TaskId};
 use crate::trace::{Handler, Outcome, Ret};
 use impnet_squirrel::{Handle, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Instructions per VM slice; each slice is charged to the run's work budget.
-const SLICE: u64 = 10_000;
 
 /// A Squirrel program the device runs.
 pub struct DeviceCode {
@@ -97,22 +95,19 @@ impl seam::Program for DeviceCode {
                 }
             }
         }
-        loop {
-            let before = self.vm.task_instructions();
-            let y = self.vm.run(self.vm_now(), SLICE);
-            let used = self.vm.task_instructions().saturating_sub(before).max(u64::from(matches!(y, VmYield::OutOfFuel)) * SLICE);
-            if let Err(e) = budget.charge(Work::Instruction, used) {
-                return seam::Yield::OutOfBudget(e);
-            }
-            match y {
-                VmYield::Call(m) => return self.call(*m),
-                VmYield::Idle => return seam::Yield::Finished,
-                VmYield::Error(e) => {
-                    self.errored = true;
-                    let site = self.site(&e.file, e.line);
-                    return seam::Yield::Error { error: e.message, site };
-                }
-                VmYield::OutOfFuel => continue,
+        let now = self.vm_now();
+        let run = |vm: &mut Program, fuel| match vm.run(now, fuel) {
+            VmYield::OutOfFuel => None,
+            y => Some(y),
+        };
+        match run_charged(&mut self.vm, budget, Program::task_instructions, run) {
+            Err(e) => seam::Yield::OutOfBudget(e),
+            Ok(VmYield::Call(m)) => self.call(*m),
+            Ok(VmYield::Idle | VmYield::OutOfFuel) => seam::Yield::Finished,
+            Ok(VmYield::Error(e)) => {
+                self.errored = true;
+                let site = self.site(&e.file, e.line);
+                seam::Yield::Error { error: e.message, site }
             }
         }
     }

@@ -4,11 +4,13 @@
 //!   folders), the 1 MiB limit, compile checks at load.
 //! - `wire_size`: what a Squirrel value weighs on the wire (`agent.send`, `server.log`).
 //! - `natives`: the imp API tables; model calls become the step list's `Call` values.
+//! - `shared`: argument readers and the clock the agent's natives use too.
 //! - `program`: device code in its VM: the main task over its files, callbacks, restarts, `nv`.
 
 pub mod bind;
 pub mod natives;
 pub mod program;
+pub(crate) mod shared;
 pub mod source;
 pub mod wire_size;
 

@@ -9,6 +9,7 @@
 //! (`server.onunexpecteddisconnect`, `imp.onidle`, `agent.on`) and the documented stubs are
 //! answered here without the model.
 
+use super::shared::{function_arg, install_clock, seconds, string_arg, Clock};
 use super::wire_size::{log_payload, log_text, serialised_size};
 use crate::agent::Payload;
 use std::sync::Arc;
@@ -93,24 +94,6 @@ fn arg(ctx: &Cx<'_>, v: Value) -> Arg {
     }
 }
 
-/// Seconds for a wait or timeout: a number, 0 or more (§13 refuses negatives in step lists at
-/// load; here they are runtime errors naming the call).
-fn seconds(call: &str, v: Option<Value>, default: Option<f64>) -> Result<f64, Fail> {
-    let s = match (v, default) {
-        (Some(Value::Int(i)), _) => f64::from(i),
-        // 32-bit floats (§14) widen through their shortest decimal form, so `0.01` in a script
-        // is the 0.01 s a step list writes, not 0.009999999776 s.
-        (Some(Value::Float(f)), _) => f.to_string().parse().unwrap_or(f64::from(f)),
-        (None | Some(Value::Null), Some(d)) => d,
-        (Some(v), _) => return Err(Interrupt::Error(format!("{call}: seconds must be a number, got {}", v.type_name()))),
-        (None, None) => return Err(Interrupt::Error(format!("{call}: missing its seconds"))),
-    };
-    if !(0.0..=crate::scenario::validate::MAX_WAIT_S).contains(&s) {
-        return Err(Interrupt::Error(format!("{call}: seconds must be 0 to 86400, got {s}")));
-    }
-    Ok(s)
-}
-
 impl DeviceHost {
     /// The kept function behind a callback the device holds.
     pub fn callback(&self, id: CallbackId) -> Option<Handle> {
@@ -119,25 +102,10 @@ impl DeviceHost {
 }
 
 fn callback(ctx: &mut Cx<'_>, call: &str, v: Option<Value>) -> Result<Option<CallbackId>, Fail> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(f @ (Value::Closure(_) | Value::Native(_))) => {
-            let h = ctx.keep(f);
-            ctx.host.callbacks.push(Some(h));
-            Ok(Some(CallbackId(ctx.host.callbacks.len() as u64 - 1)))
-        }
-        Some(v) => Err(Interrupt::Error(format!("{call}: expected a function, got {}", v.type_name()))),
-    }
-}
-
-fn string_arg(ctx: &Cx<'_>, call: &str, v: Option<Value>) -> Result<String, Fail> {
-    match v {
-        Some(s @ Value::Str(_)) => Ok(ctx.to_string(s)),
-        other => Err(Interrupt::Error(format!(
-            "{call}: expected a string, got {}",
-            other.map_or("nothing", Value::type_name)
-        ))),
-    }
+    let Some(f) = function_arg(call, v)? else { return Ok(None) };
+    let h = ctx.keep(f);
+    ctx.host.callbacks.push(Some(h));
+    Ok(Some(CallbackId(ctx.host.callbacks.len() as u64 - 1)))
 }
 
 /// Installs the imp API into a fresh VM.
@@ -395,48 +363,15 @@ fn hardware(vm: &mut Vm<DeviceHost>) {
 }
 
 fn globals(vm: &mut Vm<DeviceHost>) {
-    let _ = vm.register("time", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
-        Ok(Value::Int((ctx.host.start_epoch + ctx.host.now_us / 1_000_000) as u32 as i32))
-    });
-    let _ = vm.register("date", |ctx: &mut Cx<'_>, _: &[Value]| -> R {
-        let secs = ctx.host.start_epoch + ctx.host.now_us / 1_000_000;
-        date_table(ctx, secs, (ctx.host.now_us % 1_000_000) as i32)
-    });
+    install_clock(vm);
 }
 
-/// `date()`: the UTC calendar fields impOS gives (`year`, `month` 0–11, `day`, `wday` 0–6 from
-/// Sunday, `yday`, `hour`, `min`, `sec`, `usec`, `time`). The agent's `date()` too (§15).
-pub(crate) fn date_table<H: Host>(ctx: &mut Ctx<'_, H>, secs: u64, usec: i32) -> NativeResult<H::Suspend> {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    const BEFORE: [i64; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let yday = BEFORE[(month - 1) as usize] + day - 1 + i64::from(leap && month > 2);
-    let t = ctx.heap.new_table()?;
-    let fields: [(&str, i64); 10] = [
-        ("year", year),
-        ("month", month - 1),
-        ("day", day),
-        ("wday", (days + 4).rem_euclid(7)),
-        ("yday", yday),
-        ("hour", (rem / 3600) as i64),
-        ("min", (rem / 60 % 60) as i64),
-        ("sec", (rem % 60) as i64),
-        ("usec", i64::from(usec)),
-        ("time", secs as i64),
-    ];
-    for (k, v) in fields {
-        ctx.heap.set_field(t, k, Value::Int(v as i32))?;
+impl Clock for DeviceHost {
+    fn start_epoch(&self) -> u64 {
+        self.start_epoch
     }
-    Ok(t)
+
+    fn now_us(&self) -> u64 {
+        self.now_us
+    }
 }
