@@ -229,3 +229,33 @@ fn s15_agent_code_is_refused_without_device_code_naming_the_field() {
     assert_eq!(e.path, "agent_code");
     assert!(e.to_string().contains("agent.nut:2:"), "compile errors say file:line:col: {e}");
 }
+
+#[test]
+fn s15_t5_under_uplink_loss_messages_still_reach_the_agent_whole_and_in_stream_order() {
+    // 20 % of segments lost and resent (T4): a later segment can reach the server before an
+    // earlier one's resend, but no message is handed to device.on before all of its bytes (and
+    // every byte before them) have arrived.
+    let s = scenario(
+        "end_ms = 600000\nseed = 7\n[network]\nloss = 0.2\n[device]\nbuffer_default = 30000\n",
+        "for (local i = 0; i < 30; i++) agent.send(\"r\", {i = i, pad = blob(700)});\n",
+        "device.on(\"r\", function(v) { server.log(v.i); });\n",
+    );
+    let ls = lines_of(&s);
+    let got: Vec<u64> = events(&ls, "agent_received").iter().map(|l| l["msg"].as_u64().unwrap()).collect();
+    assert_eq!(got, (0..30).collect::<Vec<_>>(), "every message, in stream order");
+    assert_eq!(texts(&ls, Some("agent")), (0..30).map(|i| i.to_string()).collect::<Vec<_>>());
+    // With an unlimited agent, message k is whole at the server once every byte up to its end
+    // has arrived: the latest arrival among messages 0..=k, each ACK time − rtt/2 (no ACK is
+    // lost here). A hole holds later messages back.
+    let acked_at = |id: u64| t(events(&ls, "acked").into_iter().find(|a| a["msg"] == id).expect("every message ACKed"));
+    let mut whole = 0.0f64;
+    let mut held_back = 0;
+    for l in events(&ls, "agent_received") {
+        let id = l["msg"].as_u64().unwrap();
+        let own = acked_at(id) - 50.0;
+        whole = whole.max(own);
+        assert!((t(l) - whole).abs() < 1e-6, "message {id}: received at {}, whole at the server at {whole}", t(l));
+        held_back += usize::from(whole > own + 1e-6);
+    }
+    assert!(held_back > 0, "the losses made a hole that held a later message back");
+}

@@ -83,3 +83,38 @@ fn section14_scenario_parameters_apply_and_its_steps_must_be_absent() {
     let o = impnet(&["run", "zero-timeout-trap", "--lib", "."]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn section15_run_with_agent_code_shows_both_sides_and_link_carries_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = write(dir.path(), "dev.nut", "agent.on(\"pong\", function(v) { server.log(\"pong \" + v); });\nagent.send(\"ping\", 41);\n");
+    let agent = write(dir.path(), "agent.nut", "device.on(\"ping\", function(v) {\n  device.send(\"pong\", v + 1);\n});\n");
+    let o = impnet(&["run", &dev, "--agent", &agent, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let send = lines.iter().find(|l| l["call"] == "device.send").expect("the agent's call line");
+    assert_eq!((send["side"].as_str(), send["line"].as_u64()), (Some("agent"), Some(2)));
+    assert!(lines.iter().any(|l| l["event"] == "device_received") && lines.iter().any(|l| l["text"] == "pong 42"));
+    // The readable timeline marks the agent's lines.
+    let o = impnet(&["run", &dev, "--agent", &agent]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("[agent] line 2"));
+    // A link carries both programs.
+    let o = impnet(&["link", &dev, "--agent", &agent]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sc = impnet_core::codec::decode(String::from_utf8(o.stdout).unwrap().trim()).unwrap();
+    assert_eq!(sc.agent_code.as_deref(), Some(std::fs::read_to_string(&agent).unwrap().as_str()));
+    assert!(sc.code.is_some());
+}
+
+#[test]
+fn section15_agent_compile_errors_name_the_agent_file_and_agent_needs_device_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = write(dir.path(), "dev.nut", "server.log(1);\n");
+    let agent = write(dir.path(), "agent.nut", "device.on(\"x\",\n");
+    let o = impnet(&["run", &dev, "--agent", &agent]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with(&format!("impnet run: {agent}:2:")), "{}", stderr(&o));
+    let o = impnet(&["run", "zero-timeout-trap", "--agent", &agent]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--agent"), "{}", stderr(&o));
+}
