@@ -42,6 +42,9 @@ const CHOICES: &[(Rule, &str)] = &[
     (Rule::AgentCode, "A device message reaches device.on once every byte up to its end has reached the server (a lost segment holds back the ones after it until its resend arrives) and the agent has read that far at consume_bps; at a drop, messages the agent has not read to their end are gone, each with a note."),
     (Rule::AgentCode, "The agent starts at t = 0, before the device. Its timers and arriving messages run in zero virtual time, one at a time, by due time, ties by registration; an uncaught error ends that task only (squirrel_error with side agent) and nothing restarts."),
     (Rule::AgentCode, "A message with no handler for its name on the receiving side (device.on, agent.on) is dropped with a note, and no agent_received or device_received line."),
+    (Rule::DeviceCode, "Device code's clocks: hardware.millis() and hardware.micros() count virtual time from power-on (t = 0), across deep sleeps; time() and date() are start_epoch (2025-01-01T00:00:00Z) plus the whole seconds elapsed."),
+    (Rule::DeviceCode, "imp.wakeup returns its timer's handle as a positive integer; imp.cancelwakeup ignores a handle that already fired, was cancelled or never was, as impOS does."),
+    (Rule::DeviceCode, "Deep sleep: server.sleepfor(s) first flushes as impOS documents, waiting at most 30 s (the default send timeout), and that flush writes a server.flush line at the sleepfor's line; imp.deepsleepfor(s) does not flush. Neither returns, so neither writes a call line: the trace shows `disconnected` (reason 0) and `lost` lines as C2, `deep_sleep` (reason 0), `wake` s seconds later, then impOS boots as at power-on (L1) and `squirrel_restart` carries wakereason 1 (reason 5 when it follows the connect, 0 when Squirrel starts after boot_squirrel_ms without one)."),
 ];
 
 /// Every **\[choice\]** the model makes: (rule, text).

@@ -26,7 +26,7 @@ use crate::agent::Payload;
 use crate::budget::{Budget, Exhausted};
 use crate::policy::Reason;
 use crate::scenario::{self, Arg};
-use crate::time::Duration;
+use crate::time::{Duration, Instant};
 use crate::trace::{Handler, Outcome};
 use std::sync::Arc;
 
@@ -99,6 +99,10 @@ pub trait Program {
     /// is registered; the device starts `Main` next.
     fn restart(&mut self);
 
+    /// The virtual time the next `start`/`resume` runs at (the device says it before each):
+    /// device code's clocks answer it (§14: `hardware.millis()`, `time()`, `date()`).
+    fn set_now(&mut self, _now: Instant) {}
+
     /// The callbacks registered before any code runs (a step list's `[[on_connect]]`); a VM
     /// registers its own with [`Call::ServerConnect`] and [`Call::OnUnexpectedDisconnect`].
     fn registered(&self, _kind: Handler) -> Option<CallbackId> {
@@ -125,6 +129,10 @@ impl<P: Program + ?Sized> Program for Box<P> {
 
     fn restart(&mut self) {
         (**self).restart()
+    }
+
+    fn set_now(&mut self, now: Instant) {
+        (**self).set_now(now)
     }
 
     fn registered(&self, kind: Handler) -> Option<CallbackId> {
@@ -164,6 +172,12 @@ pub enum Call {
     OnUnexpectedDisconnect { callback: Option<CallbackId> },
     /// `imp.onidle(fn)`: runs once when Squirrel is next idle. No trace line.
     OnIdle { callback: CallbackId },
+    /// `imp.cancelwakeup(handle)`: the pending `imp.wakeup` callback never runs. No trace line.
+    CancelWakeup { callback: CallbackId },
+    /// `imp.deepsleepfor(s)` (and `server.sleepfor(s)` after its flush, §14 "Sleep"): the
+    /// connection closes, the device sleeps `seconds`, then boots as at power-on. The call never
+    /// returns, so it writes no call line (§13).
+    DeepSleep { seconds: f64 },
 }
 
 /// Every call's name, spelled once: the scenario format, trace lines, the CLI's timeline and
@@ -186,6 +200,8 @@ pub enum CallKind {
     UdpClose,
     OnUnexpectedDisconnect,
     OnIdle,
+    CancelWakeup,
+    DeepSleep,
 }
 
 impl CallKind {
@@ -225,11 +241,13 @@ impl CallKind {
             CallKind::UdpClose => "udpsocket.close",
             CallKind::OnUnexpectedDisconnect => "server.onunexpecteddisconnect",
             CallKind::OnIdle => "imp.onidle",
+            CallKind::CancelWakeup => "imp.cancelwakeup",
+            CallKind::DeepSleep => "imp.deepsleepfor",
         }
     }
 
     pub fn parse(name: &str) -> Option<CallKind> {
-        Self::API.into_iter().chain([CallKind::OnUnexpectedDisconnect, CallKind::OnIdle]).find(|k| k.as_str() == name)
+        Self::API.into_iter().chain([CallKind::OnUnexpectedDisconnect, CallKind::OnIdle, CallKind::CancelWakeup, CallKind::DeepSleep]).find(|k| k.as_str() == name)
     }
 
     /// Calls that return a §3 send code (0–4), which viewers show by name.
@@ -257,6 +275,8 @@ impl Call {
             Call::UdpClose => CallKind::UdpClose,
             Call::OnUnexpectedDisconnect { .. } => CallKind::OnUnexpectedDisconnect,
             Call::OnIdle { .. } => CallKind::OnIdle,
+            Call::CancelWakeup { .. } => CallKind::CancelWakeup,
+            Call::DeepSleep { .. } => CallKind::DeepSleep,
         }
     }
 

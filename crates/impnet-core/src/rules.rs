@@ -80,7 +80,7 @@ rules! {
     /// §13: the run-level limits.
     Limits = "§13": "Run-level limits: at most 100 000 on_ret retries a run, and one work budget per run; past either the run stops with a note.",
     /// §14: device code's errors and restarts.
-    DeviceCode = "§14": "Device code: an uncaught runtime error ends its task with squirrel_error; Squirrel restarts from the top after squirrel.error_restart_ms (10 000 by default) with hardware.wakereason() 5.",
+    DeviceCode = "§14": "Device code: an uncaught runtime error ends its task with squirrel_error; Squirrel restarts from the top after squirrel.error_restart_ms (10 000 by default) with hardware.wakereason() 5. imp.deepsleepfor/server.sleepfor close the connection, sleep, and boot as at power-on; Squirrel restarts with wakereason 1 and nv kept.",
     /// §15: agent code, and messages between agent and device.
     AgentCode = "§15": "Agent code: device messages reach device.on once the agent has read their last byte; agent messages travel the downlink to agent.on, lost when the device is not connected.",
 }

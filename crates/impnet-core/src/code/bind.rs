@@ -2,13 +2,14 @@
 //! device starts tasks and callbacks, the VM runs until its next model call, the device
 //! carries the call out and resumes the VM with its result (SPEC §14 "Blocking calls").
 
-use super::natives::ModelCall;
+use super::natives::{wakeup_handle, ModelCall};
 use super::program::{Boot, Program, Yield as VmYield};
 use super::shared::run_charged;
 use super::{Code, CodeError, MAIN_FILE};
 use crate::budget::Budget;
 use crate::agent::Payload;
-use crate::program::{self as seam, CallKind, CallbackId, CodeSite, Site, Start, TaskId};
+use crate::program::{self as seam, Call, CallbackId, CodeSite, Site, Start, TaskId};
+use crate::time::Instant;
 use crate::trace::{Handler, Outcome, Ret};
 use impnet_squirrel::{Handle, Value};
 use std::collections::BTreeMap;
@@ -19,19 +20,31 @@ pub struct DeviceCode {
     code: Code,
     boot: Boot,
     vm: Program,
-    /// What the suspended call gives Squirrel besides the model's return value.
-    pending: Option<(CallKind, Option<Handle>)>,
+    /// The model call the VM is suspended in.
+    pending: Option<Pending>,
     /// Why the next restart happens: an uncaught error (wakereason 5) or a warm boot (1).
     errored: bool,
     /// Agent messages waiting for their `agent.on` task, by the callback that runs it (§15).
     messages: BTreeMap<CallbackId, Payload>,
+    /// Virtual time of the current run (the device's, `set_now`).
+    now: Instant,
+}
+
+/// What the suspended call gives Squirrel besides (or instead of) the model's return value.
+struct Pending {
+    /// `interface.openudp`: the udpsocket object.
+    object: Option<Handle>,
+    /// `imp.wakeup(s, fn)`: the timer's handle.
+    wakeup: Option<Value>,
+    /// The native's next model call at the same site (`server.sleepfor`'s deep sleep).
+    then: Option<(Call, Site)>,
 }
 
 impl DeviceCode {
     pub fn new(code: Code, seed: u64) -> Result<DeviceCode, CodeError> {
         let boot = Boot { seed, ..Boot::default() };
         let vm = Program::new(&code, boot)?;
-        Ok(DeviceCode { code, boot, vm, pending: None, errored: false, messages: BTreeMap::new() })
+        Ok(DeviceCode { code, boot, vm, pending: None, errored: false, messages: BTreeMap::new(), now: Instant::ZERO })
     }
 
     fn site(&self, file: &str, line: u32) -> Site {
@@ -41,7 +54,12 @@ impl DeviceCode {
 
     fn call(&mut self, m: ModelCall) -> seam::Yield {
         let site = self.site(&m.file, m.line);
-        self.pending = Some((m.call.kind(), m.object));
+        let wakeup = match m.call {
+            Call::ImpWakeup { callback: Some(id), .. } => Some(wakeup_handle(id)),
+            _ => None,
+        };
+        let then = m.then.map(|c| (c, site.clone()));
+        self.pending = Some(Pending { object: m.object, wakeup, then });
         seam::Yield::Call { call: m.call, site }
     }
 }
@@ -70,6 +88,7 @@ impl seam::Program for DeviceCode {
                 let one_shot = matches!(kind, Handler::Wakeup | Handler::OnIdle | Handler::AgentOn);
                 if one_shot {
                     self.vm.host().callbacks[callback.0 as usize] = None;
+                    self.vm.host().wakeups.remove(&callback.0);
                 }
                 let vm = self.vm.vm();
                 let f = vm.handle(h).unwrap_or(Value::Null);
@@ -83,19 +102,25 @@ impl seam::Program for DeviceCode {
 
     fn resume(&mut self, _task: TaskId, outcome: Option<&Outcome>, budget: &mut Budget) -> seam::Yield {
         if let Some(o) = outcome {
-            let (kind, object) = self.pending.take().unzip();
+            let p = self.pending.take();
+            if let Some((call, site)) = p.as_ref().and_then(|p| p.then.clone()) {
+                // The native is not done: its next model call (no return to Squirrel between).
+                self.pending = Some(Pending { object: None, wakeup: None, then: None });
+                return seam::Yield::Call { call, site };
+            }
             match value_of(o) {
                 Err(e) => self.vm.resume_error(e),
                 Ok(v) => {
-                    let v = match (kind, object.flatten()) {
-                        (Some(CallKind::OpenUdp), Some(h)) => self.vm.vm().release(h).unwrap_or(v),
+                    let v = match p {
+                        Some(Pending { object: Some(h), .. }) => self.vm.vm().release(h).unwrap_or(v),
+                        Some(Pending { wakeup: Some(w), .. }) => w,
                         _ => v,
                     };
                     self.vm.resume(v);
                 }
             }
         }
-        let now = self.vm_now();
+        let now = self.now.micros;
         let run = |vm: &mut Program, fuel| match vm.run(now, fuel) {
             VmYield::OutOfFuel => None,
             y => Some(y),
@@ -110,6 +135,10 @@ impl seam::Program for DeviceCode {
                 seam::Yield::Error { error: e.message, site }
             }
         }
+    }
+
+    fn set_now(&mut self, now: Instant) {
+        self.now = now;
     }
 
     fn restart(&mut self) {
@@ -133,13 +162,5 @@ impl seam::Program for DeviceCode {
         let id = CallbackId(host.callbacks.len() as u64 - 1);
         self.messages.insert(id, value.clone());
         Some(id)
-    }
-}
-
-impl DeviceCode {
-    /// Virtual time for `hardware.millis()` and `time()`: not yet given by the seam, so the
-    /// program's clock stays at power-on (issue #9: the seam's resume needs `now`).
-    fn vm_now(&self) -> u64 {
-        0
     }
 }

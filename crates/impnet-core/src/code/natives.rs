@@ -27,6 +27,9 @@ pub struct ModelCall {
     /// What the call gives Squirrel when it succeeds, if not the model's return value
     /// (`interface.openudp`: the udpsocket object).
     pub object: Option<Handle>,
+    /// The model call the native makes once this one returned, at the same site
+    /// (`server.sleepfor`: its flush, then the deep sleep).
+    pub then: Option<Call>,
 }
 
 /// The device's state as natives see it. The driver sets `now_us` before each run.
@@ -42,9 +45,8 @@ pub struct DeviceHost {
     pub callbacks: Vec<Option<Handle>>,
     /// `agent.on(name, fn)`: one handler per name (messages arrive with §15).
     pub agent_on: Vec<(String, Handle)>,
-    /// `imp.cancelwakeup(handle)`: wakeup handles the script cancelled since the driver last
-    /// looked.
-    pub cancelled: Vec<i32>,
+    /// `imp.wakeup` callbacks not yet run nor cancelled (`imp.cancelwakeup` only drops these).
+    pub wakeups: std::collections::BTreeSet<u64>,
 }
 
 impl Host for DeviceHost {
@@ -69,6 +71,7 @@ fn model(ctx: &Cx<'_>, call: Call) -> R {
         file: ctx.file().to_string(),
         line: ctx.line(),
         object: None,
+        then: None,
     })))
 }
 
@@ -221,16 +224,26 @@ fn imp(vm: &mut Vm<DeviceHost>) {
         let seconds = seconds("imp.sleep", args.first().copied(), None)?;
         model(ctx, Call::ImpSleep { seconds })
     });
+    // imp.wakeup(seconds, fn) returns the timer's handle (see `wakeup_handle`).
     let _ = vm.register_in(imp, "wakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         let seconds = seconds("imp.wakeup", args.first().copied(), None)?;
         let h = callback(ctx, "imp.wakeup", args.get(1).copied())?;
+        if let Some(id) = h {
+            ctx.host.wakeups.insert(id.0);
+        }
         model(ctx, Call::ImpWakeup { seconds, callback: h })
     });
+    // §14: imp.cancelwakeup(handle) drops a pending timer; a handle that already fired, was
+    // cancelled or never was is ignored, as impOS does.
     let _ = vm.register_in(imp, "cancelwakeup", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
-        if let Some(Value::Int(h)) = args.first() {
-            ctx.host.cancelled.push(*h);
+        let Some(id) = args.first().and_then(|&v| wakeup_of_handle(v)) else { return Ok(Value::Null) };
+        if !ctx.host.wakeups.remove(&id.0) {
+            return Ok(Value::Null);
         }
-        Ok(Value::Null)
+        if let Some(h) = ctx.host.callbacks.get_mut(id.0 as usize).and_then(Option::take) {
+            ctx.release(h);
+        }
+        model(ctx, Call::CancelWakeup { callback: id })
     });
     let _ = vm.register_in(imp, "onidle", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         match callback(ctx, "imp.onidle", args.first().copied())? {
@@ -257,13 +270,52 @@ fn imp(vm: &mut Vm<DeviceHost>) {
     net(vm, imp);
 }
 
-/// `imp.deepsleepfor(s)` / `server.sleepfor(s)`: not a call of §10's list; the program
-/// binding (issue #9 phase 2) runs the deep sleep and warm boot. Until then a runtime error
-/// that says so, never a silent no-op.
+/// The Squirrel value `imp.wakeup` returns for its timer: the callback's id + 1 (an integer,
+/// never 0, so `if (timer)` holds).
+pub fn wakeup_handle(id: CallbackId) -> Value {
+    Value::Int((id.0 + 1) as i32)
+}
+
+fn wakeup_of_handle(v: Value) -> Option<CallbackId> {
+    match v {
+        Value::Int(h) if h > 0 => Some(CallbackId(h as u64 - 1)),
+        _ => None,
+    }
+}
+
+/// impOS's longest sleep: 28 days less 2 s.
+const MAX_SLEEP_S: f64 = 2_419_198.0;
+
+/// §14 "Sleep" [choice]: `server.sleepfor`'s implicit flush waits at most this long (the
+/// default send timeout, 30 s), then the device sleeps whatever is left unACKed.
+pub const SLEEPFOR_FLUSH_S: f64 = 30.0;
+
+/// `imp.deepsleepfor(s)` / `server.sleepfor(s)` (§14 "Sleep"): the device sleeps, then warm
+/// boots. `server.sleepfor` first flushes (impOS: "performs a server.flush() operation to
+/// ensure that any pending messages are sent"); `imp.deepsleepfor` does not.
 fn deep_sleep(vm: &mut Vm<DeviceHost>, table: Value, name: &'static str) {
     let short = name.rsplit('.').next().unwrap_or(name);
-    let _ = vm.register_in(table, short, move |_: &mut Cx<'_>, _: &[Value]| -> R {
-        Err(Interrupt::Error(format!("impnet does not model {name} yet")))
+    let flush = name == "server.sleepfor";
+    let _ = vm.register_in(table, short, move |ctx: &mut Cx<'_>, args: &[Value]| -> R {
+        let seconds = match args.first().copied() {
+            Some(Value::Int(i)) => f64::from(i),
+            Some(Value::Float(f)) => f.to_string().parse().unwrap_or(f64::from(f)),
+            other => {
+                return Err(Interrupt::Error(format!(
+                    "{name}: seconds must be a number, got {}",
+                    other.map_or("nothing", Value::type_name)
+                )))
+            }
+        };
+        if !(0.0..=MAX_SLEEP_S).contains(&seconds) {
+            return Err(Interrupt::Error(format!("{name}: seconds must be 0 to {MAX_SLEEP_S}, got {seconds}")));
+        }
+        let sleep = Call::DeepSleep { seconds };
+        if flush {
+            with(model(ctx, Call::ServerFlush { timeout: SLEEPFOR_FLUSH_S }), |m| m.then = Some(sleep))
+        } else {
+            model(ctx, sleep)
+        }
     });
 }
 

@@ -82,6 +82,11 @@ impl<P: Program> Device<P> {
                 self.schedule_onidle(now, callback);
                 self.ret_silent(now, NULL);
             }
+            &Call::CancelWakeup { callback } => {
+                self.cancel_wakeup(callback);
+                self.ret_silent(now, NULL);
+            }
+            &Call::DeepSleep { seconds } => self.deep_sleep(now, Duration::from_secs_f64(seconds)),
             Call::OpenUdp { port } => {
                 let port = port.clone();
                 let r = self.udp.open(self.wifi_up, port.as_ref());

@@ -42,7 +42,10 @@ impl<P: Program> Device<P> {
         let kind = attempt.kind;
         // L1: the boot connect is what starts Squirrel, and no line of its own says so; it
         // starts before the `connected` line is written so that line's snapshot shows it.
-        if kind == AttemptKind::Boot && self.vm == Vm::NotStarted {
+        // After a deep sleep (§14) it is a restart, whose own line follows `connected`.
+        let boot = kind == AttemptKind::Boot && self.vm == Vm::NotStarted;
+        let wake_restart = boot && self.restart == Some(RestartCause::Timer);
+        if boot && self.restart.is_none() {
             self.start_squirrel(now);
         }
         let rule = match kind {
@@ -61,6 +64,7 @@ impl<P: Program> Device<P> {
         match kind {
             AttemptKind::User => self.queue_handler(now, Handler::OnConnect, Reason::ServerConnected),
             AttemptKind::Wake => self.squirrel_restart(now, RestartCause::WarmBoot),
+            AttemptKind::Boot if wake_restart => self.boot_squirrel(now),
             AttemptKind::Boot | AttemptKind::Recovery | AttemptKind::Suspend => {}
         }
         // A call halted by S7 runs again; one waiting out RECOVERING (S9) proceeds.
@@ -188,19 +192,17 @@ impl<P: Program> Device<P> {
     /// Boot, attempt deadlines, deep sleep, keepalive, zero-window probes.
     pub(super) fn lifecycle_timers(&mut self, now: Instant) {
         if self.vm == Vm::NotStarted && self.squirrel_start_at.is_some_and(|t| t <= now) {
-            if std::mem::take(&mut self.error_restart) {
-                // §14: after a program's uncaught error, Squirrel restarts as at a warm boot,
-                // and the new run sees wakereason 5.
-                self.squirrel_restart(now, RestartCause::Error);
-            } else {
-                // L1: Squirrel starts after boot_squirrel_ms even without a connection.
-                self.start_squirrel(now);
-            }
+            // L1: Squirrel starts after boot_squirrel_ms even without a connection.
+            self.boot_squirrel(now);
         }
         if let Some(a) = self.attempt {
             if a.deadline.is_some_and(|d| d <= now) {
                 self.attempt_failed(now, a.kind);
             }
+        }
+        if self.deep_sleep_end.is_some_and(|t| t <= now) && self.restart == Some(RestartCause::Timer) {
+            self.deep_sleep_end = None;
+            self.wake_from_sleep(now);
         }
         if self.deep_sleep_end.is_some_and(|t| t <= now) {
             self.deep_sleep_end = None;
@@ -300,6 +302,55 @@ impl<P: Program> Device<P> {
         }
     }
 
+    /// Squirrel starts: at power-on from nothing (L1), else again from the top with the cause's
+    /// wakereason (§14: 5 after an uncaught error, 1 after a deep sleep).
+    fn boot_squirrel(&mut self, now: Instant) {
+        match self.restart.take() {
+            Some(cause) => self.squirrel_restart(now, cause),
+            None => self.start_squirrel(now),
+        }
+    }
+
+    /// §14 "Sleep": `imp.deepsleepfor(s)` (and `server.sleepfor(s)` once flushed) closes the
+    /// connection (unACKed bytes are lost, as C2), stops Squirrel where it stands (the call
+    /// never returns: no line) and sleeps `d`.
+    pub(super) fn deep_sleep(&mut self, now: Instant, d: Duration) {
+        if self.conn == ConnState::Online {
+            self.drop_connection(now, Reason::NotConnected, "deep sleep: the device closes the connection (§14, C2)");
+        } else {
+            self.cancel_attempt();
+        }
+        self.conn = ConnState::DeepSleep;
+        self.vm = Vm::Frozen;
+        self.cur = None;
+        self.wait = Wait::None;
+        self.running = None;
+        self.next = None;
+        self.idle.clear();
+        self.squirrel_start_at = None;
+        self.restart = Some(RestartCause::Timer);
+        self.deep_sleep_end = Some(now + d);
+        self.state_event(now, EventKind::DeepSleep, Reason::NotConnected, Rule::DeviceCode, || {
+            format!("the script asked for deep sleep: {d} ms asleep, then a warm boot with hardware.wakereason() 1 (§14)")
+        });
+    }
+
+    /// §14 "Sleep": the timer woke the device; impOS boots as at power-on (L1): it connects,
+    /// and Squirrel starts at the connection or after `boot_squirrel_ms`, from the top.
+    fn wake_from_sleep(&mut self, now: Instant) {
+        self.conn = ConnState::Booting;
+        self.vm = Vm::NotStarted;
+        self.policy = SendTimeoutPolicy::default();
+        self.buf.set_capacity(self.cfg.buffer_default);
+        self.udp.socket = crate::udp::Socket::None;
+        self.squirrel_start_at = Some(now + self.cfg.boot_squirrel);
+        let window = self.cfg.connect_window;
+        self.set_attempt(AttemptKind::Boot, Some(now + window));
+        self.state_event(now, EventKind::Wake, Reason::NotConnected, Rule::DeviceCode, || {
+            "deep sleep over: impOS boots as at power-on and connects; Squirrel starts again from the top (L1, §14)".into()
+        });
+    }
+
     /// S7 / L4: a wake-up connection succeeded: Squirrel restarts from the top; capacity,
     /// policy, the UDP socket and pending handlers reset; the bucket and ids carry on.
     pub(super) fn squirrel_restart(&mut self, now: Instant, cause: RestartCause) {
@@ -318,6 +369,13 @@ impl<P: Program> Device<P> {
             RestartCause::WarmBoot => {
                 self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, Rule::S7, || {
                     "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
+                })
+            }
+            RestartCause::Timer => {
+                let detail = EventDetail::WakeReason(WAKEREASON_TIMER);
+                let reason = if self.conn == ConnState::Online { Reason::ServerConnected } else { Reason::NotConnected };
+                self.detail_event(now, EventKind::SquirrelRestart, Some(reason.code()), detail, Rule::DeviceCode, || {
+                    "woken from deep sleep: the script starts again from the top, nv kept; hardware.wakereason() is 1 (§14)".into()
                 })
             }
             RestartCause::Error => {
@@ -395,7 +453,12 @@ pub(super) enum RestartCause {
     WarmBoot,
     /// §14: an uncaught runtime error, `squirrel.error_restart_ms` earlier.
     Error,
+    /// §14 "Sleep": the timer woke the device from `imp.deepsleepfor`/`server.sleepfor`.
+    Timer,
 }
+
+/// `hardware.wakereason()` after a deep sleep the script asked for (WAKEREASON_TIMER).
+const WAKEREASON_TIMER: i64 = 1;
 
 /// `hardware.wakereason()` after a Squirrel error (WAKEREASON_SQUIRREL_ERROR in impOS).
 const WAKEREASON_SQUIRREL_ERROR: i64 = 5;

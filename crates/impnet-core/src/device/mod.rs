@@ -46,6 +46,7 @@ use crate::trace::{EventDetail, ConnState, Entry, EventKind, EventLine, Handler,
 use crate::udp::Udp;
 use std::collections::VecDeque;
 
+use lifecycle::RestartCause;
 pub use tasks::ERROR_RESTART;
 use tasks::{Cur, Task, Wait};
 
@@ -182,8 +183,9 @@ pub struct Device<P: Program = StepRunner> {
     program: P,
     vm: Vm,
     squirrel_start_at: Option<Instant>,
-    /// The pending start is a restart after a program error (§14), not the boot.
-    error_restart: bool,
+    /// The pending start is a restart from the top (after a program error or a deep sleep,
+    /// §14), not the power-on start.
+    restart: Option<RestartCause>,
     /// The call being executed (blocked or about to return).
     cur: Option<Cur>,
     wait: Wait,
@@ -246,7 +248,7 @@ impl<P: Program> Device<P> {
             program,
             vm: Vm::NotStarted,
             squirrel_start_at: Some(Instant::ZERO + cfg.boot_squirrel),
-            error_restart: false,
+            restart: None,
             cur: None,
             wait: Wait::None,
             running: None,

@@ -3,7 +3,7 @@
 //! until it finishes or goes idle. Idle tasks (a step list's pauses) and due callbacks wait in
 //! `idle` and run in the order they became ready, ties in the order they were queued.
 
-use super::{Device, Vm, MAX_RETRIES};
+use super::{Device, RestartCause, Vm, MAX_RETRIES};
 use crate::rules::Rule;
 use crate::budget::{Stop, Work};
 use crate::policy::Reason;
@@ -139,6 +139,7 @@ impl<P: Program> Device<P> {
     /// Makes `task` the running one and lets the program run it to its first call. A
     /// handler's event line is written with its task already running (C5: it starts now).
     fn begin(&mut self, now: Instant, mut task: Task) {
+        self.program.set_now(now);
         let Some(start) = task.start.take() else {
             // An idle task's time came: it continues where it paused.
             let y = self.program.resume(task.id, None, &mut self.budget);
@@ -252,6 +253,7 @@ impl<P: Program> Device<P> {
         };
         self.cur = None;
         self.wait = Wait::None;
+        self.program.set_now(now);
         let y = self.program.resume(task.id, Some(&outcome), &mut self.budget);
         let after = self.follow(now, task, y);
         if let Some(site) = site {
@@ -286,6 +288,7 @@ impl<P: Program> Device<P> {
     pub(super) fn ret_silent(&mut self, now: Instant, outcome: Outcome) {
         let Some(cur) = self.cur.take() else { return };
         self.wait = Wait::None;
+        self.program.set_now(now);
         let y = self.program.resume(cur.task.id, Some(&outcome), &mut self.budget);
         let after = self.follow(now, cur.task, y);
         self.after(now, after);
@@ -294,6 +297,12 @@ impl<P: Program> Device<P> {
     /// `imp.wakeup(seconds, fn)`: the callback runs `seconds` from now, when Squirrel is idle.
     pub(super) fn schedule_wakeup(&mut self, now: Instant, after: Duration, callback: CallbackId) {
         self.queue_callback(now + after, callback, Handler::Wakeup, None);
+    }
+
+    /// `imp.cancelwakeup(handle)`: the wakeup's callback leaves the queue. One that already ran
+    /// (or never was) is not there: harmless, as in impOS.
+    pub(super) fn cancel_wakeup(&mut self, callback: CallbackId) {
+        self.idle.retain(|t| !matches!(t.start, Some(Start::Callback { callback: c, kind: Handler::Wakeup, .. }) if c == callback));
     }
 
     /// `imp.onidle(fn)`: runs once Squirrel is next idle.
@@ -309,7 +318,7 @@ impl<P: Program> Device<P> {
         self.idle.clear();
         self.vm = Vm::NotStarted;
         self.squirrel_start_at = Some(now + ERROR_RESTART);
-        self.error_restart = true;
+        self.restart = Some(RestartCause::Error);
         let code = match site {
             Site::Code(c) => Some(c),
             Site::Step { .. } => None,
