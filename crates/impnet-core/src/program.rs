@@ -166,7 +166,9 @@ pub enum Call {
     /// returns (a step runner then idles with [`Yield::Idle`]).
     ImpWakeup { seconds: f64, callback: Option<CallbackId> },
     OpenUdp { port: Option<Arg> },
-    UdpSend { address: Arg, port: Arg, bytes: u64 },
+    /// `data`: what device code sent (live mode puts it on a real socket); step lists give
+    /// sizes only.
+    UdpSend { address: Arg, port: Arg, bytes: u64, data: Option<Arc<[u8]>> },
     UdpClose,
     /// `server.onunexpecteddisconnect(fn)` (`None` unregisters). No trace line.
     OnUnexpectedDisconnect { callback: Option<CallbackId> },
@@ -299,7 +301,9 @@ impl Call {
             S::ImpSleep { seconds } => Call::ImpSleep { seconds: *seconds },
             S::ImpWakeup { seconds } => Call::ImpWakeup { seconds: *seconds, callback: None },
             S::OpenUdp { port } => Call::OpenUdp { port: port.clone() },
-            S::UdpSend { address, port, bytes } => Call::UdpSend { address: address.clone(), port: port.clone(), bytes: *bytes },
+            S::UdpSend { address, port, bytes } => {
+                Call::UdpSend { address: address.clone(), port: port.clone(), bytes: *bytes, data: None }
+            }
             S::UdpClose => Call::UdpClose,
         }
     }

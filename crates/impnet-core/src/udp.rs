@@ -7,7 +7,9 @@ use crate::program::CallKind;
 use crate::rng::{Source, Stream};
 use crate::scenario::{Arg, UdpParams};
 use crate::time::Instant;
+use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 
 pub use crate::limits::MAX_DATAGRAM;
 
@@ -128,6 +130,21 @@ pub enum UdpOutcome {
     OutOfBudget(Exhausted),
 }
 
+/// A datagram the model sent and delivered, for live mode's real socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// Its §13 message id.
+    pub msg: u64,
+    pub address: [u8; 4],
+    pub port: u16,
+    /// Its bytes (a step list's datagrams are zeros of its size).
+    pub data: Arc<[u8]>,
+}
+
+/// Datagrams waiting for a real socket; at most this many (a driver that stops reading loses
+/// the oldest, never memory).
+const MAX_OUTBOX: usize = 1024;
+
 #[derive(Clone, Debug)]
 pub struct Udp {
     pub socket: Socket,
@@ -135,6 +152,8 @@ pub struct Udp {
     mtu: u32,
     loss: f64,
     rng: Stream,
+    /// Live mode's datagrams (`None`: nobody takes them, so none are kept).
+    outbox: Option<VecDeque<Datagram>>,
 }
 
 impl Udp {
@@ -145,7 +164,28 @@ impl Udp {
             mtu: p.mtu.max(1),
             loss,
             rng: Stream::new(seed, Source::UdpLoss),
+            outbox: None,
         }
+    }
+
+    /// Keeps sent datagrams for [`Udp::poll_datagram`] from now on.
+    pub fn capture(&mut self) {
+        self.outbox.get_or_insert_with(VecDeque::new);
+    }
+
+    /// Keeps a sent, delivered datagram if datagrams are captured. Its address and port passed
+    /// U1/U2 already.
+    pub fn emit(&mut self, msg: u64, address: &Arg, port: &Arg, bytes: u64, data: Option<Arc<[u8]>>) {
+        let Some(out) = self.outbox.as_mut() else { return };
+        let (Ok(address), Ok(port)) = (check_address(address), check_port(port)) else { return };
+        if out.len() >= MAX_OUTBOX {
+            out.pop_front();
+        }
+        out.push_back(Datagram { msg, address, port, data: data.unwrap_or_else(|| Arc::from(vec![0u8; bytes.min(MAX_DATAGRAM) as usize])) });
+    }
+
+    pub fn poll_datagram(&mut self) -> Option<Datagram> {
+        self.outbox.as_mut()?.pop_front()
     }
 
     /// `interface.openudp(port?)`: replaces any previous socket (§13).

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug, Default)]
 pub struct CodeArgs {
     /// With a DEVICE.nut: the scenario (file, preset or link) whose parameters, outages, seed
-    /// and end_ms apply; it must hold no steps.
+    /// and end_ms apply; a file or link must hold no steps, a preset's are left out.
     #[arg(long = "scenario", value_name = "SCENARIO")]
     pub with_scenario: Option<String>,
     /// A folder where `#require "Name.lib.nut:1.2.3"` and `@include "path"` find their files by
@@ -40,7 +40,7 @@ pub fn load(arg: &str, flags: &CodeArgs) -> Result<Scenario, InputError> {
         return input::load(arg);
     }
     let base = match &flags.with_scenario {
-        Some(s) => input::load(s)?,
+        Some(s) => conditions_of(s)?,
         None => Scenario::default(),
     };
     let mut s = from_nut(Path::new(arg), base, &flags.libs).map_err(InputError)?;
@@ -57,6 +57,21 @@ fn agent_code(path: &Path) -> Result<String, String> {
     let start = impnet_core::code::natives::DEFAULT_START_EPOCH;
     impnet_core::agent::Agent::load(&path.display().to_string(), &src, 0, start).map_err(|e| e.to_string())?;
     Ok(src)
+}
+
+/// The scenario `--scenario` names, as `impnet::input` loads it. A preset (named by its id,
+/// not a file of that name) brings its conditions only: its step lists are the program that
+/// DEVICE.nut replaces.
+fn conditions_of(arg: &str) -> Result<Scenario, InputError> {
+    let mut sc = input::load(arg)?;
+    if !Path::new(arg).is_file() && impnet_core::presets::find(arg).is_some() {
+        sc.steps.clear();
+        sc.on_connect.clear();
+        sc.on_unexpected_disconnect.clear();
+        sc.code = None;
+        sc.libs.clear();
+    }
+    Ok(sc)
 }
 
 fn read(path: &Path) -> Result<String, String> {

@@ -75,8 +75,9 @@ fn section14_scenario_parameters_apply_and_its_steps_must_be_absent() {
     let sc = impnet_core::codec::decode(String::from_utf8(o.stdout).unwrap().trim()).unwrap();
     assert_eq!((sc.seed, sc.network.rtt_ms), (7, 300));
     assert!(sc.code.is_some());
-    // A preset holds steps: refused.
-    let o = impnet(&["run", &main, "--scenario", "zero-timeout-trap"]);
+    // A scenario file holding steps: refused (which program would run?).
+    let steps = write(dir.path(), "s.toml", "[[steps]]\ncall = \"server.isconnected\"\n");
+    let o = impnet(&["run", &main, "--scenario", &steps]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("holds no steps"), "{}", stderr(&o));
     // --lib without device code is refused rather than ignored.
@@ -117,4 +118,28 @@ fn section15_agent_compile_errors_name_the_agent_file_and_agent_needs_device_cod
     let o = impnet(&["run", "zero-timeout-trap", "--agent", &agent]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--agent"), "{}", stderr(&o));
+}
+
+#[test]
+fn issue9_a_preset_name_as_scenario_brings_its_conditions_and_the_nut_is_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "main.nut", "imp.wakeup(10, function() { server.log(\"up \" + server.isconnected()); });\n");
+    // transmitter-retry: a WiFi outage from 5 s for 100 s; its step list is left out.
+    let o = impnet(&["link", &main, "--scenario", "transmitter-retry"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sc = impnet_core::codec::decode(String::from_utf8(o.stdout).unwrap().trim()).unwrap();
+    let preset = impnet_core::scenario::parse_toml(impnet_core::presets::find("transmitter-retry").unwrap().toml).unwrap();
+    assert_eq!(sc.network.outages, preset.network.outages);
+    assert!(!sc.network.outages.is_empty());
+    assert!(sc.steps.is_empty() && sc.on_connect.is_empty() && sc.on_unexpected_disconnect.is_empty());
+    assert_eq!(sc.code.as_deref(), Some("imp.wakeup(10, function() { server.log(\"up \" + server.isconnected()); });\n"));
+    // Run: at 11.5 s the WiFi is down, so the program sees it through the preset's outage.
+    let o = impnet(&["run", &main, "--scenario", "transmitter-retry", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("\"text\":\"up false\""), "{out}");
+    // A name that is neither a file nor a preset is still refused by name.
+    let o = impnet(&["run", &main, "--scenario", "no-such-preset"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-preset"), "{}", stderr(&o));
 }

@@ -326,12 +326,15 @@ fn net(vm: &mut Vm<DeviceHost>, imp: Value) {
         let a = |i: usize| arg(ctx, args.get(i).copied().unwrap_or(Value::Null));
         let (address, port) = (a(0), a(1));
         // U4: UDP data is a string or a blob, and weighs its length; no serialisation.
-        let bytes = match args.get(2).copied().unwrap_or(Value::Null) {
-            Value::Str(r) => ctx.heap.str_bytes(r).len() as u64,
-            Value::Blob(r) => ctx.heap.blob(r).data.len() as u64,
+        let data: &[u8] = match args.get(2).copied().unwrap_or(Value::Null) {
+            Value::Str(r) => ctx.heap.str_bytes(r),
+            Value::Blob(r) => &ctx.heap.blob(r).data,
             other => return Err(Interrupt::Error(format!("udpsocket.send: data must be a string or a blob, got {}", other.type_name()))),
         };
-        model(ctx, Call::UdpSend { address, port, bytes })
+        let bytes = data.len() as u64;
+        // Carried for live mode's real socket; over U4's limit it is refused before any send.
+        let data = (bytes <= crate::udp::MAX_DATAGRAM).then(|| std::sync::Arc::from(data));
+        model(ctx, Call::UdpSend { address, port, bytes, data })
     });
     let close = vm.native("close", |ctx: &mut Cx<'_>, _: &[Value]| model(ctx, Call::UdpClose));
     let openudp = vm.native("openudp", move |ctx: &mut Cx<'_>, args: &[Value]| -> R {

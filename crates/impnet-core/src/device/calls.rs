@@ -9,7 +9,8 @@ use crate::program::{Call, Program};
 use crate::scenario::Arg;
 use crate::time::{Duration, Instant};
 use crate::trace::{ConnState, Outcome, Ret};
-use crate::udp::{UdpError, UdpOutcome};
+use crate::udp::{Datagram, UdpError, UdpOutcome};
+use std::sync::Arc;
 
 const NULL: Outcome = Outcome::Returned(Ret::Null);
 
@@ -96,9 +97,9 @@ impl<P: Program> Device<P> {
                 let r = self.udp.close();
                 self.udp_ret(now, r.map(|()| (NULL, None)), Rule::U3, || "socket closed (closing twice is harmless)".into());
             }
-            Call::UdpSend { address, port, bytes } => {
-                let (address, port, bytes) = (address.clone(), port.clone(), *bytes);
-                self.udp_send(now, &address, &port, bytes)
+            Call::UdpSend { address, port, bytes, data } => {
+                let (address, port, bytes, data) = (address.clone(), port.clone(), *bytes, data.clone());
+                self.udp_send(now, &address, &port, bytes, data)
             }
         }
     }
@@ -144,7 +145,7 @@ impl<P: Program> Device<P> {
         });
     }
 
-    fn udp_send(&mut self, now: Instant, address: &Arg, port: &Arg, bytes: u64) {
+    fn udp_send(&mut self, now: Instant, address: &Arg, port: &Arg, bytes: u64, data: Option<Arc<[u8]>>) {
         let r = self.udp.send(now, self.wifi_up, address, port, bytes, &mut self.budget);
         match r {
             Ok(UdpOutcome::OutOfBudget(exhausted)) => self.halt(now, Stop::Budget { at: now, exhausted }),
@@ -161,6 +162,9 @@ impl<P: Program> Device<P> {
                 let id = self.new_id();
                 self.rec.summary.udp_sent += 1;
                 self.udp_events.push_back(UdpEvent { msg: id, packets, delivered });
+                if delivered {
+                    self.udp.emit(id, address, port, bytes, data);
+                }
                 let tokens = self.udp.bucket.tokens_at(now);
                 self.ret(now, Outcome::Returned(Ret::Int(0)), Rule::U7, Some(id), || {
                     format!("{bytes} bytes as {packets} packet(s); {tokens} token(s) left (U5, U7)")
@@ -174,5 +178,18 @@ impl<P: Program> Device<P> {
             Ok((o, msg)) => self.ret(now, o, rule, msg, ok),
             Err(e) => self.ret(now, Outcome::Error(e.to_string()), e.rule(), None, || "thrown; the script goes on (§13)".into()),
         }
+    }
+}
+
+impl<P: Program> Device<'_, P> {
+    /// Live mode: from now on, every datagram the model sends and delivers (U1–U7 passed, U7's
+    /// loss drawn) waits in [`Device::poll_datagram`] for a real socket.
+    pub fn capture_datagrams(&mut self) {
+        self.udp.capture();
+    }
+
+    /// The next datagram for a real socket (only after [`Device::capture_datagrams`]).
+    pub fn poll_datagram(&mut self) -> Option<Datagram> {
+        self.udp.poll_datagram()
     }
 }

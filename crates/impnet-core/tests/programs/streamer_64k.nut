@@ -19,7 +19,9 @@ class Streamer {
             }
             if (agent.send("chunk", _chunk) == SEND_ERROR_WOULDBLOCK) {
                 _blocked++;
-                imp.wakeup(0, pump.bindenv(this));
+                // Not imp.wakeup(0): Squirrel runs in zero virtual time (§14), so polling
+                // with 0 would retry at the same instant forever; 10 ms lets ACKs arrive.
+                imp.wakeup(0.01, pump.bindenv(this));
                 return;
             }
             _chunk = null;
