@@ -181,7 +181,7 @@ impl<P: Program> Device<P> {
     }
 }
 
-impl<P: Program> Device<'_, P> {
+impl<P: Program> Device<P> {
     /// Live mode: from now on, every datagram the model sends and delivers (U1–U7 passed, U7's
     /// loss drawn) waits in [`Device::poll_datagram`] for a real socket.
     pub fn capture_datagrams(&mut self) {
