@@ -137,7 +137,8 @@ fn issue9_a_preset_name_as_scenario_brings_its_conditions_and_the_nut_is_the_pro
     let o = impnet(&["run", &main, "--scenario", "transmitter-retry", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).unwrap();
-    assert!(out.contains("\"text\":\"up false\""), "{out}");
+    let first: serde_json::Value = out.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).find(|l| l["call"] == "server.isconnected").unwrap();
+    assert_eq!((first["t_ms"].as_f64(), first["ret"].as_bool()), (Some(11500.0), Some(false)), "{out}");
     // A name that is neither a file nor a preset is still refused by name.
     let o = impnet(&["run", &main, "--scenario", "no-such-preset"]);
     assert_eq!(o.status.code(), Some(2));
