@@ -213,6 +213,17 @@ impl<P: Program> LiveDevice<P> {
         self.done
     }
 
+    /// Device code's datagrams go out a real socket: from now on every datagram the model
+    /// sends and delivers (U1–U7 applied) waits in [`LiveDevice::poll_datagram`].
+    pub fn capture_datagrams(&mut self) {
+        self.dev.capture_datagrams();
+    }
+
+    /// The next datagram for the driver's UDP socket (after [`LiveDevice::capture_datagrams`]).
+    pub fn poll_datagram(&mut self) -> Option<crate::udp::Datagram> {
+        self.dev.poll_datagram()
+    }
+
     /// The next output for the driver.
     pub fn poll_io(&mut self) -> Option<Io> {
         self.out.pop_front()

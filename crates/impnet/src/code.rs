@@ -4,13 +4,13 @@
 //! resolves `#require`/`@include` by file name. Everything refused here is the user's input:
 //! exit 2, with compile errors as `file:line:col: message`.
 
-use impnet::input::{self, InputError};
+use crate::input::{self, InputError};
 use impnet_core::code::{self, MAX_CODE_BYTES};
 use impnet_core::scenario::validate;
 use impnet_core::Scenario;
 use std::path::{Path, PathBuf};
 
-/// The device-code flags `run` and `link` share.
+/// The device-code flags `run`, `link` and `device` share.
 #[derive(clap::Args, Debug, Default)]
 pub struct CodeArgs {
     /// With a DEVICE.nut: the scenario (file, preset or link) whose parameters, outages, seed
@@ -69,6 +69,7 @@ fn conditions_of(arg: &str) -> Result<Scenario, InputError> {
         sc.on_connect.clear();
         sc.on_unexpected_disconnect.clear();
         sc.code = None;
+        sc.agent_code = None;
         sc.libs.clear();
     }
     Ok(sc)

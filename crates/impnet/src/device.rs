@@ -1,28 +1,44 @@
-//! `impnet device`: runs a scenario live, the device model on a real WebSocket to
-//! `impnet serve`, and prints the same trace `impnet run` prints.
+//! `impnet device`: runs a scenario or device code (`DEVICE.nut`, SPEC §14) live, the device
+//! model on a real WebSocket to `impnet serve`, and prints the same trace `impnet run` prints.
 //!
 //! All decisions are `impnet_core::live::LiveDevice`'s; this module only moves frames between
-//! it and tokio-tungstenite and feeds it the clock (`tokio::time::Instant` since start).
+//! it and tokio-tungstenite, puts the datagrams the model sent (U1–U7 already applied) on a
+//! real UDP socket, and feeds it the clock (`tokio::time::Instant` since start).
 //!
-//! Loopback unless told otherwise: `--server` must name 127.0.0.1, ::1 or localhost, or the
-//! run needs `--allow-remote` (a real device on a LAN talking to a real server).
+//! Loopback unless told otherwise: `--server` must name 127.0.0.1, ::1 or localhost, and
+//! datagrams go to `--udp-to` (127.0.0.1 by default: U1 lets a script address only private
+//! networks, so a stand-in host receives them at the script's port), or the run needs
+//! `--allow-remote` (a real device on a LAN talking to a real server).
 
 use futures_util::{SinkExt, StreamExt};
+use crate::code::CodeArgs;
+use impnet_core::code::bind::DeviceCode;
 use impnet_core::live::{Io, LiveDevice, LiveOptions, LiveTrace, MAX_TIME_SCALE, MIN_TIME_SCALE};
+use impnet_core::program::Program;
+use impnet_core::steps::StepRunner;
+use impnet_core::udp::Datagram;
 use impnet_core::Scenario;
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, or a share link.
+    /// A scenario file (TOML or JSON), `-` for stdin, a preset id, a share link, or device
+    /// code (DEVICE.nut, with --scenario and --lib as for `impnet run`).
     pub scenario: String,
+    #[command(flatten)]
+    pub code: CodeArgs,
+    /// Where the device's UDP datagrams go, at the port the script names (U1 allows only
+    /// private addresses in scripts; this host stands in for them). Loopback unless
+    /// --allow-remote.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub udp_to: IpAddr,
     /// The server's WebSocket endpoint.
     #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
     pub server: String,
@@ -60,6 +76,13 @@ pub enum DeviceError {
     /// One socket could not be opened (the model sees a failed connect and retries).
     #[error("open: {0}")]
     Open(String),
+    /// The scenario's device code could not be prepared (checked at load: a scenario built in
+    /// code and not validated).
+    #[error("device code: {0}")]
+    Code(String),
+    /// `--udp-to` names another machine without `--allow-remote`.
+    #[error("--udp-to: {0} is not a loopback address (pass --allow-remote for a real network)")]
+    UdpTo(IpAddr),
 }
 
 impl ServerUrl {
@@ -110,16 +133,62 @@ async fn open(server: ServerUrl) -> Result<Ws, DeviceError> {
     timeout(OPEN_TIMEOUT, go).await.map_err(|_| DeviceError::Open("timed out".into()))?
 }
 
-/// Runs `sc` live against `server` and returns its trace. Ends when the scenario ends, or
-/// with `TimedOut` after `max` of real time.
+/// What the device runs: the scenario's device code (§14), else its step lists.
+fn program_of(sc: &Scenario) -> Result<Box<dyn Program>, DeviceError> {
+    match impnet_core::code::of_scenario(sc) {
+        None => Ok(Box::new(StepRunner::new(sc))),
+        Some(code) => {
+            let code = code.map_err(|e| DeviceError::Code(e.to_string()))?;
+            Ok(Box::new(DeviceCode::new(code, sc.seed).map_err(|e| DeviceError::Code(e.to_string()))?))
+        }
+    }
+}
+
+/// Runs `sc` live against `server` and returns its trace; datagrams go to 127.0.0.1. Ends when
+/// the scenario ends, or with `TimedOut` after `max` of real time.
 pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max: Duration) -> Result<LiveTrace, DeviceError> {
+    run_live_with(sc, server, opts, max, IpAddr::V4(Ipv4Addr::LOCALHOST)).await
+}
+
+/// The real UDP socket device code's datagrams leave by, bound at the first one.
+struct UdpOut {
+    to: IpAddr,
+    socket: Option<UdpSocket>,
+}
+
+impl UdpOut {
+    /// Sends what the model already let through (U1–U7). An OS error is not the model's
+    /// business (its trace says what the device did): it is only logged.
+    async fn send(&mut self, d: Datagram) {
+        if self.socket.is_none() {
+            let local: SocketAddr = if self.to.is_loopback() { (self.to, 0).into() } else { (Ipv4Addr::UNSPECIFIED, 0).into() };
+            match UdpSocket::bind(local).await {
+                Ok(s) => self.socket = Some(s),
+                Err(e) => return tracing::warn!(error = %e, "cannot open the UDP socket"),
+            }
+        }
+        if let Some(s) = &self.socket {
+            if let Err(e) = s.send_to(&d.data, (self.to, d.port)).await {
+                tracing::debug!(msg = d.msg, error = %e, "datagram not sent");
+            }
+        }
+    }
+}
+
+/// As [`run_live`], with the device's datagrams sent to `udp_to` at the script's ports.
+pub async fn run_live_with(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max: Duration, udp_to: IpAddr) -> Result<LiveTrace, DeviceError> {
     let t0 = Instant::now();
     let real = move || t0.elapsed().as_micros() as u64;
     let give_up = t0 + max;
-    let mut live = LiveDevice::new(sc, opts);
+    let mut live = LiveDevice::with_program(sc, program_of(sc)?, opts);
+    live.capture_datagrams();
+    let mut udp = UdpOut { to: udp_to, socket: None };
     let mut ws: Option<(u64, Ws)> = None;
     let mut opening: Option<(u64, Opening)> = None;
     loop {
+        while let Some(d) = live.poll_datagram() {
+            udp.send(d).await;
+        }
         let mut failed = None;
         while let Some(io) = live.poll_io() {
             match io {
@@ -208,16 +277,22 @@ pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max:
 
 /// The scenario SCENARIO names: `impnet run`'s loader (file, `-`, preset or share link).
 pub fn load_scenario(arg: &str) -> Result<Scenario, crate::input::InputError> {
-    let sc = crate::input::load(arg)?;
-    if sc.code.is_some() {
-        // Never run a code scenario as an empty step list.
-        return Err(crate::input::InputError(format!("{arg}: impnet device cannot run device code yet (issue #9)")));
+    load_with(arg, &CodeArgs::default())
+}
+
+/// As [`load_scenario`], or device code (`DEVICE.nut` with `--scenario`/`--lib`), as `impnet
+/// run` loads it.
+pub fn load_with(arg: &str, flags: &CodeArgs) -> Result<Scenario, crate::input::InputError> {
+    let sc = crate::code::load(arg, flags)?;
+    if sc.agent_code.is_some() {
+        // Live, the agent is `impnet serve`'s; never run agent code as if it were not there.
+        return Err(crate::input::InputError(format!("{arg}: impnet device does not run agent code (live, the server is the agent)")));
     }
     Ok(sc)
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let sc = match load_scenario(&args.scenario) {
+    let sc = match load_with(&args.scenario, &args.code) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("impnet device: {e}");
@@ -239,7 +314,10 @@ pub fn main(args: Args) -> ExitCode {
     let opts = LiveOptions { time_scale: args.time_scale, skip_idle: !args.no_skip_idle };
     let result = rt.block_on(async {
         let server = ServerUrl::parse(&args.server, args.allow_remote).await?;
-        run_live(&sc, &server, opts, Duration::from_secs(args.max_seconds)).await
+        if !args.allow_remote && !args.udp_to.is_loopback() {
+            return Err(DeviceError::UdpTo(args.udp_to));
+        }
+        run_live_with(&sc, &server, opts, Duration::from_secs(args.max_seconds), args.udp_to).await
     });
     match result {
         Ok(live) => {
@@ -259,7 +337,7 @@ pub fn main(args: Args) -> ExitCode {
         }
         Err(e) => {
             eprintln!("impnet device: {e}");
-            ExitCode::from(if matches!(e, DeviceError::BadServer(_)) { 2 } else { 1 })
+            ExitCode::from(if matches!(e, DeviceError::BadServer(_) | DeviceError::UdpTo(_)) { 2 } else { 1 })
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the live device client, and what several subcommands share (the scenario loader). The other
 //! subcommands stay private to the binary.
 
+pub mod code;
 pub mod device;
 pub mod input;
 pub mod load;

@@ -1,11 +1,10 @@
 //! `impnet`: one module per subcommand.
 
 use clap::{Parser, Subcommand};
-use impnet::{device, input, load, serve};
+use impnet::{code, device, input, load, serve};
 use std::process::ExitCode;
 
 mod check;
-mod code;
 mod explain;
 mod link;
 mod run;
