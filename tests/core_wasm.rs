@@ -91,3 +91,23 @@ fn determinism_preset_hashes_in_wasm_match_native() {
     let missing: Vec<_> = ids.filter(|id| !listed.contains(id)).collect();
     assert!(missing.is_empty(), "presets without a hash in presets/hashes.txt: {missing:?}");
 }
+
+/// §1 and §14 "Determinism": every preset's Squirrel twin (device code in the VM, bound to the
+/// model) gives in wasm the trace hash recorded natively in presets/code-hashes.txt (kept in
+/// sync by impnet-core's native test `section14_twin_hashes_match_file`).
+#[wasm_bindgen_test]
+fn section14_device_code_preset_hashes_in_wasm_match_native() {
+    const HASHES: &str = include_str!("../presets/code-hashes.txt");
+    let mut listed = Vec::new();
+    for line in HASHES.lines().filter(|l| !l.trim().is_empty()) {
+        let (file, want) = line.split_once(' ').unwrap_or_else(|| panic!("code-hashes.txt line {line:?}: want `<id>.nut <hex>`"));
+        let id = file.strip_suffix(".nut").unwrap_or_else(|| panic!("code-hashes.txt names {file}, not a .nut"));
+        let preset = presets::find(id).unwrap_or_else(|| panic!("code-hashes.txt names unknown preset {id}"));
+        let scenario = preset.twin_scenario().unwrap_or_else(|e| panic!("{id}: {e}"));
+        let trace = run(&scenario, &RunOptions::default()).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(format!("{:016x}", trace.hash()), want.trim(), "{id}.nut: wasm trace differs from native");
+        listed.push(id);
+    }
+    let missing: Vec<_> = presets::ALL.iter().map(|p| p.id).filter(|id| !listed.contains(id)).collect();
+    assert!(missing.is_empty(), "presets without a code hash in presets/code-hashes.txt: {missing:?}");
+}

@@ -147,3 +147,16 @@ pub const PAIRS: &[Pair] = &[
 pub fn find_pair(id: &str) -> Option<&'static Pair> {
     PAIRS.iter().find(|p| p.id == id)
 }
+
+impl Preset {
+    /// The preset's conditions (parameters, outages, seed, `end_ms`) with its Squirrel twin as
+    /// the program instead of its step lists (§14).
+    pub fn twin_scenario(&self) -> Result<crate::Scenario, crate::scenario::ScenarioError> {
+        let mut sc = crate::scenario::parse_toml(self.toml)?;
+        sc.steps.clear();
+        sc.on_connect.clear();
+        sc.on_unexpected_disconnect.clear();
+        sc.code = Some(self.twin.to_string());
+        Ok(sc)
+    }
+}

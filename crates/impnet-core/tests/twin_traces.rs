@@ -63,3 +63,25 @@ fn section14_every_twin_gives_its_step_lists_trace() {
     }
     assert!(failures.is_empty(), "{} of {} twins differ:\n{}", failures.len(), presets::ALL.len(), failures.join("\n"));
 }
+
+/// §1 and §14 "Determinism": each twin's trace hash, recorded in `presets/code-hashes.txt` for
+/// the wasm test (`tests/core_wasm.rs`) to compare against in Chromium. Fails if the file
+/// drifts (`IMPNET_UPDATE_HASHES=1` rewrites it).
+#[test]
+fn section14_twin_hashes_match_file() {
+    let mut text = String::new();
+    for p in presets::ALL {
+        let sc = p.twin_scenario().unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        let a = run(&sc, &RunOptions::default()).unwrap();
+        // Deterministic natively first: the same twin twice gives the same trace.
+        let b = run(&sc, &RunOptions::default()).unwrap();
+        assert_eq!(a.hash(), b.hash(), "{}", p.id);
+        text.push_str(&format!("{}.nut {:016x}\n", p.id, a.hash()));
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../presets/code-hashes.txt");
+    if std::env::var_os("IMPNET_UPDATE_HASHES").is_some() {
+        std::fs::write(path, &text).expect("write code-hashes.txt");
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(on_disk, text, "presets/code-hashes.txt is stale: rerun with IMPNET_UPDATE_HASHES=1");
+}
