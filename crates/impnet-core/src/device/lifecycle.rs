@@ -426,7 +426,11 @@ impl<P: Program> Device<P> {
     /// The buffer or the window changed: maybe probe (§13), then let a blocked call progress.
     pub(super) fn after_buffer_change(&mut self, now: Instant) {
         self.update_window_probe(now);
-        self.progress_blocked(now);
+        // The ACK's own lines may have spent the work budget: the run is over, and a blocked
+        // call must not return after the note (issue 13: the note is the last line).
+        if self.stop.is_none() {
+            self.progress_blocked(now);
+        }
     }
 
     /// §13: with a zero window and nothing outstanding, probe after `rto`, doubling to 60 s.
