@@ -4,7 +4,7 @@
 
 use crate::logic::buckets::TimelineModel;
 use crate::logic::nav::{self, Nav};
-use crate::logic::source::{self, RuntimeError};
+use crate::logic::source::{self, RuntimeError, Side};
 use crate::logic::view::View;
 use impnet_core::expect::{check_trace, expect_for_line, Verdict, MAX_EXPECTS};
 use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
@@ -71,6 +71,9 @@ pub struct State {
     /// was typed and does not compile yet (the trace on screen stays that of the last program
     /// that did). A step-list scenario shows its preset's twin here; an edit makes it code.
     pub code: Rc<str>,
+    /// The agent code in its editor (issue 11, SPEC §15): the scenario's `agent_code`, or what
+    /// was typed and does not compile yet.
+    pub agent_code: Rc<str>,
     pub run_error: Option<String>,
     /// A message for the user about how the page was opened (a link that did not decode).
     pub notice: Option<String>,
@@ -99,6 +102,7 @@ impl PartialEq for State {
         Rc::ptr_eq(&self.scenario, &o.scenario)
             && Rc::ptr_eq(&self.toml_text, &o.toml_text)
             && Rc::ptr_eq(&self.code, &o.code)
+            && Rc::ptr_eq(&self.agent_code, &o.agent_code)
             && Rc::ptr_eq(&self.trace, &o.trace)
             && Rc::ptr_eq(&self.checks, &o.checks)
             && self.generation == o.generation
@@ -121,6 +125,8 @@ pub enum Action {
     LoadPreset(&'static str),
     /// A preset as its step list.
     LoadPresetSteps(&'static str),
+    /// A device + agent preset pair (§15).
+    LoadPair(&'static str),
     /// A share-link fragment (the address bar's `#…` changed).
     OpenFragment(String),
     /// An edit from the form or the step editor.
@@ -129,8 +135,11 @@ pub enum Action {
     EditToml(String),
     /// An edit in the code editor (debounced by the editor): run if it compiles.
     EditCode(String),
-    /// A click on a source line: step to the first trace line it made (again: the next one).
-    GoToSourceLine(u32),
+    /// An edit in the agent code editor (debounced): run if it compiles.
+    EditAgentCode(String),
+    /// A click on a source line of the device or agent program: step to the first trace line
+    /// it made (again: the next one).
+    GoToSourceLine(Side, u32),
     /// Show a trace that was not simulated here (browser live mode records one).
     LoadTrace(Rc<Trace>, TraceSource),
     Go(Nav),
@@ -207,6 +216,7 @@ impl State {
             toml_text: text,
             toml_error: None,
             code: crate::logic::code::STARTER.into(),
+            agent_code: "".into(),
             run_error: None,
             notice,
             trace: Rc::default(),
@@ -272,6 +282,7 @@ impl State {
     /// The program the editor shows: the scenario's own code, else its preset's Squirrel twin
     /// (the same calls as the step list, §14); otherwise what the editor already holds.
     fn sync_code(&mut self) {
+        self.agent_code = self.scenario.agent_code.as_deref().unwrap_or("").into();
         if let Some(c) = &self.scenario.code {
             self.code = c.as_str().into();
         } else if let Some(p) = self.preset.and_then(presets::find) {
@@ -287,6 +298,47 @@ impl State {
         }
         let p = self.preset.and_then(presets::find)?;
         preset_scenario(p, PresetForm::Steps).ok().map(Rc::new)
+    }
+
+    fn load_pair(&mut self, id: &'static str) {
+        if let Some(Ok(sc)) = presets::find_pair(id).map(|p| p.scenario()) {
+            self.set_scenario(sc, None);
+            self.preset = None;
+            self.sync_code();
+            self.cursor = 0;
+            self.view = View::fit(self.model.total_us);
+        }
+    }
+
+    /// An edit of the agent program (§15): it runs beside the device program once it compiles;
+    /// an empty editor removes it. Agent code needs device code: a step-list scenario keeps the
+    /// text in the editor and says so.
+    fn edit_agent_code(&mut self, text: String) {
+        self.agent_code = text.as_str().into();
+        let agent = (!text.trim().is_empty()).then_some(text);
+        if self.scenario.agent_code == agent {
+            return;
+        }
+        if self.scenario.code.is_none() {
+            self.run_error = Some("agent code runs beside device code: write the device program first (§15)".into());
+            return;
+        }
+        if agent.as_deref().is_some_and(|a| crate::logic::code::compile_check(a).is_err()) {
+            return;
+        }
+        let mut sc = (*self.scenario).clone();
+        sc.agent_code = agent;
+        match run(&sc, &RunOptions::default()) {
+            Ok(trace) => {
+                self.toml_text = to_toml(&sc).into();
+                self.toml_error = None;
+                self.scenario = Rc::new(sc);
+                self.preset = None;
+                self.run_error = None;
+                self.set_trace(Rc::new(trace), TraceSource::Simulated);
+            }
+            Err(e) => self.run_error = Some(e.to_string()),
+        }
     }
 
     fn load_preset(&mut self, id: &'static str, form: PresetForm) {
@@ -368,6 +420,8 @@ impl Reducible for State {
         match action {
             Action::LoadPreset(id) => s.load_preset(id, PresetForm::Code),
             Action::LoadPresetSteps(id) => s.load_preset(id, PresetForm::Steps),
+            Action::LoadPair(id) => s.load_pair(id),
+            Action::EditAgentCode(text) => s.edit_agent_code(text),
             Action::OpenFragment(frag) => match codec::decode(&frag) {
                 Ok(sc) => {
                     s.set_scenario(sc, None);
@@ -383,8 +437,8 @@ impl Reducible for State {
                 s.preset = None;
             }
             Action::EditCode(text) => s.edit_code(text),
-            Action::GoToSourceLine(line) => {
-                if let Some(i) = source::jump_to_line(&s.trace.entries, s.cursor, line) {
+            Action::GoToSourceLine(side, line) => {
+                if let Some(i) = source::jump_to_line(&s.trace.entries, s.cursor, side, line) {
                     s.cursor = i;
                     s.playing = false;
                     if let Some(t) = s.current_time() {
@@ -542,12 +596,33 @@ mod tests {
         let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });
         let line = s.trace.entries.iter().filter_map(source::line_of).nth(3).expect("the trap's program makes calls");
         let made: Vec<usize> = (0..s.trace.entries.len()).filter(|&i| source::line_of(&s.trace.entries[i]) == Some(line)).collect();
-        let s = reduce(s, Action::GoToSourceLine(line));
+        let s = reduce(s, Action::GoToSourceLine(Side::Device, line));
         assert_eq!(s.cursor, made[0]);
         if made.len() > 1 {
-            let s = reduce(s, Action::GoToSourceLine(line));
+            let s = reduce(s, Action::GoToSourceLine(Side::Device, line));
             assert_eq!(s.cursor, made[1], "again: the next one");
         }
+    }
+
+    #[test]
+    fn issue11_a_pair_opens_both_programs_and_an_agent_edit_runs_section15() {
+        let pair = presets::PAIRS[0];
+        let s = reduce(State::new(Init::default()), Action::LoadPair(pair.id));
+        assert_eq!(&*s.code, pair.device);
+        assert_eq!(&*s.agent_code, pair.agent);
+        let want = run(&pair.scenario().unwrap(), &RunOptions::default()).unwrap();
+        assert_eq!(json_lines(&s.trace), json_lines(&want));
+        let line = s.trace.entries.iter().find_map(|e| source::line_on(e, Side::Agent)).expect("the agent makes calls");
+        let s = reduce(s, Action::GoToSourceLine(Side::Agent, line));
+        assert_eq!(source::line_on(&s.trace.entries[s.cursor], Side::Agent), Some(line));
+        // An agent that only logs: no ACKs come back down.
+        let s = reduce(s, Action::EditAgentCode("device.on(\"reading\", function(v) { server.log(\"got\"); });\n".into()));
+        assert!(s.scenario.agent_code.as_deref().unwrap().contains("got"));
+        assert!(crate::logic::log::log_lines(&s.trace).iter().any(|l| l.text == "got"), "{}", s.trace.to_json_lines());
+        let generation = s.generation;
+        let s = reduce(s, Action::EditAgentCode("device.on(\"reading\", function(v) {\n".into()));
+        assert_eq!(s.generation, generation, "a compile error keeps the last good trace");
+        assert!(s.agent_code.ends_with("{\n"));
     }
 
     #[test]

@@ -168,3 +168,33 @@ async fn issue10_a_runtime_error_is_marked_at_its_line_and_on_the_timeline_secti
     assert_eq!(current_band(&root), Some(3));
     assert!(text(&root, "#detail [data-field=\"error\"]").contains("missing"));
 }
+
+#[wasm_bindgen_test]
+async fn issue11_stepping_onto_an_agent_call_shows_the_agent_program_at_its_line_section15() {
+    let pair = presets::PAIRS[0];
+    let sc = pair.scenario().unwrap();
+    let want = run(&sc, &RunOptions::default()).unwrap();
+    let root = mount(Init { fragment: Some(codec::encode(&sc)), ..Init::default() }).await;
+    assert_eq!(el(&root, "#code-panel").get_attribute("data-side").as_deref(), Some("device"));
+    let first_agent = (0..want.entries.len()).find(|&i| source::line_on(&want.entries[i], source::Side::Agent).is_some()).unwrap();
+    key("Home", false).await;
+    for _ in 0..first_agent {
+        key("ArrowRight", false).await;
+    }
+    assert_eq!(position(&root), first_agent);
+    assert_eq!(el(&root, "#code-panel").get_attribute("data-side").as_deref(), Some("agent"), "the panel turns to the agent's program");
+    let ta: HtmlTextAreaElement = el(&root, "#code-panel textarea.code-input").dyn_into().unwrap();
+    assert_eq!(ta.value(), pair.agent);
+    assert_eq!(current_band(&root), source::line_on(&want.entries[first_agent], source::Side::Agent));
+    assert!(text(&root, "#detail [data-field=\"source-line\"]").starts_with("agent line "));
+    // The console tells the two programs' logs apart.
+    assert!(root.query_selector_all("#log-console li.agent").unwrap().length() > 0);
+    assert!(text(&root, "#log-console li.agent .level").starts_with("[Agent]"));
+    // Back on a device call, the device program again.
+    key("ArrowLeft", true).await;
+    let at = position(&root);
+    if source::line_of(&want.entries[at]).is_some() {
+        assert_eq!(el(&root, "#code-panel").get_attribute("data-side").as_deref(), Some("device"));
+        assert_eq!(current_band(&root), source::line_of(&want.entries[at]));
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::use_app;
 use crate::logic::format::{self, call_text, conn_label, ms, reason_name, squirrel_label, thousands, RetClass};
-use crate::logic::source;
+use crate::logic::source::{self, Side};
 use crate::rules;
 use crate::state::{Action, TraceSource};
 use impnet_core::scenario::{Scenario, Step};
@@ -44,14 +44,20 @@ fn rule_block(rule: rules::Rule, why: &str) -> Html {
     }
 }
 
-/// Where device code made this line (§14): the source line's text and the callback it ran in.
-fn source_rows(e: &Entry, code: &str, handler: Option<Handler>) -> Html {
-    let Some(line) = source::line_of(e) else { return html! {} };
-    let text = source::source_line(code, line).unwrap_or("").trim();
+/// Where code made this line (§14, §15): the program, the source line's text and the callback
+/// it ran in.
+fn source_rows(e: &Entry, scenario: &Scenario, handler: Option<Handler>) -> Html {
+    let Some((side, line)) = source::site_of(e) else { return html! {} };
+    let (code, label, callback) = match side {
+        Side::Device => (scenario.code.as_deref(), format!("line {line}"), source::callback_name(handler)),
+        // The agent's trace lines name no handler (§15): its main body or a device.on handler.
+        Side::Agent => (scenario.agent_code.as_deref(), format!("agent line {line}"), handler.map_or("agent", |h| source::callback_name(Some(h)))),
+    };
+    let text = code.and_then(|c| source::source_line(c, line)).unwrap_or("").trim();
     html! {
         <>
-            { row("source", "source", html! { <span><span class="muted" data-field="source-line">{ format!("line {line}") }</span>{ " " }<code data-field="source-text">{ text.to_string() }</code></span> }) }
-            { row("callback", "callback", text_html(source::callback_name(handler))) }
+            { row("source", "source", html! { <span><span class="muted" data-field="source-line">{ label }</span>{ " " }<code data-field="source-text">{ text.to_string() }</code></span> }) }
+            { row("callback", "callback", text_html(callback)) }
         </>
     }
 }
@@ -60,7 +66,7 @@ fn text_html(s: &str) -> Html {
     text(s.to_string())
 }
 
-fn line_rows(e: &Entry, scenario: &Scenario, code: &str) -> Html {
+fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
     match &e.line {
         Line::Call(c) if c.code.is_some() => {
             let (num, meaning) = format::ret_text(c);
@@ -68,7 +74,7 @@ fn line_rows(e: &Entry, scenario: &Scenario, code: &str) -> Html {
             html! {
                 <>
                     { row("call", "call", html! { <code>{ c.call }</code> }) }
-                    { source_rows(e, code, c.handler) }
+                    { source_rows(e, scenario, c.handler) }
                     { row("returned", "ret", html! { <span class={classes!("ret", class.css())}><b data-field="ret-value">{ num }</b>{ " " }<span data-field="ret-name">{ meaning }</span></span> }) }
                     { row("blocked", "blocked", text(ms(c.blocked.micros))) }
                     if let Some(m) = c.msg { { row("message", "msg", text(format!("#{m}"))) } }
@@ -100,9 +106,9 @@ fn line_rows(e: &Entry, scenario: &Scenario, code: &str) -> Html {
                 if let Some(m) = ev.msg { { row("message", "msg", text(format!("#{m}"))) } }
                 if let Some(b) = ev.bytes { { row("bytes", "bytes", text(format!("{} bytes", thousands(b)))) } }
                 if let Some(p) = ev.packets { { row("packets", "packets", text(p.to_string())) } }
-                if let Some(EventDetail::ProgramError { error, .. }) = &ev.detail {
+                if let Some(EventDetail::ProgramError { error, .. } | EventDetail::AgentError { error, .. }) = &ev.detail {
                     { row("error", "error", html! { <code class="runtime-error-text">{ error.clone() }</code> }) }
-                    { source_rows(e, code, ev.handler) }
+                    { source_rows(e, scenario, ev.handler) }
                 }
                 { rule_block(ev.rule, &ev.why) }
             </>
@@ -154,7 +160,7 @@ pub fn DetailPanel() -> Html {
                 <h2>{ "Detail" }</h2>
                 <span class="muted"><span data-field="index">{ format!("line {} of {}", app.cursor + 1, n) }</span>{ " · t = " }<b data-field="t">{ ms(e.t.micros) }</b></span>
             </div>
-            <dl class="fields">{ line_rows(e, &app.scenario, app.scenario.code.as_deref().unwrap_or("")) }</dl>
+            <dl class="fields">{ line_rows(e, &app.scenario) }</dl>
             if matches!(e.line, Line::Call(_)) && app.source == TraceSource::Simulated {
                 <button class="expect-add" data-action="expect-line" onclick={expect_line}
                         title="Add an [[expect]] that this call returns what it returned here">{ "+ expect this return" }</button>

@@ -31,6 +31,17 @@ pub fn Gallery() -> Html {
                     </li>
                 }
             }) }
+            { for presets::PAIRS.iter().map(|p| {
+                let app2 = app.clone();
+                let onclick = Callback::from(move |_: MouseEvent| app2.dispatch(Action::LoadPair(p.id)));
+                html! {
+                    <li>
+                        <button class="preset pair" data-pair={p.id} {onclick} title="Device and agent code (SPEC §15)">
+                            <b>{ p.title }</b><span>{ p.description }</span>
+                        </button>
+                    </li>
+                }
+            }) }
         </ul>
     }
 }

@@ -47,9 +47,14 @@ pub fn LogConsole() -> Html {
                     let later = range.start + k >= seen;
                     let current = l.index == app.cursor;
                     html! {
-                        <li data-index={l.index.to_string()} class={classes!(later.then_some("later"), current.then_some("current"), l.error.then_some("error"))}>
+                        <li data-index={l.index.to_string()} class={classes!(later.then_some("later"), current.then_some("current"), l.error.then_some("error"), l.agent.then_some("agent"))}>
                             <span class="stamp">{ log::stamp(l.t_us) }</span>
-                            <span class="level">{ if l.error { "[ERROR]" } else { "[Device]" } }</span>
+                            <span class="level">{ match (l.agent, l.error) {
+                                (false, false) => "[Device]",
+                                (false, true) => "[Device][ERROR]",
+                                (true, false) => "[Agent]",
+                                (true, true) => "[Agent][ERROR]",
+                            } }</span>
                             <span class="text">{ l.text.clone() }</span>
                         </li>
                     }

@@ -1,7 +1,7 @@
 //! The device log console (issue 10 item 3): the `server.log` / `server.error` calls of a
 //! trace, with their virtual times, and which of them to render around the cursor.
 
-use impnet_core::trace::{Carried, Line, Outcome, Trace};
+use impnet_core::trace::{Carried, Line, Outcome, Side, Trace};
 use std::ops::Range;
 
 /// One console line.
@@ -11,6 +11,8 @@ pub struct LogLine {
     pub index: usize,
     pub t_us: u64,
     pub error: bool,
+    /// Logged by the agent's program (§15), not the device's.
+    pub agent: bool,
     /// What the console shows after the time: the logged text when device code made the call
     /// (§14 Trace), else (a step list logs sizes only) what became of the message.
     pub text: String,
@@ -27,6 +29,7 @@ pub fn log_lines(trace: &Trace) -> Vec<LogLine> {
                 index,
                 t_us: e.t.micros,
                 error: c.call == "server.error" || matches!(c.outcome, Outcome::Error(_)),
+                agent: c.code.as_ref().is_some_and(|code| code.side == Side::Agent),
                 text: match c.code.as_ref().and_then(|code| code.carried.as_ref()) {
                     Some(Carried::Text(t)) => t.to_string(),
                     _ => c.why.clone(),
@@ -83,6 +86,18 @@ mod tests {
         let lines = log_lines(&t);
         let shown: Vec<(&str, bool)> = lines.iter().map(|l| (l.text.as_str(), l.error)).collect();
         assert_eq!(shown, [("temp 21", false), ("oops", true)]);
+        assert!(lines.iter().all(|l| !l.agent));
+    }
+
+    #[test]
+    fn issue11_agent_logs_are_marked_as_the_agents_section15() {
+        let t = run(&presets::PAIRS[0].scenario().unwrap(), &RunOptions::default()).unwrap();
+        let lines = log_lines(&t);
+        assert!(lines.iter().any(|l| l.agent && l.text.starts_with("reading ")), "{lines:?}");
+        for l in &lines {
+            let json = t.entries[l.index].to_json();
+            assert_eq!(l.agent, json.get("side").is_some(), "{json:?}");
+        }
     }
 
     #[test]

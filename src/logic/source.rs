@@ -1,29 +1,44 @@
-//! Trace lines and the device code that made them (issue 10 item 2): which source line a trace
-//! line came from, the trace lines a source line produced, and the program's runtime errors.
-//! Only lines of the main program count: a call made inside a `#require`d library names its
-//! file (§14 Trace), which the editor does not show.
+//! Trace lines and the code that made them (issue 10 item 2, issue 11 for the agent): which
+//! program and source line a trace line came from, the trace lines a source line produced, and
+//! the programs' runtime errors. Only lines of a main program count: a call made inside a
+//! `#require`d library names its file (§14 Trace), which the editor does not show.
 
+pub use impnet_core::trace::Side;
 use impnet_core::trace::{Entry, EventDetail, EventKind, Handler, Line, Trace};
 
-/// The main program's line that made this trace line: a call by device code, or the throw
-/// site of a `squirrel_error` (§14 Trace).
-pub fn line_of(e: &Entry) -> Option<u32> {
-    let site = match &e.line {
-        Line::Call(c) => &c.code.as_ref()?.site,
+/// The program and main-program line that made this trace line: a call by device or agent
+/// code, or the throw site of a `squirrel_error` (§14, §15 Trace).
+pub fn site_of(e: &Entry) -> Option<(Side, u32)> {
+    let (side, site) = match &e.line {
+        Line::Call(c) => {
+            let code = c.code.as_ref()?;
+            (code.side, &code.site)
+        }
         Line::Event(ev) => match &ev.detail {
-            Some(EventDetail::ProgramError { site: Some(site), .. }) => site,
+            Some(EventDetail::ProgramError { site: Some(site), .. }) => (Side::Device, site),
+            Some(EventDetail::AgentError { site, .. }) => (Side::Agent, site),
             _ => return None,
         },
     };
-    site.file.is_none().then_some(site.line)
+    site.file.is_none().then_some((side, site.line))
 }
 
-/// The trace line a click on source `line` goes to: the first line it produced, or, when the
-/// cursor is already on one of them, the next (wrapping round to the first).
-pub fn jump_to_line(entries: &[Entry], cursor: usize, line: u32) -> Option<usize> {
-    let made = |i: &usize| line_of(&entries[*i]) == Some(line);
+/// The device program's line that made this trace line.
+pub fn line_of(e: &Entry) -> Option<u32> {
+    line_on(e, Side::Device)
+}
+
+/// `side`'s program line that made this trace line.
+pub fn line_on(e: &Entry, side: Side) -> Option<u32> {
+    site_of(e).filter(|(s, _)| *s == side).map(|(_, l)| l)
+}
+
+/// The trace line a click on `side`'s source `line` goes to: the first line it produced, or,
+/// when the cursor is already on one of them, the next (wrapping round to the first).
+pub fn jump_to_line(entries: &[Entry], cursor: usize, side: Side, line: u32) -> Option<usize> {
+    let made = |i: &usize| line_on(&entries[*i], side) == Some(line);
     let first = (0..entries.len()).find(made)?;
-    if entries.get(cursor).and_then(line_of) != Some(line) {
+    if entries.get(cursor).and_then(|e| line_on(e, side)) != Some(line) {
         return Some(first);
     }
     (cursor + 1..entries.len()).find(made).or(Some(first))
@@ -47,9 +62,10 @@ pub fn source_line(code: &str, line: u32) -> Option<&str> {
     code.split('\n').nth(line.checked_sub(1)? as usize).map(|l| l.trim_end_matches('\r'))
 }
 
-/// An uncaught runtime error of the program (a `squirrel_error` event, §14).
+/// An uncaught runtime error of a program (a `squirrel_error` event, §14, §15).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuntimeError {
+    pub side: Side,
     /// The trace line of the event.
     pub index: usize,
     pub t_us: u64,
@@ -66,21 +82,22 @@ pub fn runtime_errors(trace: &Trace) -> Vec<RuntimeError> {
         .enumerate()
         .filter_map(|(index, e)| match &e.line {
             Line::Event(ev) if ev.event == EventKind::SquirrelError => {
-                let message = match &ev.detail {
-                    Some(EventDetail::ProgramError { error, .. }) => error.clone(),
-                    _ => ev.why.clone(),
+                let (side, message) = match &ev.detail {
+                    Some(EventDetail::ProgramError { error, .. }) => (Side::Device, error.clone()),
+                    Some(EventDetail::AgentError { error, .. }) => (Side::Agent, error.clone()),
+                    _ => (Side::Device, ev.why.clone()),
                 };
-                Some(RuntimeError { index, t_us: e.t.micros, line: line_of(e), message })
+                Some(RuntimeError { side, index, t_us: e.t.micros, line: line_on(e, side), message })
             }
             _ => None,
         })
         .collect()
 }
 
-/// The runtime error the editor marks: the latest at or before the cursor, else the first.
-pub fn error_to_mark(errors: &[RuntimeError], cursor: usize) -> Option<&RuntimeError> {
-    let seen = errors.partition_point(|r| r.index <= cursor);
-    errors[..seen].last().or(errors.first())
+/// The runtime error `side`'s editor marks: the latest at or before the cursor, else the first.
+pub fn error_to_mark(errors: &[RuntimeError], cursor: usize, side: Side) -> Option<&RuntimeError> {
+    let mine = || errors.iter().filter(|r| r.side == side);
+    mine().rfind(|r| r.index <= cursor).or_else(|| mine().next())
 }
 
 #[cfg(test)]
@@ -127,10 +144,12 @@ mod tests {
         let t = run_code(PROGRAM);
         let at3: Vec<usize> = (0..t.entries.len()).filter(|&i| line_of(&t.entries[i]) == Some(3)).collect();
         assert_eq!(at3.len(), 2);
-        assert_eq!(jump_to_line(&t.entries, 0, 3), Some(at3[0]), "first");
-        assert_eq!(jump_to_line(&t.entries, at3[0], 3), Some(at3[1]), "again: the next one");
-        assert_eq!(jump_to_line(&t.entries, at3[1], 3), Some(at3[0]), "wraps round");
-        assert_eq!(jump_to_line(&t.entries, 0, 4), None, "a line that made no call");
+        let jump = |cursor, line| jump_to_line(&t.entries, cursor, Side::Device, line);
+        assert_eq!(jump(0, 3), Some(at3[0]), "first");
+        assert_eq!(jump(at3[0], 3), Some(at3[1]), "again: the next one");
+        assert_eq!(jump(at3[1], 3), Some(at3[0]), "wraps round");
+        assert_eq!(jump(0, 4), None, "a line that made no call");
+        assert_eq!(jump_to_line(&t.entries, 0, Side::Agent, 3), None, "no agent code");
     }
 
     #[test]
@@ -140,8 +159,24 @@ mod tests {
         assert!(!errs.is_empty(), "{}", t.to_json_lines());
         assert_eq!(errs[0].line, Some(3));
         assert!(errs[0].message.contains("missing"), "{:?}", errs[0]);
-        assert_eq!(error_to_mark(&errs, 0), Some(&errs[0]), "before any error: the first");
-        assert_eq!(error_to_mark(&errs, errs[0].index), Some(&errs[0]));
+        assert_eq!(error_to_mark(&errs, 0, Side::Device), Some(&errs[0]), "before any error: the first");
+        assert_eq!(error_to_mark(&errs, errs[0].index, Side::Device), Some(&errs[0]));
+        assert_eq!(error_to_mark(&errs, errs[0].index, Side::Agent), None);
+    }
+
+    #[test]
+    fn issue11_agent_lines_belong_to_the_agent_program_section15() {
+        let pair = impnet_core::presets::PAIRS[0];
+        let t = run(&pair.scenario().unwrap(), &RunOptions::default()).unwrap();
+        let agent: Vec<u32> = t.entries.iter().filter_map(|e| line_on(e, Side::Agent)).collect();
+        let device: Vec<u32> = t.entries.iter().filter_map(line_of).collect();
+        assert!(!agent.is_empty() && !device.is_empty(), "{}", t.to_json_lines());
+        for e in &t.entries {
+            let json = e.to_json();
+            let side = if json.get("side").and_then(|s| s.as_str()) == Some("agent") { Side::Agent } else { Side::Device };
+            let line = json.get("line").and_then(|l| l.as_u64()).map(|l| l as u32);
+            assert_eq!(site_of(e), line.map(|l| (side, l)), "{json:?}");
+        }
     }
 
     #[test]
