@@ -259,3 +259,18 @@ fn s15_t5_under_uplink_loss_messages_still_reach_the_agent_whole_and_in_stream_o
     }
     assert!(held_back > 0, "the losses made a hole that held a later message back");
 }
+
+#[test]
+fn s15_l4_a_message_written_into_a_connection_that_drops_in_the_same_call_never_reaches_the_agent() {
+    // S5 under WAIT_FOR_ACK: the message is written, the call returns 2 at once and the
+    // connection drops with it. The next connection is a new stream: only "b" arrives.
+    let s = scenario(
+        "end_ms = 60000\n",
+        "server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_FOR_ACK, 0);\nagent.send(\"a\", 1);\nserver.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 10);\nserver.connect(function(r) { agent.send(\"b\", 2); }, 30);\n",
+        "device.on(\"a\", function(v) { server.log(\"a \" + v); });\ndevice.on(\"b\", function(v) { server.log(\"b \" + v); });\n",
+    );
+    let ls = lines_of(&s);
+    assert_eq!(events(&ls, "lost").iter().map(|l| l["msg"].as_u64().unwrap()).collect::<Vec<_>>(), [0]);
+    assert_eq!(events(&ls, "agent_received").iter().map(|l| l["msg"].as_u64().unwrap()).collect::<Vec<_>>(), [1]);
+    assert_eq!(texts(&ls, Some("agent")), ["b 2"]);
+}

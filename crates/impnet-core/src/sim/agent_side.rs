@@ -98,6 +98,8 @@ impl AgentSide {
     /// the server). What the agent had not read is gone with it (L4), and so is every downlink
     /// message not yet arrived.
     pub fn closed<P: Program>(&mut self, now: Instant, silent: bool, dev: &mut Device<P>) {
+        // Messages written into this connection in the call that dropped it go with it.
+        self.settle(dev);
         for id in self.inbox.reset() {
             dev.record_line(now, event(EventKind::Note, Some(id), None, format!(
                 "agent: message {id} was not read to its end before the connection dropped: the agent never gets it (§15, L4)"
@@ -142,6 +144,10 @@ impl AgentSide {
         self.after_agent(now, r, dev);
         while let Some(e) = self.downlink.poll(now) {
             match e {
+                // The device's code dropped the connection a moment ago, at this instant.
+                DownlinkEvent::Received { at, id, .. } if dev.conn_state() != ConnState::Online => {
+                    dev.handle_downlink_lost(at, id, || "lost on the downlink: the connection dropped before it arrived (§15)".into())
+                }
                 DownlinkEvent::Received { at, id, name, payload } => dev.handle_agent_message(at, id, &name, &payload),
                 DownlinkEvent::Lost { at, id } => dev.handle_downlink_lost(at, id, || "lost on the downlink (§15)".into()),
             }
