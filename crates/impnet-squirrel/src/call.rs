@@ -39,10 +39,11 @@ impl<H: Host> Vm<H> {
                 Value::Native(id) => {
                     let f = self.natives[id.0 as usize].1.clone();
                     let this = self.stack[slot + 1];
+                    // `map_or_else`: the empty name is an allocation, not made on every call.
                     let (file, line) = self
                         .frames
                         .last()
-                        .map_or((Rc::from(""), 0), |fr| self.frame_line(fr));
+                        .map_or_else(|| (Rc::from(""), 0), |fr| self.frame_line(fr));
                     // The arguments stay where they are: natives never touch the stack.
                     let stack = std::mem::take(&mut self.stack);
                     let mut ctx = Ctx {
