@@ -51,14 +51,10 @@ pub enum PresetForm {
 /// A preset as a scenario in the given form: the code form keeps the preset's parameters,
 /// outages, seed and `end_ms` and runs its `.nut` twin instead of the step lists.
 pub fn preset_scenario(p: &presets::Preset, form: PresetForm) -> Result<Scenario, ScenarioError> {
-    let mut sc = parse_toml(p.toml)?;
-    if form == PresetForm::Code {
-        sc.steps.clear();
-        sc.on_connect.clear();
-        sc.on_unexpected_disconnect.clear();
-        sc.code = Some(p.twin.to_string());
+    match form {
+        PresetForm::Code => p.twin_scenario(),
+        PresetForm::Steps => parse_toml(p.toml),
     }
-    Ok(sc)
 }
 
 #[derive(Clone, Debug)]
