@@ -227,3 +227,17 @@ fn section14_virtual_time_answers() {
     let s = impnet_squirrel::to_display(vm.heap(), v);
     assert_eq!(s, format!("2025-01-02 01:01:01 4 {} {}", 90_061_500i32, 1_735_689_600 + 90_061));
 }
+
+#[test]
+fn issue13_a_program_that_throws_at_the_top_all_day_stops_on_the_work_budget() {
+    // §14 "Determinism and limits": restarting every 10 s for a virtual day would be 8 640
+    // fresh VMs; each restart is charged to the run's budget, so the run stops with a note.
+    let sc = parse_toml("code = '''\nthrow \"x\";\n'''\n").unwrap();
+    let lines: Vec<Value> =
+        run(&sc, &RunOptions::default()).unwrap().to_json_lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let restarts = events(&lines, "squirrel_restart").len();
+    assert!((10..8_640).contains(&restarts), "{restarts} restarts");
+    assert_eq!(summary(&lines)["stopped"], "work_budget");
+    let note = events(&lines, "note");
+    assert!(note.last().unwrap()["why"].as_str().unwrap().contains("work budget"), "{note:?}");
+}
