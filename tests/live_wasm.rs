@@ -38,7 +38,7 @@ async fn s8_live_run_with_the_server_refusing_returns_not_connected() {
         .entries
         .iter()
         .filter_map(|e| match &e.line {
-            Line::Call(c) => Some((c.call, c.outcome.clone())),
+            Line::Call(c) => Some((c.call.as_str(), c.outcome.clone())),
             _ => None,
         })
         .collect();

@@ -2,7 +2,7 @@
 //! `data-field` so tests (and people comparing with `impnet run --json`) can read it.
 
 use super::use_app;
-use crate::logic::format::{self, call_text, conn_label, ms, reason_name, squirrel_label, thousands, RetClass};
+use crate::logic::format::{self, call_text, conn_label, ms, squirrel_label, thousands, RetClass};
 use crate::logic::source::{self, Side};
 use crate::rules;
 use crate::state::{Action, TraceSource};
@@ -73,7 +73,7 @@ fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
             let class = RetClass::of(c);
             html! {
                 <>
-                    { row("call", "call", html! { <code>{ c.call }</code> }) }
+                    { row("call", "call", html! { <code>{ c.call.as_str() }</code> }) }
                     { source_rows(e, scenario, c.handler) }
                     { row("returned", "ret", html! { <span class={classes!("ret", class.css())}><b data-field="ret-value">{ num }</b>{ " " }<span data-field="ret-name">{ meaning }</span></span> }) }
                     { row("blocked", "blocked", text(ms(c.blocked.micros))) }
@@ -101,7 +101,7 @@ fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
         Line::Event(ev) => html! {
             <>
                 { row("event", "event", html! { <code>{ ev.event.as_str() }</code> }) }
-                if let Some(r) = ev.reason { { row("reason", "reason", text(format!("{r} {}", reason_name(r)))) } }
+                if let Some(r) = ev.reason { { row("reason", "reason", text(format!("{} {}", r.code(), r.name()))) } }
                 if let Some(h) = ev.handler { { row("handler", "handler", text(h.as_str())) } }
                 if let Some(m) = ev.msg { { row("message", "msg", text(format!("#{m}"))) } }
                 if let Some(b) = ev.bytes { { row("bytes", "bytes", text(format!("{} bytes", thousands(b)))) } }

@@ -4,6 +4,7 @@
 use super::use_app;
 use crate::logic::edit::{apply, args_of, ArgKind, ListEdit, ListId, RECONNECT, WAIT};
 use crate::state::Action;
+use impnet_core::program::CallKind;
 use impnet_core::scenario::Call;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -106,7 +107,7 @@ pub fn StepList(props: &StepListProps) -> Html {
             }
         })
         .collect();
-    let add = edit.reform(|e: Event| ListEdit::Add(call_by_name(&select_value(e)).unwrap_or("server.log")));
+    let add = edit.reform(|e: Event| ListEdit::Add(call_by_name(&select_value(e)).unwrap_or(CallKind::ServerLog.as_str())));
     html! {
         <div class="step-list" data-list={list.key()}>
             <h3>{ props.title.clone() }</h3>

@@ -6,6 +6,7 @@ use super::format::RetClass;
 use super::view::View;
 use impnet_core::scenario::{OutageKind, Scenario};
 use impnet_core::time::{Duration, Instant};
+use impnet_core::program::CallKind;
 use impnet_core::rules::Rule;
 use impnet_core::trace::*;
 
@@ -364,7 +365,7 @@ pub fn synthetic_trace(n: usize) -> Trace {
         };
         let line = if is_call {
             Line::Call(CallLine {
-                call: "agent.send",
+                call: CallKind::AgentSend,
                 step: 1,
                 iter: (i / 2) as u32,
                 code: None,

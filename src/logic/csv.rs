@@ -32,7 +32,7 @@ pub fn trace_csv(trace: &Trace) -> String {
                 };
                 row.extend([
                     "call".into(),
-                    c.call.into(),
+                    c.call.as_str().into(),
                     c.step.to_string(),
                     c.iter.to_string(),
                     opt(c.handler.map(|h| h.as_str())),
@@ -56,7 +56,7 @@ pub fn trace_csv(trace: &Trace) -> String {
                 String::new(),
                 String::new(),
                 opt(ev.msg),
-                opt(ev.reason),
+                opt(ev.reason.map(|r| r.code())),
                 opt(ev.bytes),
                 opt(ev.packets),
                 ev.rule.id().into(),

@@ -1,6 +1,7 @@
 //! Editing a scenario from the form and the step list: typed getters/setters per field, and
 //! list operations. Pure, so the rules (a bad number names its field) are tested natively.
 
+use impnet_core::program::CallKind;
 use impnet_core::scenario::{Arg, Call, RetAction, Scenario, Step};
 
 /// Which step list of the scenario.
@@ -56,22 +57,24 @@ pub enum ListEdit {
 /// Sensible arguments for a call picked from the menu.
 pub fn default_call(name: &str) -> Option<Call> {
     let s = |v: &str| Arg::Str(v.into());
-    Some(match name {
-        "agent.send" => Call::AgentSend { name: "data".into(), bytes: 200 },
-        "server.log" => Call::ServerLog { bytes: 100 },
-        "server.error" => Call::ServerError { bytes: 100 },
-        "imp.setsendbuffersize" => Call::SetSendBufferSize { size: Arg::Int(8192) },
-        "server.setsendtimeoutpolicy" => Call::SetSendTimeoutPolicy { reconnect: s("RETURN_ON_ERROR"), wait: s("WAIT_TIL_SENT"), timeout: Arg::Int(30) },
-        "server.connect" => Call::ServerConnect { timeout: 60.0 },
-        "server.disconnect" => Call::ServerDisconnect,
-        "server.flush" => Call::ServerFlush { timeout: 30.0 },
-        "server.isconnected" => Call::ServerIsConnected,
-        "imp.sleep" => Call::ImpSleep { seconds: 1.0 },
-        "imp.wakeup" => Call::ImpWakeup { seconds: 1.0 },
-        "interface.openudp" => Call::OpenUdp { port: None },
-        "udpsocket.send" => Call::UdpSend { address: s("192.168.1.10"), port: Arg::Int(5000), bytes: 100 },
-        "udpsocket.close" => Call::UdpClose,
-        _ => return None,
+    // Only §10's calls are on the menu (a step list cannot register callbacks).
+    let kind = CallKind::API.into_iter().find(|k| k.as_str() == name)?;
+    Some(match kind {
+        CallKind::AgentSend => Call::AgentSend { name: "data".into(), bytes: 200 },
+        CallKind::ServerLog => Call::ServerLog { bytes: 100 },
+        CallKind::ServerError => Call::ServerError { bytes: 100 },
+        CallKind::SetSendBufferSize => Call::SetSendBufferSize { size: Arg::Int(8192) },
+        CallKind::SetSendTimeoutPolicy => Call::SetSendTimeoutPolicy { reconnect: s("RETURN_ON_ERROR"), wait: s("WAIT_TIL_SENT"), timeout: Arg::Int(30) },
+        CallKind::ServerConnect => Call::ServerConnect { timeout: 60.0 },
+        CallKind::ServerDisconnect => Call::ServerDisconnect,
+        CallKind::ServerFlush => Call::ServerFlush { timeout: 30.0 },
+        CallKind::ServerIsConnected => Call::ServerIsConnected,
+        CallKind::ImpSleep => Call::ImpSleep { seconds: 1.0 },
+        CallKind::ImpWakeup => Call::ImpWakeup { seconds: 1.0 },
+        CallKind::OpenUdp => Call::OpenUdp { port: None },
+        CallKind::UdpSend => Call::UdpSend { address: s("192.168.1.10"), port: Arg::Int(5000), bytes: 100 },
+        CallKind::UdpClose => Call::UdpClose,
+        CallKind::OnUnexpectedDisconnect | CallKind::OnIdle | CallKind::CancelWakeup | CallKind::DeepSleep | CallKind::DeviceSend => return None,
     })
 }
 

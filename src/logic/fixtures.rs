@@ -2,6 +2,7 @@
 //! numbers, only on the trace contract (`impnet_core::trace`).
 
 use impnet_core::time::{Duration, Instant};
+use impnet_core::program::CallKind;
 use impnet_core::rules::Rule;
 use impnet_core::trace::*;
 
@@ -21,7 +22,7 @@ pub fn call(t_ms: u64, name: &'static str, outcome: Outcome, blocked_ms: u64, st
     Entry {
         t: Instant::from_millis(t_ms),
         line: Line::Call(CallLine {
-            call: name,
+            call: CallKind::parse(name).expect("a call name"),
             step: 0,
             iter: 0,
             code: None,

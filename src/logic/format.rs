@@ -1,7 +1,7 @@
 //! How values read on screen: return codes by name and number, times, sizes, states.
 
-use super::nav::returns_send_code;
-use impnet_core::policy::{self, Reason};
+use impnet_core::policy::{self, SendError};
+use impnet_core::program::CallKind;
 use impnet_core::trace::{CallLine, ConnState, Outcome, Ret, SquirrelState};
 
 /// §3 send error codes as impOS names them.
@@ -9,10 +9,6 @@ pub fn send_code_name(code: i64) -> &'static str {
     policy::send_code_name(code).unwrap_or("unknown code")
 }
 
-/// §3 reason codes (on `connected`/`disconnected`/handler events).
-pub fn reason_name(code: i64) -> &'static str {
-    Reason::from_code(code).map_or("unknown reason", Reason::name)
-}
 
 /// How a call came out, for colour and the marker label. Ordered by how much it should stand
 /// out when several calls share one pixel column (later = louder).
@@ -31,13 +27,13 @@ impl RetClass {
     pub fn of(c: &CallLine) -> RetClass {
         match &c.outcome {
             Outcome::Error(_) => RetClass::Error,
-            Outcome::Returned(Ret::Int(code)) if returns_send_code(c.call) => match code {
-                0 => RetClass::Ok,
-                1 => RetClass::NotConnected,
-                2 => RetClass::Timeout,
-                3 => RetClass::Disconnected,
-                4 => RetClass::WouldBlock,
-                _ => RetClass::Error,
+            Outcome::Returned(Ret::Int(_)) if c.call.returns_send_code() => match c.send_result() {
+                Some(Ok(())) => RetClass::Ok,
+                Some(Err(SendError::NotConnected)) => RetClass::NotConnected,
+                Some(Err(SendError::Timeout)) => RetClass::Timeout,
+                Some(Err(SendError::Disconnected)) => RetClass::Disconnected,
+                Some(Err(SendError::WouldBlock)) => RetClass::WouldBlock,
+                None => RetClass::Error,
             },
             Outcome::Returned(Ret::Bool(false)) => RetClass::False,
             Outcome::Returned(_) => RetClass::Ok,
@@ -97,17 +93,17 @@ impl RetClass {
 pub fn ret_text(c: &CallLine) -> (String, String) {
     match &c.outcome {
         Outcome::Error(e) => ("error".into(), e.clone()),
-        Outcome::Returned(Ret::Int(code)) if returns_send_code(c.call) => (code.to_string(), send_code_name(*code).into()),
-        Outcome::Returned(Ret::Int(n)) if c.call == "imp.setsendbuffersize" => {
+        Outcome::Returned(Ret::Int(code)) if c.call.returns_send_code() => (code.to_string(), send_code_name(*code).into()),
+        Outcome::Returned(Ret::Int(n)) if c.call == CallKind::SetSendBufferSize => {
             (n.to_string(), format!("previous capacity: {} bytes", thousands(*n as u64)))
         }
         Outcome::Returned(Ret::Int(n)) => (n.to_string(), String::new()),
         Outcome::Returned(Ret::Bool(b)) => {
             let meaning = match (c.call, b) {
-                ("server.flush", true) => "buffer empty and ACKed",
-                ("server.flush", false) => "timed out before everything was ACKed",
-                ("server.isconnected", true) => "connected (as far as the device knows)",
-                ("server.isconnected", false) => "not connected",
+                (CallKind::ServerFlush, true) => "buffer empty and ACKed",
+                (CallKind::ServerFlush, false) => "timed out before everything was ACKed",
+                (CallKind::ServerIsConnected, true) => "connected (as far as the device knows)",
+                (CallKind::ServerIsConnected, false) => "not connected",
                 _ => "",
             };
             (b.to_string(), meaning.into())

@@ -1,6 +1,7 @@
 //! The device log console (issue 10 item 3): the `server.log` / `server.error` calls of a
 //! trace, with their virtual times, and which of them to render around the cursor.
 
+use impnet_core::program::CallKind;
 use impnet_core::trace::{Carried, Line, Outcome, Side, Trace};
 use std::ops::Range;
 
@@ -25,10 +26,10 @@ pub fn log_lines(trace: &Trace) -> Vec<LogLine> {
         .iter()
         .enumerate()
         .filter_map(|(index, e)| match &e.line {
-            Line::Call(c) if c.call == "server.log" || c.call == "server.error" => Some(LogLine {
+            Line::Call(c) if matches!(c.call, CallKind::ServerLog | CallKind::ServerError) => Some(LogLine {
                 index,
                 t_us: e.t.micros,
-                error: c.call == "server.error" || matches!(c.outcome, Outcome::Error(_)),
+                error: c.call == CallKind::ServerError || matches!(c.outcome, Outcome::Error(_)),
                 agent: c.code.as_ref().is_some_and(|code| code.side == Side::Agent),
                 text: match c.code.as_ref().and_then(|code| code.carried.as_ref()) {
                     Some(Carried::Text(t)) => t.to_string(),

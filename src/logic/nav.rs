@@ -1,6 +1,7 @@
 //! Stepping through a precomputed trace. Every move is an index search over `entries`, so
 //! going backwards costs the same as going forwards and nothing is re-simulated.
 
+use impnet_core::program::CallKind;
 use impnet_core::trace::{Entry, Line, Outcome, Ret};
 
 /// A move of the cursor, as the step controls and keys name them.
@@ -17,19 +18,14 @@ pub enum Nav {
     To(usize),
 }
 
-/// Calls whose integer return value is a §3 send code.
-pub fn returns_send_code(call: &str) -> bool {
-    matches!(call, "agent.send" | "server.log" | "server.error" | "udpsocket.send")
-}
-
 /// A line a firmware developer would want to stop at: a call that threw, a send that did not
 /// return 0, a flush that timed out, bytes lost at a drop, or device code's runtime error.
 pub fn is_error(e: &Entry) -> bool {
     match &e.line {
         Line::Call(c) => match &c.outcome {
             Outcome::Error(_) => true,
-            Outcome::Returned(Ret::Int(code)) => returns_send_code(c.call) && *code != 0,
-            Outcome::Returned(Ret::Bool(b)) => c.call == "server.flush" && !*b,
+            Outcome::Returned(Ret::Int(code)) => c.call.returns_send_code() && *code != 0,
+            Outcome::Returned(Ret::Bool(b)) => c.call == CallKind::ServerFlush && !*b,
             Outcome::Returned(Ret::Null) => false,
         },
         // §14: an uncaught runtime error in device code stops a task.

@@ -580,6 +580,7 @@ fn knobs(sc: &Scenario, s: f64) -> Knobs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::program::CallKind;
     use crate::scenario::parse_toml;
 
     const TWO_LOGS: &str = r#"
@@ -656,7 +657,7 @@ repeat = 2
         pump(&mut live, &mut real, &mut sent);
         assert!(live.is_done());
         let t = live.finish(real).trace;
-        let lines: Vec<(u32, &str)> = t
+        let lines: Vec<(u32, CallKind)> = t
             .entries
             .iter()
             .filter_map(|e| match &e.line {
@@ -664,7 +665,7 @@ repeat = 2
                 _ => None,
             })
             .collect();
-        assert_eq!(lines, [(1, "server.log"), (2, "server.log")]);
+        assert_eq!(lines, [(1, CallKind::ServerLog), (2, CallKind::ServerLog)]);
         assert_eq!((t.summary.sent_msgs, t.summary.acked_msgs), (2, 2));
     }
 

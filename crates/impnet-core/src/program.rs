@@ -204,6 +204,8 @@ pub enum CallKind {
     OnIdle,
     CancelWakeup,
     DeepSleep,
+    /// The agent's `device.send` (§15: agent code's lines only; no program makes it).
+    DeviceSend,
 }
 
 impl CallKind {
@@ -245,6 +247,7 @@ impl CallKind {
             CallKind::OnIdle => "imp.onidle",
             CallKind::CancelWakeup => "imp.cancelwakeup",
             CallKind::DeepSleep => "imp.deepsleepfor",
+            CallKind::DeviceSend => "device.send",
         }
     }
 
@@ -255,6 +258,20 @@ impl CallKind {
     /// Calls that return a §3 send code (0–4), which viewers show by name.
     pub fn returns_send_code(self) -> bool {
         matches!(self, CallKind::AgentSend | CallKind::ServerLog | CallKind::ServerError | CallKind::UdpSend)
+    }
+}
+
+impl std::fmt::Display for CallKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so a timeline's `{:<28}` column lines up.
+        f.pad(self.as_str())
+    }
+}
+
+/// A kind is its name: `line.call == "agent.send"` reads as the trace does.
+impl PartialEq<&str> for CallKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -5,6 +5,7 @@
 //! typed enum; arguments whose bad values are *runtime* errors in impOS (B4, C6, U1–U4) are
 //! kept loose (`Arg`) so the model can raise the error at run time as the device would.
 
+use crate::program::CallKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -337,43 +338,42 @@ pub enum Call {
 }
 
 impl Call {
-    /// The name as scripts and traces spell it.
-    pub fn name(&self) -> &'static str {
+    /// The call's kind: its name as scripts and traces spell it (`CallKind::as_str`).
+    pub fn kind(&self) -> CallKind {
         match self {
-            Call::AgentSend { .. } => "agent.send",
-            Call::ServerLog { .. } => "server.log",
-            Call::ServerError { .. } => "server.error",
-            Call::SetSendBufferSize { .. } => "imp.setsendbuffersize",
-            Call::SetSendTimeoutPolicy { .. } => "server.setsendtimeoutpolicy",
-            Call::ServerConnect { .. } => "server.connect",
-            Call::ServerDisconnect => "server.disconnect",
-            Call::ServerFlush { .. } => "server.flush",
-            Call::ServerIsConnected => "server.isconnected",
-            Call::ImpSleep { .. } => "imp.sleep",
-            Call::ImpWakeup { .. } => "imp.wakeup",
-            Call::OpenUdp { .. } => "interface.openudp",
-            Call::UdpSend { .. } => "udpsocket.send",
-            Call::UdpClose => "udpsocket.close",
+            Call::AgentSend { .. } => CallKind::AgentSend,
+            Call::ServerLog { .. } => CallKind::ServerLog,
+            Call::ServerError { .. } => CallKind::ServerError,
+            Call::SetSendBufferSize { .. } => CallKind::SetSendBufferSize,
+            Call::SetSendTimeoutPolicy { .. } => CallKind::SetSendTimeoutPolicy,
+            Call::ServerConnect { .. } => CallKind::ServerConnect,
+            Call::ServerDisconnect => CallKind::ServerDisconnect,
+            Call::ServerFlush { .. } => CallKind::ServerFlush,
+            Call::ServerIsConnected => CallKind::ServerIsConnected,
+            Call::ImpSleep { .. } => CallKind::ImpSleep,
+            Call::ImpWakeup { .. } => CallKind::ImpWakeup,
+            Call::OpenUdp { .. } => CallKind::OpenUdp,
+            Call::UdpSend { .. } => CallKind::UdpSend,
+            Call::UdpClose => CallKind::UdpClose,
         }
     }
 
-    /// Every call name the scenario format accepts, in the order the SPEC lists them.
-    pub const NAMES: [&'static str; 14] = [
-        "agent.send",
-        "server.log",
-        "server.error",
-        "imp.setsendbuffersize",
-        "server.setsendtimeoutpolicy",
-        "server.connect",
-        "server.disconnect",
-        "server.flush",
-        "server.isconnected",
-        "imp.sleep",
-        "imp.wakeup",
-        "interface.openudp",
-        "udpsocket.send",
-        "udpsocket.close",
-    ];
+    /// The name as scripts and traces spell it.
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Every call name the scenario format accepts, in the order the SPEC lists them
+    /// (`CallKind::API`'s names).
+    pub const NAMES: [&'static str; 14] = {
+        let mut names = [""; 14];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = CallKind::API[i].as_str();
+            i += 1;
+        }
+        names
+    };
 }
 
 impl Step {

@@ -4,6 +4,8 @@
 //! plus `rule` and `why` on call lines.
 
 use crate::budget::Stop;
+use crate::policy::{Reason, SendError};
+use crate::program::CallKind;
 use crate::rules::Rule;
 pub use crate::program::CodeSite;
 use crate::time::{Duration, Instant};
@@ -46,6 +48,18 @@ pub enum Ret {
     Null,
 }
 
+impl Ret {
+    /// What `call` returned, as §3 types a send method's return: `Ok` for 0, else its
+    /// `SendError`; `None` when `call` does not return a send code.
+    pub fn send_result(&self, call: CallKind) -> Option<Result<(), SendError>> {
+        match *self {
+            Ret::Int(0) if call.returns_send_code() => Some(Ok(())),
+            Ret::Int(code) if call.returns_send_code() => SendError::from_code(code).map(Err),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     Returned(Ret),
@@ -55,7 +69,7 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallLine {
-    pub call: &'static str,
+    pub call: CallKind,
     /// Where a step list made the call (0 for code).
     pub step: u32,
     pub iter: u32,
@@ -71,6 +85,16 @@ pub struct CallLine {
     pub rule: Rule,
     /// One line with the numbers: "RETURN_ON_ERROR_NO_DISCONNECT: 1 041 bytes do not fit …".
     pub why: String,
+}
+
+impl CallLine {
+    /// The call's send result (`Ret::send_result`); `None` if it threw or is not a send.
+    pub fn send_result(&self) -> Option<Result<(), SendError>> {
+        match &self.outcome {
+            Outcome::Returned(r) => r.send_result(self.call),
+            Outcome::Error(_) => None,
+        }
+    }
 }
 
 /// A call made by code (§14 Trace), on the device or in the agent (§15).
@@ -153,8 +177,8 @@ impl EventKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventLine {
     pub event: EventKind,
-    /// §3 reason code where the event has one.
-    pub reason: Option<i64>,
+    /// The §3 reason where the event has one (its code in JSON).
+    pub reason: Option<Reason>,
     pub handler: Option<Handler>,
     pub msg: Option<u64>,
     /// `lost`: bytes lost with the message.
@@ -320,7 +344,7 @@ impl Entry {
         m.insert("t_ms".into(), Value::Number(self.t.as_ms_number()));
         match &self.line {
             Line::Call(c) => {
-                m.insert("call".into(), c.call.into());
+                m.insert("call".into(), c.call.as_str().into());
                 if c.code.as_ref().is_some_and(|code| code.side == Side::Agent) {
                     m.insert("side".into(), "agent".into());
                 }
@@ -368,7 +392,7 @@ impl Entry {
                     m.insert("handler".into(), h.as_str().into());
                 }
                 if let Some(r) = e.reason {
-                    m.insert("reason".into(), r.into());
+                    m.insert("reason".into(), r.code().into());
                 }
                 if let Some(id) = e.msg {
                     m.insert("msg".into(), id.into());

@@ -54,7 +54,7 @@ fn s6_transport_loss_returns_disconnected_to_a_blocked_send() {
         _ => None,
     });
     let c = last_call.unwrap();
-    assert_eq!((c.call, &c.outcome, c.rule.id()), ("agent.send", &Outcome::Returned(Ret::Int(3)), "S6"));
+    assert_eq!((c.call.as_str(), &c.outcome, c.rule.id()), ("agent.send", &Outcome::Returned(Ret::Int(3)), "S6"));
 }
 
 #[test]

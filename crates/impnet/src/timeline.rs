@@ -2,7 +2,7 @@
 //! `impnet device` (issue 8 item 4).
 
 use crate::text::printable;
-use impnet_core::policy::{send_code_name, Reason};
+use impnet_core::program::CallKind;
 use impnet_core::trace::{CallLine, Carried, EventKind, EventLine, Handler, Line, Outcome, Ret, Side, Summary};
 use impnet_core::Trace;
 use std::io::{self, Write};
@@ -77,7 +77,7 @@ fn event_line(out: &mut impl Write, t: &str, e: &EventLine) -> io::Result<()> {
         text.push_str(&format!(" {}", h.as_str()));
     }
     if let Some(r) = e.reason {
-        text.push_str(&format!(" reason {r} {}", reason_name(r)));
+        text.push_str(&format!(" reason {} {}", r.code(), r.name()));
     }
     if let Some(id) = e.msg {
         let down = matches!(e.event, EventKind::DeviceReceived | EventKind::DownlinkLost);
@@ -100,24 +100,15 @@ fn ms(micros: u64) -> String {
 }
 
 /// Return values by name (SPEC §3) where the call returns a send code.
-fn ret_name(call: &str, r: &Ret) -> String {
-    match r {
-        Ret::Int(i) if matches!(call, "agent.send" | "server.log" | "server.error" | "udpsocket.send") => {
-            match send_code_name(*i) {
-                Some(name) => format!("{i} {name}"),
-                None => i.to_string(),
-            }
-        }
-        Ret::Int(i) if call == "imp.setsendbuffersize" => format!("{i} (previous)"),
-        Ret::Int(i) => i.to_string(),
-        Ret::Bool(b) => b.to_string(),
-        Ret::Null => "-".to_string(),
+fn ret_name(call: CallKind, r: &Ret) -> String {
+    match (r.send_result(call), r) {
+        (Some(Ok(())), _) => "0 OK".to_string(),
+        (Some(Err(e)), _) => format!("{} {}", e.code(), e.name()),
+        (None, Ret::Int(i)) if call == CallKind::SetSendBufferSize => format!("{i} (previous)"),
+        (None, Ret::Int(i)) => i.to_string(),
+        (None, Ret::Bool(b)) => b.to_string(),
+        (None, Ret::Null) => "-".to_string(),
     }
-}
-
-/// §3 reason codes by name.
-fn reason_name(code: i64) -> &'static str {
-    Reason::from_code(code).map_or("?", Reason::name)
 }
 
 fn summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
@@ -144,16 +135,31 @@ fn summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use impnet_core::policy::Reason;
 
     #[test]
     fn s3_send_codes_print_by_name() {
-        assert_eq!(ret_name("agent.send", &Ret::Int(4)), "4 SEND_ERROR_WOULDBLOCK");
-        assert_eq!(ret_name("server.log", &Ret::Int(0)), "0 OK");
-        assert_eq!(ret_name("udpsocket.send", &Ret::Int(1)), "1 SEND_ERROR_NOT_CONNECTED");
-        assert_eq!(ret_name("imp.setsendbuffersize", &Ret::Int(3456)), "3456 (previous)");
-        assert_eq!(ret_name("server.flush", &Ret::Bool(false)), "false");
-        assert_eq!(reason_name(1), "NO_WIFI");
-        assert_eq!(reason_name(5), "SERVER_CONNECTED");
+        assert_eq!(ret_name(CallKind::AgentSend, &Ret::Int(4)), "4 SEND_ERROR_WOULDBLOCK");
+        assert_eq!(ret_name(CallKind::ServerLog, &Ret::Int(0)), "0 OK");
+        assert_eq!(ret_name(CallKind::UdpSend, &Ret::Int(1)), "1 SEND_ERROR_NOT_CONNECTED");
+        assert_eq!(ret_name(CallKind::SetSendBufferSize, &Ret::Int(3456)), "3456 (previous)");
+        assert_eq!(ret_name(CallKind::ServerFlush, &Ret::Bool(false)), "false");
+        for (reason, text) in [(Reason::NoWifi, "reason 1 NO_WIFI"), (Reason::ServerConnected, "reason 5 SERVER_CONNECTED")] {
+            let ev = EventLine {
+                event: impnet_core::trace::EventKind::Offline,
+                reason: Some(reason),
+                handler: None,
+                msg: None,
+                bytes: None,
+                packets: None,
+                detail: None,
+                rule: impnet_core::rules::Rule::C5,
+                why: String::new(),
+            };
+            let mut out = Vec::new();
+            event_line(&mut out, "1.000", &ev).unwrap();
+            assert!(String::from_utf8(out).unwrap().contains(text), "{text}");
+        }
     }
 
     #[test]

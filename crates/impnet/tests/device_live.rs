@@ -92,7 +92,7 @@ fn events(t: &Trace) -> Vec<(String, Option<i64>)> {
     t.entries
         .iter()
         .filter_map(|e| match &e.line {
-            Line::Event(ev) => Some((ev.event.as_str().to_string(), ev.reason)),
+            Line::Event(ev) => Some((ev.event.as_str().to_string(), ev.reason.map(|r| r.code()))),
             Line::Call(_) => None,
         })
         .collect()

@@ -374,13 +374,13 @@ impl<P: Program> Device<P> {
             RestartCause::Timer => {
                 let detail = EventDetail::WakeReason(WAKEREASON_TIMER);
                 let reason = if self.conn == ConnState::Online { Reason::ServerConnected } else { Reason::NotConnected };
-                self.detail_event(now, EventKind::SquirrelRestart, Some(reason.code()), detail, Rule::DeviceCode, || {
+                self.detail_event(now, EventKind::SquirrelRestart, Some(reason), detail, Rule::DeviceCode, || {
                     "woken from deep sleep: the script starts again from the top, nv kept; hardware.wakereason() is 1 (§14)".into()
                 })
             }
             RestartCause::Error => {
                 let detail = EventDetail::WakeReason(WAKEREASON_SQUIRREL_ERROR);
-                let reason = Some(Reason::ServerConnected.code());
+                let reason = Some(Reason::ServerConnected);
                 self.detail_event(now, EventKind::SquirrelRestart, reason, detail, Rule::DeviceCode, || {
                     "after an uncaught error the script starts again from the top with default capacity and policy; hardware.wakereason() is 5 (§14)".into()
                 })

@@ -549,7 +549,7 @@ impl<P: Program> Device<P> {
         &mut self,
         now: Instant,
         event: EventKind,
-        reason: Option<i64>,
+        reason: Option<Reason>,
         msg: Option<u64>,
         bytes: Option<u64>,
         packets: Option<u64>,
@@ -567,7 +567,7 @@ impl<P: Program> Device<P> {
         &mut self,
         now: Instant,
         event: EventKind,
-        reason: Option<i64>,
+        reason: Option<Reason>,
         msg: Option<u64>,
         bytes: Option<u64>,
         packets: Option<u64>,
@@ -587,10 +587,10 @@ impl<P: Program> Device<P> {
     }
 
     fn state_event(&mut self, now: Instant, event: EventKind, reason: Reason, rule: Rule, why: impl FnOnce() -> String) {
-        self.event(now, event, Some(reason.code()), None, None, None, rule, why);
+        self.event(now, event, Some(reason), None, None, None, rule, why);
     }
 
-    fn handler_event(&mut self, now: Instant, h: Handler, reason: Option<i64>) {
+    fn handler_event(&mut self, now: Instant, h: Handler, reason: Option<Reason>) {
         if !self.charge(now, Work::Event, 1) || !self.rec.keep {
             return;
         }
@@ -614,7 +614,7 @@ impl<P: Program> Device<P> {
         &mut self,
         now: Instant,
         event: EventKind,
-        reason: Option<i64>,
+        reason: Option<Reason>,
         detail: EventDetail,
         rule: Rule,
         why: impl FnOnce() -> String,

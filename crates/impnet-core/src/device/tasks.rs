@@ -150,7 +150,7 @@ impl<P: Program> Device<P> {
         let y = self.program.resume(task.id, None, &mut self.budget);
         let after = self.follow(now, task, y);
         if let Start::Callback { kind: kind @ (Handler::OnConnect | Handler::OnUnexpectedDisconnect), reason, .. } = start {
-            self.handler_event(now, kind, reason.map(Reason::code));
+            self.handler_event(now, kind, reason);
         }
         self.after(now, after);
     }
@@ -267,7 +267,7 @@ impl<P: Program> Device<P> {
                 Site::Code(site) => (0, 0, Some(CodeCall { site, carried, side: Side::Device })),
             };
             let line = Line::Call(CallLine {
-                call: kind.as_str(),
+                call: kind,
                 step,
                 iter,
                 code,

@@ -10,6 +10,7 @@
 
 use super::validate::{validate, MAX_FILE_BYTES};
 use super::{Arg, Call, Rate, RetAction, Scenario, Step, Unlimited};
+use crate::program::CallKind;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -203,20 +204,23 @@ pub struct RawStep {
 /// The call arguments of `RawStep` (not `call`, `repeat`, `on_ret`, `retry_after_s`).
 const ARG_FIELDS: [&str; 9] = ["name", "bytes", "size", "reconnect", "wait", "timeout", "seconds", "address", "port"];
 
-/// The arguments each call takes (required first, then optional).
-fn call_args(call: &str) -> Option<&'static [&'static str]> {
-    Some(match call {
-        "agent.send" => &["name", "bytes"],
-        "server.log" | "server.error" => &["bytes"],
-        "imp.setsendbuffersize" => &["size"],
-        "server.setsendtimeoutpolicy" => &["reconnect", "wait", "timeout"],
-        "server.connect" | "server.flush" => &["timeout"],
-        "imp.sleep" | "imp.wakeup" => &["seconds"],
-        "interface.openudp" => &["port"],
-        "udpsocket.send" => &["address", "port", "bytes"],
-        "server.disconnect" | "server.isconnected" | "udpsocket.close" => &[],
-        _ => return None,
-    })
+/// A step list's call by name (§10's calls only), and the arguments it takes (required
+/// first, then optional).
+fn call_args(call: &str) -> Option<(CallKind, &'static [&'static str])> {
+    let kind = CallKind::API.into_iter().find(|k| k.as_str() == call)?;
+    let args: &[&str] = match kind {
+        CallKind::AgentSend => &["name", "bytes"],
+        CallKind::ServerLog | CallKind::ServerError => &["bytes"],
+        CallKind::SetSendBufferSize => &["size"],
+        CallKind::SetSendTimeoutPolicy => &["reconnect", "wait", "timeout"],
+        CallKind::ServerConnect | CallKind::ServerFlush => &["timeout"],
+        CallKind::ImpSleep | CallKind::ImpWakeup => &["seconds"],
+        CallKind::OpenUdp => &["port"],
+        CallKind::UdpSend => &["address", "port", "bytes"],
+        CallKind::ServerDisconnect | CallKind::ServerIsConnected | CallKind::UdpClose => &[],
+        CallKind::OnUnexpectedDisconnect | CallKind::OnIdle | CallKind::CancelWakeup | CallKind::DeepSleep | CallKind::DeviceSend => return None,
+    };
+    Some((kind, args))
 }
 
 /// A step refused by `TryFrom<RawStep>`. serde turns it into a string, so `Display` puts the
@@ -302,7 +306,7 @@ impl TryFrom<RawStep> for Step {
     fn try_from(r: RawStep) -> Result<Step, StepError> {
         let c = r.call.clone();
         let c = c.as_str();
-        let Some(takes) = call_args(c) else {
+        let Some((kind, takes)) = call_args(c) else {
             return Err(StepError {
                 field: Some("call"),
                 reason: format!("unknown call `{}` (known: {})", truncate(c, 64), Call::NAMES.join(", ")),
@@ -317,29 +321,31 @@ impl TryFrom<RawStep> for Step {
                 reason: format!("{c} does not take `{extra}` (it takes: {takes})"),
             });
         }
-        let call = match c {
-            "agent.send" => Call::AgentSend { name: need(r.name, c, "name")?, bytes: need(r.bytes, c, "bytes")? },
-            "server.log" => Call::ServerLog { bytes: need(r.bytes, c, "bytes")? },
-            "server.error" => Call::ServerError { bytes: need(r.bytes, c, "bytes")? },
-            "imp.setsendbuffersize" => Call::SetSendBufferSize { size: need(r.size, c, "size")? },
-            "server.setsendtimeoutpolicy" => Call::SetSendTimeoutPolicy {
+        let call = match kind {
+            CallKind::AgentSend => Call::AgentSend { name: need(r.name, c, "name")?, bytes: need(r.bytes, c, "bytes")? },
+            CallKind::ServerLog => Call::ServerLog { bytes: need(r.bytes, c, "bytes")? },
+            CallKind::ServerError => Call::ServerError { bytes: need(r.bytes, c, "bytes")? },
+            CallKind::SetSendBufferSize => Call::SetSendBufferSize { size: need(r.size, c, "size")? },
+            CallKind::SetSendTimeoutPolicy => Call::SetSendTimeoutPolicy {
                 reconnect: need(r.reconnect, c, "reconnect")?,
                 wait: need(r.wait, c, "wait")?,
                 timeout: need(r.timeout, c, "timeout")?,
             },
-            "server.connect" => Call::ServerConnect { timeout: seconds_arg(r.timeout, c, "timeout", Some(60.0))? },
-            "server.disconnect" => Call::ServerDisconnect,
-            "server.flush" => Call::ServerFlush { timeout: seconds_arg(r.timeout, c, "timeout", None)? },
-            "server.isconnected" => Call::ServerIsConnected,
-            "imp.sleep" => Call::ImpSleep { seconds: need(r.seconds, c, "seconds")? },
-            "imp.wakeup" => Call::ImpWakeup { seconds: need(r.seconds, c, "seconds")? },
-            "interface.openudp" => Call::OpenUdp { port: r.port },
-            "udpsocket.send" => Call::UdpSend {
+            CallKind::ServerConnect => Call::ServerConnect { timeout: seconds_arg(r.timeout, c, "timeout", Some(60.0))? },
+            CallKind::ServerDisconnect => Call::ServerDisconnect,
+            CallKind::ServerFlush => Call::ServerFlush { timeout: seconds_arg(r.timeout, c, "timeout", None)? },
+            CallKind::ServerIsConnected => Call::ServerIsConnected,
+            CallKind::ImpSleep => Call::ImpSleep { seconds: need(r.seconds, c, "seconds")? },
+            CallKind::ImpWakeup => Call::ImpWakeup { seconds: need(r.seconds, c, "seconds")? },
+            CallKind::OpenUdp => Call::OpenUdp { port: r.port },
+            CallKind::UdpSend => Call::UdpSend {
                 address: need(r.address, c, "address")?,
                 port: need(r.port, c, "port")?,
                 bytes: need(r.bytes, c, "bytes")?,
             },
-            _ => Call::UdpClose,
+            CallKind::UdpClose => Call::UdpClose,
+            // `call_args` admits §10's calls only.
+            CallKind::OnUnexpectedDisconnect | CallKind::OnIdle | CallKind::CancelWakeup | CallKind::DeepSleep | CallKind::DeviceSend => Call::UdpClose,
         };
         let repeat = match r.repeat {
             None => 1,

@@ -17,7 +17,7 @@ use crate::buffer::Segment;
 use crate::code::natives::DEFAULT_START_EPOCH;
 use crate::device::{Config, Device};
 use crate::link::Fate;
-use crate::program::{CodeSite, Program};
+use crate::program::{CallKind, CodeSite, Program};
 use crate::scenario::Scenario;
 use crate::time::{Duration, Instant};
 use crate::trace::{CallLine, Carried, CodeCall, ConnState, EventDetail, EventKind, EventLine, Line, Outcome, Ret, Side};
@@ -170,11 +170,11 @@ impl AgentSide {
                     let id = self.downlink.send(at, online, wire, name.clone(), payload);
                     let carried = Carried::Message { name: name.into(), bytes };
                     let why = format!("a {wire}-byte message down to the device: rtt/2 + {wire} bytes at downlink_bps (§15)");
-                    dev.record_line(at, call("device.send", site(&file, line), carried, Some(id), why));
+                    dev.record_line(at, call(CallKind::DeviceSend, site(&file, line), carried, Some(id), why));
                     self.drain_downlink(dev, "the device was not connected when the agent sent it (§15)");
                 }
                 AgentEvent::Call { output: AgentOutput::Log { error, text, file, line }, .. } => {
-                    let name = if error { "server.error" } else { "server.log" };
+                    let name = if error { CallKind::ServerError } else { CallKind::ServerLog };
                     let why = "agent logs have no send buffer: they never block (§15)".to_string();
                     dev.record_line(at, call(name, site(&file, line), Carried::Text(text.into()), None, why));
                 }
@@ -213,7 +213,7 @@ fn site(file: &str, line: u32) -> CodeSite {
 
 /// An agent call line (§15: `"side":"agent"` and the agent file's line; agent calls return
 /// nothing and never block).
-fn call(name: &'static str, site: CodeSite, carried: Carried, msg: Option<u64>, why: String) -> Line {
+fn call(name: CallKind, site: CodeSite, carried: Carried, msg: Option<u64>, why: String) -> Line {
     Line::Call(CallLine {
         call: name,
         step: 0,
