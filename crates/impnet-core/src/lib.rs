@@ -35,6 +35,7 @@ pub mod codec;
 pub mod device;
 pub mod expect;
 pub mod explain;
+mod harness;
 pub mod limits;
 pub mod link;
 pub mod live;

@@ -244,8 +244,7 @@ impl Link {
 
     /// Serialization time of `len` bytes at `uplink_bps`, rounded up to the microsecond.
     fn wire_time(&self, len: u32) -> Duration {
-        let bps = self.p.uplink_bps.max(1) as u128;
-        Duration::from_micros(((len as u128 * 1_000_000).div_ceil(bps)) as u64)
+        Duration::serialisation(len, self.p.uplink_bps)
     }
 
     /// Starts a resend if one is due (T4: resends go before new data). Returns true if it did.
@@ -330,7 +329,7 @@ impl Link {
 
     /// T4: the k-th consecutive loss waits rto·2^(k−1).
     fn backoff(&self, k: u32) -> Duration {
-        Duration::from_micros(self.p.rto.micros.saturating_mul(1u64 << (k - 1).min(20)))
+        self.p.rto.doubled(k.saturating_sub(1))
     }
 
     /// The next arrival at the device due by `now`.

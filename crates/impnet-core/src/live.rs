@@ -26,13 +26,13 @@
 use crate::budget::Work;
 use crate::buffer::Segment;
 use crate::device::{Device, NetCommand};
-use crate::link::{Edge, Outages};
+use crate::harness::Harness;
 use crate::policy::Reason;
 use crate::program::Program;
+use crate::scenario::{OutageKind, Scenario};
 use crate::steps::StepRunner;
-use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
 use crate::time::{Duration, Instant};
-use crate::trace::{Sample, Trace};
+use crate::trace::Trace;
 use crate::wire::{decode_server, DeviceFrame, DeviceLink, Knobs, ServerFrame, VERSION};
 use std::collections::VecDeque;
 
@@ -118,12 +118,11 @@ pub struct LiveDevice<P: Program = StepRunner> {
     knobs: Knobs,
     /// The advertised window a fresh connection starts with.
     rwnd: u32,
-    uplink_bps: u64,
-    connect: Duration,
+    /// Outage edges, connect times, serialisation, the recording (shared with the sim).
+    h: Harness,
     /// Virtual µs added to real × scale (grows when idle stretches are skipped).
     offset: u64,
     now: Instant,
-    end: Instant,
     // The socket.
     socket: u64,
     state: SocketState,
@@ -138,9 +137,6 @@ pub struct LiveDevice<P: Program = StepRunner> {
     /// Stream offset up to which messages have been announced with `msg` frames.
     announced_to: u64,
     // Outages.
-    outages: Outages,
-    edges: Vec<Edge>,
-    next_edge: usize,
     upstream_down: bool,
     wifi_down: bool,
     /// The device was told `connected` on the current socket.
@@ -164,17 +160,14 @@ impl<P: Program> LiveDevice<P> {
     /// describes: its parameters, outages, seed and `end_ms` apply, its step lists do not.
     pub fn with_program(sc: &Scenario, program: P, opts: LiveOptions) -> Self {
         let opts = LiveOptions { time_scale: opts.time_scale.clamp(MIN_TIME_SCALE, MAX_TIME_SCALE), ..opts };
-        let outages = Outages::new(&sc.network.outages);
         let mut d = LiveDevice {
             dev: Device::with_program(sc, program, sc.seed, true),
             knobs: knobs(sc, opts.time_scale),
             rwnd: sc.server.rwnd,
-            uplink_bps: sc.network.uplink_bps,
-            connect: Duration::from_millis(sc.device.connect_ms),
+            h: Harness::new(sc, true),
             opts,
             offset: 0,
             now: Instant::ZERO,
-            end: Instant::from_millis(sc.end_ms.min(MAX_END_MS)),
             socket: 0,
             state: SocketState::Closed,
             connect_ready_at: None,
@@ -183,9 +176,6 @@ impl<P: Program> LiveDevice<P> {
             flights: VecDeque::new(),
             departing: None,
             announced_to: 0,
-            edges: outages.edges(),
-            outages,
-            next_edge: 0,
             upstream_down: false,
             wifi_down: false,
             online: false,
@@ -234,7 +224,7 @@ impl<P: Program> LiveDevice<P> {
         if self.done {
             return None;
         }
-        let v = self.next_deadline()?.min(self.end);
+        let v = self.next_deadline()?.min(self.h.end);
         Some(self.real_of(v))
     }
 
@@ -303,9 +293,9 @@ impl<P: Program> LiveDevice<P> {
         if !self.done {
             self.set_now(real);
         }
-        let now = self.now.min(self.end);
-        let (entries, samples, summary) = self.dev.into_recorder().finish(now);
-        LiveTrace { trace: Trace { entries, samples, summary }, socket: self.socket_samples, real_micros: real }
+        let now = self.now.min(self.h.end);
+        let trace = self.h.finish(&mut self.dev, now);
+        LiveTrace { trace, socket: self.socket_samples, real_micros: real }
     }
 
     // ----- internals -----
@@ -320,7 +310,7 @@ impl<P: Program> LiveDevice<P> {
 
     /// Time only moves forward, whatever the driver's clock does.
     fn set_now(&mut self, real: u64) {
-        self.now = self.now.max(self.virtual_of(real)).min(self.end);
+        self.now = self.now.max(self.virtual_of(real)).min(self.h.end);
     }
 
     fn next_deadline(&self) -> Option<Instant> {
@@ -329,7 +319,7 @@ impl<P: Program> LiveDevice<P> {
             self.connect_ready_at.filter(|_| self.state == (SocketState::Open { welcomed: true })),
             self.reopen_at,
             self.departing.map(|d| d.0),
-            self.edges.get(self.next_edge).map(|e| e.at),
+            self.h.next_edge_at(),
         ]
         .into_iter()
         .flatten()
@@ -354,13 +344,14 @@ impl<P: Program> LiveDevice<P> {
         // Bounded: each turn either handles a deadline or stops.
         for _ in 0..1_000_000 {
             self.turn();
+            self.h.record(&mut self.dev);
             if self.done {
                 return;
             }
             match self.next_deadline() {
                 Some(d) if d <= self.now => continue,
                 Some(d) if self.opts.skip_idle && self.quiescent() => {
-                    let d = d.min(self.end);
+                    let d = d.min(self.h.end);
                     self.offset += d.micros - self.now.micros;
                     self.now = d;
                 }
@@ -378,8 +369,7 @@ impl<P: Program> LiveDevice<P> {
             self.close_socket();
             return;
         }
-        while let Some(e) = self.edges.get(self.next_edge).copied().filter(|e| e.at <= now) {
-            self.next_edge += 1;
+        while let Some(e) = self.h.due_edge(now) {
             match e.kind {
                 OutageKind::Wifi => {
                     self.wifi_down = !e.up;
@@ -400,7 +390,7 @@ impl<P: Program> LiveDevice<P> {
         }
         if self.reopen_at.is_some_and(|t| t <= now) {
             self.reopen_at = None;
-            self.connect_ready_at = Some(self.outages.connect_done_at(now, self.dev_connect()));
+            self.connect_ready_at = Some(self.h.connect_done_at(now));
         }
         // A connection attempt needs a socket; none opens while WiFi is down.
         if self.connect_ready_at.is_some() && self.state == SocketState::Closed && !self.wifi_down {
@@ -423,13 +413,11 @@ impl<P: Program> LiveDevice<P> {
         self.commands();
         if self.departing.is_none() && self.online {
             if let Some(seg) = self.dev.poll_transmit(now) {
-                let bps = self.uplink_bps.max(1);
-                let ser = Duration::from_micros((seg.len as u64 * 1_000_000).div_ceil(bps));
-                self.departing = Some((now + ser, seg));
+                self.departing = Some((now + self.h.serialisation(seg.len), seg));
             }
         }
         self.dev.end_instant(now);
-        if self.dev.stopped() || !self.dev.pending() || now >= self.end {
+        if self.dev.stopped() || !self.dev.pending() || now >= self.h.end {
             self.done = true;
             self.close_socket();
         }
@@ -440,7 +428,7 @@ impl<P: Program> LiveDevice<P> {
             match c {
                 NetCommand::Connect => {
                     let now = self.now;
-                    self.connect_ready_at = Some(self.outages.connect_done_at(now, self.dev_connect()));
+                    self.connect_ready_at = Some(self.h.connect_done_at(now));
                     if self.state == SocketState::Closed && !self.wifi_down {
                         self.open_socket();
                     }
@@ -458,10 +446,6 @@ impl<P: Program> LiveDevice<P> {
                 }
             }
         }
-    }
-
-    fn dev_connect(&self) -> Duration {
-        self.connect
     }
 
     fn open_socket(&mut self) {
@@ -551,16 +535,7 @@ impl<P: Program> LiveDevice<P> {
     }
 
     fn sample(&mut self) {
-        let b = self.dev.buffer();
-        let window = b.capacity().min(self.dev.advertised_window()) as u64;
-        let s = Sample {
-            t: self.now,
-            written_total: b.written_total,
-            sent_total: b.sent_total,
-            acked_total: b.acked_total,
-            window_limit: b.acked_total + window,
-        };
-        self.dev.recorder_mut().sample(s);
+        self.h.sample(self.now, &self.dev);
     }
 }
 
@@ -667,6 +642,42 @@ repeat = 2
             .collect();
         assert_eq!(lines, [(1, CallKind::ServerLog), (2, CallKind::ServerLog)]);
         assert_eq!((t.summary.sent_msgs, t.summary.acked_msgs), (2, 2));
+    }
+
+    /// Issue 8 item 3: the simulation and live mode drive the same device through the same
+    /// harness, so on a path with no delay and no loss (the test's loopback ACKs at once) a
+    /// live run writes exactly the simulated trace: L1's connect, T2's serialisation, S1/S3's
+    /// blocked send and T3's ACKs at the same virtual instants.
+    #[test]
+    fn live_and_sim_write_the_same_trace_on_an_ideal_path() {
+        let mut sc = parse_toml(
+            r#"
+[network]
+loss = 0.0
+uplink_bps = 20000
+[[steps]]
+call = "server.log"
+bytes = 100
+repeat = 3
+[[steps]]
+call = "agent.send"
+name = "big"
+bytes = 5000
+"#,
+        )
+        .unwrap();
+        // The loopback has no delay (the loader wants at least 1 ms; the model takes 0).
+        sc.network.rtt_ms = 0;
+        let sim = crate::sim::run(&sc, &crate::sim::RunOptions::default()).unwrap();
+        let mut live = LiveDevice::new(&sc, LiveOptions::default());
+        let (mut real, mut sent) = (0, 0);
+        pump(&mut live, &mut real, &mut sent);
+        let live = live.finish(real).trace;
+        assert!(sim.entries.len() > 8, "{}", sim.to_json_lines());
+        let lines = |t: &Trace| t.entries.iter().map(|e| e.to_json_line()).collect::<Vec<_>>();
+        assert_eq!(lines(&live), lines(&sim));
+        // The whole JSON output (the loops' own turns count as work, which is not in it).
+        assert_eq!(live.to_json_lines(), sim.to_json_lines());
     }
 
     #[test]

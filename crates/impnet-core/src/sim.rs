@@ -13,12 +13,13 @@ mod reception;
 use crate::budget::{Budget, Work};
 use agent_side::AgentSide;
 use crate::device::{Device, NetCommand};
+use crate::harness::Harness;
+use crate::link::{Arrival, Link, LinkParams};
 use crate::program::Program;
-use crate::link::{Arrival, Link, LinkParams, Outages};
-use crate::scenario::{OutageKind, Scenario, MAX_END_MS};
+use crate::scenario::{OutageKind, Scenario};
 use crate::server::Server;
 use crate::time::{Duration, Instant};
-use crate::trace::{Sample, Trace};
+use crate::trace::Trace;
 
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
@@ -89,16 +90,14 @@ pub fn run_program<'a>(scenario: &'a Scenario, opts: &RunOptions, program: Box<d
 
 fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget, dev: Device<P>) -> Result<Trace, RunError> {
     let seed = opts.seed.unwrap_or(scenario.seed);
-    let end = Instant::from_millis(scenario.end_ms.min(MAX_END_MS));
+    let h = Harness::new(scenario, !opts.summary_only);
+    let end = h.end;
     let params = LinkParams {
         rtt: Duration::from_millis(scenario.network.rtt_ms),
         uplink_bps: scenario.network.uplink_bps,
         loss: scenario.network.loss,
         rto: Duration::from_millis(scenario.network.rto_ms()),
     };
-    let outages = Outages::new(&scenario.network.outages);
-    let edges = outages.edges();
-    let connect = Duration::from_millis(scenario.device.connect_ms);
     let consume = scenario.network.consume_bps.unwrap_or(scenario.agent.consume_bps).bps();
     let rwnd = scenario.network.rwnd.unwrap_or(scenario.server.rwnd);
     // §15: agent code runs beside the device, from t = 0.
@@ -106,23 +105,22 @@ fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget
 
     let mut sim = Sim {
         dev,
-        link: Link::new(params, outages, seed),
+        link: Link::new(params, h.outages.clone(), seed),
         server: Server::new(rwnd, consume),
         connect_at: None,
-        connect,
+        h,
         agent,
     };
     sim.dev.set_budget(budget);
     if let Some(a) = &mut sim.agent {
         a.start(&mut sim.dev);
     }
-    let mut next_edge = 0;
     let mut now = Instant::ZERO;
     let mut same_instant = 0u64;
     loop {
         sim.settle(now);
         let agent_next = sim.agent.as_ref().and_then(AgentSide::poll_timeout);
-        let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, edges.get(next_edge).map(|e| e.at), agent_next]
+        let next = [sim.dev.poll_timeout(), sim.link.poll_timeout(), sim.connect_at, sim.h.next_edge_at(), agent_next]
             .into_iter()
             .flatten()
             .min();
@@ -130,7 +128,8 @@ fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget
             // The instant is over: UDP delivery lines follow all of its calls (§13).
             sim.dev.end_instant(now);
         }
-        if sim.dev.recorder_mut().overflow {
+        sim.h.record(&mut sim.dev);
+        if sim.h.overflow() {
             return Err(RunError::TooManyEvents { limit: crate::record::MAX_ENTRIES as u64 });
         }
         if sim.dev.stopped() || !(sim.dev.pending() || sim.agent.as_ref().is_some_and(AgentSide::pending)) {
@@ -153,12 +152,11 @@ fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget
         if !sim.dev.charge(now, Work::Turn, 1) {
             break;
         }
-        while let Some(e) = edges.get(next_edge).filter(|e| e.at <= now) {
+        while let Some(e) = sim.h.due_edge(now) {
             match e.kind {
                 OutageKind::Wifi => sim.dev.handle_wifi(now, e.up),
                 OutageKind::Upstream => sim.dev.handle_upstream(now, e.up),
             }
-            next_edge += 1;
             sim.commands(now);
         }
         if sim.connect_at.is_some_and(|t| t <= now) {
@@ -192,9 +190,7 @@ fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget
         }
         sim.dev.handle_timeout(now);
     }
-    let rec = sim.dev.into_recorder();
-    let (entries, samples, summary) = rec.finish(now);
-    Ok(Trace { entries, samples, summary })
+    Ok(sim.h.finish(&mut sim.dev, now))
 }
 
 struct Sim<P: Program> {
@@ -203,7 +199,8 @@ struct Sim<P: Program> {
     server: Server,
     /// When the connection attempt in progress succeeds.
     connect_at: Option<Instant>,
-    connect: Duration,
+    /// Outage edges, connect times, the recording.
+    h: Harness,
     /// Agent code and its end of the messages (§15), when the scenario has it.
     agent: Option<AgentSide>,
 }
@@ -213,7 +210,7 @@ impl<P: Program> Sim<P> {
     fn commands(&mut self, now: Instant) {
         while let Some(c) = self.dev.poll_command() {
             match c {
-                NetCommand::Connect => self.connect_at = Some(self.link.outages.connect_done_at(now, self.connect)),
+                NetCommand::Connect => self.connect_at = Some(self.h.connect_done_at(now)),
                 NetCommand::Abort => {
                     self.connect_at = None;
                     self.link.reset();
@@ -248,15 +245,6 @@ impl<P: Program> Sim<P> {
     }
 
     fn sample(&mut self, now: Instant) {
-        let b = self.dev.buffer();
-        let window = b.capacity().min(self.dev.advertised_window()) as u64;
-        let s = Sample {
-            t: now,
-            written_total: b.written_total,
-            sent_total: b.sent_total,
-            acked_total: b.acked_total,
-            window_limit: b.acked_total + window,
-        };
-        self.dev.recorder_mut().sample(s);
+        self.h.sample(now, &self.dev);
     }
 }

@@ -41,6 +41,20 @@ impl Instant {
 impl Duration {
     pub const ZERO: Duration = Duration { micros: 0 };
 
+    /// The one exponential backoff of the model: this duration doubled `times` times (at most
+    /// 2^20, saturating). T4's resends wait `rto.doubled(k − 1)` after the k-th consecutive
+    /// loss; §13's zero-window probes `rto.doubled(k)`, up to 60 s.
+    pub const fn doubled(self, times: u32) -> Duration {
+        let shift = if times < 20 { times } else { 20 };
+        Duration { micros: self.micros.saturating_mul(1u64 << shift) }
+    }
+
+    /// Time to serialise `len` bytes at `bps` bytes/s, rounded up to the microsecond (T2).
+    pub fn serialisation(len: u32, bps: u64) -> Duration {
+        let bps = bps.max(1) as u128;
+        Duration { micros: (len as u128 * 1_000_000).div_ceil(bps) as u64 }
+    }
+
     pub const fn from_micros(micros: u64) -> Self {
         Duration { micros }
     }
@@ -119,6 +133,24 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// T4 and §13 share one backoff: doubling per step, capped at 2^20, never overflowing.
+    #[test]
+    fn t4_backoff_doubles_and_saturates() {
+        let rto = Duration::from_millis(200);
+        assert_eq!(rto.doubled(0), rto);
+        assert_eq!(rto.doubled(3), Duration::from_millis(1600));
+        assert_eq!(rto.doubled(20), rto.doubled(40), "capped at 2^20");
+        assert_eq!(Duration::from_micros(u64::MAX).doubled(1).micros, u64::MAX);
+    }
+
+    /// T2: serialisation rounds up to the microsecond.
+    #[test]
+    fn t2_serialisation_rounds_up() {
+        assert_eq!(Duration::serialisation(576, 20_000).micros, 28_800);
+        assert_eq!(Duration::serialisation(1, 3).micros, 333_334);
+        assert_eq!(Duration::serialisation(1, 0).micros, 1_000_000, "a rate of 0 counts as 1 B/s");
+    }
 
     #[test]
     fn spec_1_ms_print_with_up_to_three_decimals() {

@@ -160,7 +160,7 @@ impl<P: Program> Device<P> {
             }),
             Ok(UdpOutcome::Sent { packets, delivered }) => {
                 let id = self.new_id();
-                self.rec.summary.udp_sent += 1;
+                self.stats.udp_sent += 1;
                 self.udp_events.push_back(UdpEvent { msg: id, packets, delivered });
                 if delivered {
                     self.udp.emit(id, address, port, bytes, data);

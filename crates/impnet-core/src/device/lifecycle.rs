@@ -80,7 +80,7 @@ impl<P: Program> Device<P> {
     pub(super) fn drop_connection(&mut self, now: Instant, reason: Reason, why: &'static str) {
         self.state_event(now, EventKind::Disconnected, reason, Rule::L4, || why.into());
         let mut lost: Vec<(u64, u32)> = Vec::new();
-        let keep = self.rec.keep;
+        let keep = self.lines;
         let mut n = 0u64;
         let mut bytes = 0u64;
         self.buf.drop_all(|m, b| {
@@ -90,8 +90,8 @@ impl<P: Program> Device<P> {
                 lost.push((m.id, b));
             }
         });
-        self.rec.summary.lost_msgs += n;
-        self.rec.summary.lost_bytes += bytes;
+        self.stats.lost_msgs += n;
+        self.stats.lost_bytes += bytes;
         // Charged together, kept or not, so a summary-only run stops where a full one does.
         if self.charge(now, Work::Event, n) {
             for (id, b) in lost {
@@ -229,8 +229,7 @@ impl<P: Program> Device<P> {
     }
 
     fn probe_interval(&self) -> Duration {
-        let d = Duration::from_micros(self.cfg.rto.micros.saturating_mul(1u64 << self.zw_backoff.min(20)));
-        d.min(MAX_PROBE_INTERVAL)
+        self.cfg.rto.doubled(self.zw_backoff).min(MAX_PROBE_INTERVAL)
     }
 
     fn attempt_failed(&mut self, now: Instant, kind: AttemptKind) {
@@ -390,7 +389,7 @@ impl<P: Program> Device<P> {
 
     /// T3: frees a segment's bytes; each message it completes gets an `acked` line.
     pub(super) fn ack_segment(&mut self, now: Instant, seg: Segment) {
-        let keep = self.rec.keep;
+        let keep = self.lines;
         let mut done = [0u64; 64];
         let mut n = 0usize;
         let mut payload = 0u64;
@@ -409,9 +408,9 @@ impl<P: Program> Device<P> {
             }
         });
         if count > 0 {
-            self.rec.summary.acked_msgs += count;
-            self.rec.acked_payload += payload;
-            self.rec.last_ack = Some(now);
+            self.stats.acked_msgs += count;
+            self.stats.acked_payload += payload;
+            self.stats.last_ack = Some(now);
         }
         if count == 0 || !self.charge(now, Work::Event, count) {
             return;

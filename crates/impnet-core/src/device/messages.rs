@@ -55,9 +55,9 @@ impl<P: Program> Device<P> {
     /// Writes a line another part of the model made (the agent's), with the device's state,
     /// paid for as an event.
     pub fn record_line(&mut self, now: Instant, line: Line) {
-        if self.charge(now, Work::Event, 1) && self.rec.keep {
+        if self.charge(now, Work::Event, 1) && self.lines {
             let state = self.snapshot(now);
-            self.rec.push(Entry { t: now, line, state });
+            self.events.push_back(Entry { t: now, line, state });
         }
     }
 

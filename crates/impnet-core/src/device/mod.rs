@@ -39,10 +39,10 @@ use crate::buffer::{SendBuffer, Segment};
 use crate::policy::{Reason, SendTimeoutPolicy};
 use crate::program::{Call, CallbackId, Program, Site};
 use crate::steps::StepRunner;
-use crate::record::Recorder;
+use crate::record::Stats;
 use crate::scenario::Scenario;
 use crate::time::{Duration, Instant};
-use crate::trace::{EventDetail, ConnState, Entry, EventKind, EventLine, Handler, Line, Snapshot, SquirrelState};
+use crate::trace::{ConnState, Entry, EventDetail, EventKind, EventLine, Handler, Line, Snapshot, SquirrelState, Summary};
 use crate::udp::Udp;
 use std::collections::VecDeque;
 
@@ -208,7 +208,11 @@ pub struct Device<P: Program = StepRunner> {
     next_id: u64,
     /// Code's `agent.send` messages as they enter the buffer, for the agent (§15).
     to_agent: VecDeque<crate::agent::inbox::Inbound>,
-    rec: Recorder,
+    /// Lines are built only when kept (`keep`); the counters always are.
+    lines: bool,
+    stats: Stats,
+    /// Lines written and not yet taken by `poll_event`.
+    events: VecDeque<Entry>,
 }
 
 pub use crate::limits::MAX_RETRIES;
@@ -264,7 +268,9 @@ impl<P: Program> Device<P> {
             cmds: VecDeque::new(),
             next_id: 0,
             to_agent: VecDeque::new(),
-            rec: Recorder::new(keep),
+            lines: keep,
+            stats: Stats::default(),
+            events: VecDeque::new(),
         };
         d.cmds.push_back(NetCommand::Connect);
         d
@@ -383,10 +389,10 @@ impl<P: Program> Device<P> {
     pub fn end_instant(&mut self, now: Instant) {
         while let Some(u) = self.udp_events.pop_front() {
             let (kind, rule) = if u.delivered {
-                self.rec.summary.udp_delivered += 1;
+                self.stats.udp_delivered += 1;
                 (EventKind::UdpDelivered, Rule::U7)
             } else {
-                self.rec.summary.udp_lost += 1;
+                self.stats.udp_lost += 1;
                 (EventKind::UdpLost, Rule::U7)
             };
             let packets = u.packets;
@@ -472,15 +478,20 @@ impl<P: Program> Device<P> {
         self.rwnd
     }
 
-    pub fn recorder_mut(&mut self) -> &mut Recorder {
-        &mut self.rec
+    /// The next trace line, in order (quinn's `poll`): the caller records it. Lines are
+    /// written only when the device was made with `keep`.
+    pub fn poll_event(&mut self) -> Option<Entry> {
+        self.events.pop_front()
     }
 
-    /// The recorder, with the summary's stop reason and work filled in.
-    pub fn into_recorder(mut self) -> Recorder {
-        self.rec.summary.stop = self.stop;
-        self.rec.summary.work = self.budget.used();
-        self.rec
+    /// The run's counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The summary line of a run ending at `end`: the counters, why it stopped, the work spent.
+    pub fn summary(&self, end: Instant) -> Summary {
+        self.stats.summary(end, self.stop, self.budget.used())
     }
 
     /// The state a viewer shows next to a line.
@@ -574,7 +585,7 @@ impl<P: Program> Device<P> {
         rule: Rule,
         why: impl FnOnce() -> String,
     ) {
-        if self.rec.keep {
+        if self.lines {
             let line = EventLine { event, reason, handler: None, msg, bytes, packets, detail: None, rule, why: why() };
             self.record_event(now, line);
         }
@@ -583,7 +594,7 @@ impl<P: Program> Device<P> {
     /// Keeps an event line with the state it leaves behind.
     fn record_event(&mut self, now: Instant, line: EventLine) {
         let state = self.snapshot(now);
-        self.rec.push(Entry { t: now, line: Line::Event(line), state });
+        self.events.push_back(Entry { t: now, line: Line::Event(line), state });
     }
 
     fn state_event(&mut self, now: Instant, event: EventKind, reason: Reason, rule: Rule, why: impl FnOnce() -> String) {
@@ -591,7 +602,7 @@ impl<P: Program> Device<P> {
     }
 
     fn handler_event(&mut self, now: Instant, h: Handler, reason: Option<Reason>) {
-        if !self.charge(now, Work::Event, 1) || !self.rec.keep {
+        if !self.charge(now, Work::Event, 1) || !self.lines {
             return;
         }
         let why = format!("Squirrel is idle, so the {} handler runs (C5: run to completion)", h.as_str());
@@ -619,7 +630,7 @@ impl<P: Program> Device<P> {
         rule: Rule,
         why: impl FnOnce() -> String,
     ) {
-        if !self.charge(now, Work::Event, 1) || !self.rec.keep {
+        if !self.charge(now, Work::Event, 1) || !self.lines {
             return;
         }
         let line = EventLine {

@@ -18,8 +18,8 @@ impl<P: Program> Device<P> {
     /// A send-method call of `payload` bytes with a name of `name_len` bytes.
     pub(super) fn send(&mut self, now: Instant, name_len: usize, payload: u64) {
         let (start, flag) = self.cur.as_ref().map(|c| (c.start, c.flag)).expect("in a call");
-        if self.rec.first_send.is_none() {
-            self.rec.first_send = Some(start);
+        if self.stats.first_send.is_none() {
+            self.stats.first_send = Some(start);
         }
         let wire = self.cfg.wire_size(name_len, payload);
         let payload = payload.min(u32::MAX as u64) as u32;
@@ -88,7 +88,7 @@ impl<P: Program> Device<P> {
     fn open_message(&mut self, wire: u32, payload: u32) -> u64 {
         let id = self.new_id();
         self.buf.open_message(id, wire, payload);
-        self.rec.summary.sent_msgs += 1;
+        self.stats.sent_msgs += 1;
         self.uplinked(id);
         id
     }

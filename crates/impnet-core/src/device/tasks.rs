@@ -243,7 +243,7 @@ impl<P: Program> Device<P> {
         // Only what the line needs leaves `cur` (no copy of the whole call on this hot path).
         let Some(cur) = self.cur.as_mut() else { return };
         let (task, flag, start, kind) = (cur.task, cur.flag, cur.start, cur.call.kind());
-        let site = self.rec.keep.then(|| std::mem::replace(&mut cur.site, Site::Step { step: 0, iter: 0 }));
+        let site = self.lines.then(|| std::mem::replace(&mut cur.site, Site::Step { step: 0, iter: 0 }));
         let carried = match (&site, &cur.call) {
             (Some(Site::Code(_)), Call::AgentSend { name, bytes, .. }) => Some(Carried::Message { name: name.clone(), bytes: *bytes }),
             (Some(Site::Code(_)), Call::ServerLog { text: Some(text), .. } | Call::ServerError { text: Some(text), .. }) => {
@@ -279,7 +279,7 @@ impl<P: Program> Device<P> {
                 why: why(),
             });
             let state = self.snapshot(now);
-            self.rec.push(Entry { t: now, line, state });
+            self.events.push_back(Entry { t: now, line, state });
         }
         self.after(now, after);
     }
