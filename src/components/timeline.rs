@@ -5,6 +5,7 @@
 use super::use_app;
 use crate::logic::buckets::{self, cn, out, sq, Run, TimelineModel};
 use crate::logic::format::{axis_time, thousands, RetClass};
+use crate::logic::messages::{self, Crossing, Dir, Fate};
 use crate::logic::nav::{self, Nav};
 use crate::logic::source::RuntimeError;
 use crate::logic::view::View;
@@ -26,6 +27,11 @@ const CALL_H: f64 = 30.0;
 const BUF_Y: f64 = 136.0;
 const BUF_H: f64 = 92.0;
 const HEIGHT: f64 = BUF_Y + BUF_H + 22.0;
+/// §15: the messages lane under the buffer (device edge on top, agent edge below), drawn only
+/// for runs with agent code.
+const MSG_Y: f64 = HEIGHT + 4.0;
+const MSG_H: f64 = 40.0;
+const MSG_HEIGHT: f64 = MSG_Y + MSG_H + 14.0;
 
 fn lane_rects(runs: &[Run], y: f64, h: f64, class_of: impl Fn(u8) -> String) -> Html {
     runs.iter()
@@ -223,6 +229,67 @@ fn error_marks(errors: &[RuntimeError], view: &View) -> Html {
     nodes.into_iter().collect()
 }
 
+/// §15: one arrow per message between the device edge and the agent edge of the messages
+/// lane, from its send line to its receipt; lost or dropped ones dashed and ending in ×
+/// halfway across (a failed send: a short stub at the send), unfinished ones dashed to the end
+/// of the run.
+fn message_arrows(crossings: &[Crossing], entries: &[impnet_core::trace::Entry], view: &View) -> Html {
+    let w = PLOT_W as f64;
+    let (dev_y, agent_y) = (MSG_Y, MSG_Y + MSG_H);
+    let nodes = crossings.iter().filter_map(|c| {
+        let t0 = entries[c.sent].t.micros as f64;
+        let t1 = c.ended.map_or(view.total, |i| entries[i].t.micros as f64);
+        if t1 < view.start || t0 > view.end {
+            return None;
+        }
+        let x = |t: f64| GUTTER + view.x(t, w).clamp(-1.0, w + 1.0);
+        let (x0, x1) = (x(t0), x(t1));
+        let (y0, far_y, dir, name) = match c.dir {
+            Dir::Up => (dev_y, agent_y, "up", c.msg.map_or("a failed agent.send".into(), |m| format!("message {m}"))),
+            Dir::Down => (agent_y, dev_y, "down", c.msg.map_or("a failed device.send".into(), |m| format!("agent message d{m}"))),
+        };
+        let (fate, y1) = match c.fate {
+            Fate::Received => ("received", far_y),
+            Fate::Lost => ("lost", (y0 + far_y) / 2.0),
+            Fate::Dropped => ("dropped", (y0 + far_y) / 2.0),
+            Fate::NotSent => ("lost not-sent", y0 + (far_y - y0) / 4.0),
+            Fate::Unfinished => ("unfinished", (y0 + far_y) / 2.0),
+        };
+        let end = match c.fate {
+            Fate::Received => {
+                let back = if far_y > y0 { -6.0 } else { 6.0 };
+                html! { <path class="msg-head" d={format!("M{:.1} {:.1}L{:.1} {:.1}L{x1:.1} {y1:.1}Z", x1 - 3.0, y1 + back, x1 + 3.0, y1 + back)} /> }
+            }
+            Fate::Lost | Fate::Dropped | Fate::NotSent => html! { <text class="msg-x" x={format!("{x1:.1}")} y={format!("{:.1}", y1 + 4.0)} text-anchor="middle">{ "×" }</text> },
+            Fate::Unfinished => html! {},
+        };
+        let tip = match c.fate {
+            Fate::Received => format!("{name}: sent → handled on the other side"),
+            Fate::Lost => format!("{name}: lost"),
+            Fate::Dropped => format!("{name}: dropped (see the note line)"),
+            Fate::NotSent => format!("{name}: the send returned an error, nothing left the device"),
+            Fate::Unfinished => format!("{name}: still on its way when the run ended"),
+        };
+        Some(html! {
+            <g class={format!("msg {dir} {fate}")} data-msg={c.msg.map(|m| m.to_string())}>
+                <line x1={format!("{x0:.1}")} y1={y0.to_string()} x2={format!("{x1:.1}")} y2={format!("{y1:.1}")} />
+                { end }
+                <title>{ tip }</title>
+            </g>
+        })
+    });
+    html! {
+        <g class="messages">
+            <rect class="lane-bg" x={GUTTER.to_string()} y={MSG_Y.to_string()} width={PLOT_W.to_string()} height={MSG_H.to_string()} />
+            <g class="lane-labels">
+                <text x="4" y={(MSG_Y + 10.0).to_string()}>{ "Device" }</text>
+                <text x="4" y={(MSG_Y + MSG_H).to_string()}>{ "Agent" }</text>
+            </g>
+            { for nodes }
+        </g>
+    }
+}
+
 use wasm_bindgen::JsCast;
 
 #[component]
@@ -234,6 +301,12 @@ pub fn Timeline() -> Html {
         let model = app.model.clone();
         use_memo((app.generation, view.start.to_bits(), view.end.to_bits()), move |_| lanes(&model, &view))
     };
+    // §15 messages only where there is an agent to send to and from.
+    let crossings = {
+        let (trace, with_agent) = (app.trace.clone(), app.scenario.agent_code.is_some());
+        use_memo(app.generation, move |_| if with_agent { messages::crossings(&trace.entries) } else { Vec::new() })
+    };
+    let height = if crossings.is_empty() { HEIGHT } else { MSG_HEIGHT };
     let cursor_x = app.current_time().map(|t| GUTTER + view.x(t as f64, PLOT_W as f64));
     // The current call's time inside the call (return − blocked .. return), as a band.
     let blocked_band = app.trace.entries.get(app.cursor).and_then(|e| match &e.line {
@@ -323,10 +396,13 @@ pub fn Timeline() -> Html {
                     <button onclick={pan(0.5)} title="Pan right">{ "▶" }</button>
                 </span>
             </div>
-            <svg viewBox={format!("0 0 {TOTAL_W} {HEIGHT}")} class="timeline-svg" role="img" aria-label="Timeline of the run"
+            <svg viewBox={format!("0 0 {TOTAL_W} {height}")} class="timeline-svg" role="img" aria-label="Timeline of the run"
                 {onwheel} {onmousedown} {onmousemove} {onmouseup}>
                 { (*static_part).clone() }
                 { error_marks(&app.runtime_errors, &view) }
+                if !crossings.is_empty() {
+                    { message_arrows(&crossings, &app.trace.entries, &view) }
+                }
                 if let Some((x, w)) = blocked_band {
                     <rect class="cursor-band" x={x.to_string()} y={(AXIS_Y + 2.0).to_string()} width={w.to_string()} height={(BUF_Y + BUF_H - AXIS_Y - 2.0).to_string()}>
                         <title>{ "time the current call was blocked" }</title>

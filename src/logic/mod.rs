@@ -7,6 +7,7 @@ pub mod csv;
 pub mod edit;
 pub mod format;
 pub mod log;
+pub mod messages;
 pub mod nav;
 pub mod source;
 pub mod view;
