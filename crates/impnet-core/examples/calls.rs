@@ -3,6 +3,7 @@
 //! difference (the setup cancels out):
 //! `valgrind --tool=callgrind target/release/examples/calls isconnected 200000` (and 100000).
 //! Kinds: `isconnected` (returns at once) and `send` (100-byte agent.send at 100 ms RTT).
+//! `CALLS_FULL=1` keeps the full trace instead (the cost of writing lines).
 use impnet_core::scenario::{Call, Scenario, Step};
 use impnet_core::{run, RunOptions};
 
@@ -22,7 +23,8 @@ fn main() {
     step.repeat = n;
     let sc = Scenario { steps: vec![step], ..Scenario::default() };
     let t0 = std::time::Instant::now();
-    match run(&sc, &RunOptions { seed: None, summary_only: true }) {
+    let summary_only = std::env::var_os("CALLS_FULL").is_none();
+    match run(&sc, &RunOptions { seed: None, summary_only }) {
         Ok(t) => println!("{n} {kind}: {:.3} s, virtual end {} ms", t0.elapsed().as_secs_f64(), t.summary.end),
         Err(e) => println!("{n} {kind}: {e}"),
     }
