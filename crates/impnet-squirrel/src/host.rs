@@ -166,6 +166,11 @@ impl<H: Host> Ctx<'_, H> {
         &self.file
     }
 
+    /// [`Ctx::file`] as the VM holds it, for a host that keeps it (no copy per call).
+    pub fn file_shared(&self) -> Rc<str> {
+        self.file.clone()
+    }
+
     /// Keeps `v` alive until [`Ctx::release`] or [`crate::Vm::release`].
     pub fn keep(&mut self, v: Value) -> Handle {
         self.handles.keep(v)

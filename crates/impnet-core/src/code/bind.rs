@@ -57,6 +57,14 @@ impl DeviceCode {
         Ok(DeviceCode { code, boot, vm, pending: None, errored: false, messages: BTreeMap::new(), now: Instant::ZERO, owed: 0 })
     }
 
+    /// No agent code runs (§15): `agent.send` hands the model its wire size, not a copy of
+    /// the value nobody will read.
+    pub fn without_agent(mut self) -> DeviceCode {
+        self.boot.agent_reads = false;
+        self.vm.host().agent_reads = false;
+        self
+    }
+
     fn site(&self, file: &str, line: u32) -> Site {
         let file = (file != MAIN_FILE && Some(file) != self.code.files.last().map(|f| f.name.as_str())).then(|| Arc::from(file));
         Site::Code(CodeSite { line, file })

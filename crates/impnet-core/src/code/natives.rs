@@ -12,17 +12,18 @@
 use super::shared::{function_arg, install_clock, seconds, string_arg, Clock};
 use super::wire_size::{log_payload, log_text, serialised_size};
 use crate::agent::Payload;
-use std::sync::Arc;
 use crate::program::{Call, CallbackId};
 use crate::scenario::Arg;
 use impnet_squirrel::{Ctx, Handle, Host, Interrupt, NativeResult, Value, Vm};
+use std::rc::Rc;
+use std::sync::Arc;
 
 /// What the program hands the model: a call of §10's list and where the script made it.
 #[derive(Debug)]
 pub struct ModelCall {
     pub call: Call,
-    /// The call site: 1-based line in `file` (§14 "Trace").
-    pub file: String,
+    /// The call site: 1-based line in `file` (§14 "Trace"); the VM's own name, not a copy.
+    pub file: Rc<str>,
     pub line: u32,
     /// What the call gives Squirrel when it succeeds, if not the model's return value
     /// (`interface.openudp`: the udpsocket object).
@@ -47,6 +48,45 @@ pub struct DeviceHost {
     pub agent_on: Vec<(String, Handle)>,
     /// `imp.wakeup` callbacks not yet run nor cancelled (`imp.cancelwakeup` only drops these).
     pub wakeups: std::collections::BTreeSet<u64>,
+    /// Agent code runs and reads what `agent.send` sends (§15): only then is the value copied
+    /// out of the heap; the device itself needs only its wire size.
+    pub agent_reads: bool,
+    /// Message names `agent.send` used lately.
+    pub names: MessageNames,
+}
+
+/// Message names shared by every `agent.send` that sends one again: a loop sending "d"
+/// allocates its name once.
+#[derive(Debug, Default)]
+pub struct MessageNames(Vec<Arc<str>>);
+
+/// How many names [`MessageNames`] keeps: enough for a program's few message kinds, bounded
+/// for one that makes a new name per message.
+const KEPT_NAMES: usize = 8;
+
+impl MessageNames {
+    /// The name spelled by a string's `bytes`, shared with earlier sends of it.
+    fn get(&mut self, bytes: &[u8]) -> Arc<str> {
+        if let Some(n) = self.0.iter().find(|n| n.as_bytes() == bytes) {
+            return n.clone();
+        }
+        let n: Arc<str> = String::from_utf8_lossy(bytes).into();
+        // Only a name that reads back as its own bytes can be found again.
+        if n.as_bytes() == bytes {
+            if self.0.len() == KEPT_NAMES {
+                self.0.remove(0);
+            }
+            self.0.push(n.clone());
+        }
+        n
+    }
+}
+
+impl DeviceHost {
+    /// The kept function behind a callback the device holds.
+    pub fn callback(&self, id: CallbackId) -> Option<Handle> {
+        self.callbacks.get(id.0 as usize).copied().flatten()
+    }
 }
 
 impl Host for DeviceHost {
@@ -68,7 +108,7 @@ pub const SOFTWARE_VERSION: &str = "impnet-model-v2 (impOS model)";
 fn model(ctx: &Cx<'_>, call: Call) -> R {
     Err(Interrupt::Suspend(Box::new(ModelCall {
         call,
-        file: ctx.file().to_string(),
+        file: ctx.file_shared(),
         line: ctx.line(),
         object: None,
         then: None,
@@ -94,13 +134,6 @@ fn arg(ctx: &Cx<'_>, v: Value) -> Arg {
         Value::Str(_) => Arg::Str(ctx.to_string(v)),
         // Not a value any of these parameters accepts: the model refuses it by its type name.
         other => Arg::Str(format!("({})", other.type_name())),
-    }
-}
-
-impl DeviceHost {
-    /// The kept function behind a callback the device holds.
-    pub fn callback(&self, id: CallbackId) -> Option<Handle> {
-        self.callbacks.get(id.0 as usize).copied().flatten()
     }
 }
 
@@ -153,12 +186,19 @@ fn constants(vm: &mut Vm<DeviceHost>) {
 fn agent(vm: &mut Vm<DeviceHost>) {
     let Ok(agent) = vm.new_global_table("agent") else { return };
     let _ = vm.register_in(agent, "send", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
-        let name = string_arg(ctx, "agent.send", args.first().copied())?;
+        let name = match args.first().copied() {
+            Some(Value::Str(r)) => ctx.host.names.get(ctx.heap.str_bytes(r)),
+            // Not a string: refused as every string argument is.
+            other => string_arg(ctx, "agent.send", other)?.into(),
+        };
         let value = args.get(1).copied().unwrap_or(Value::Null);
-        // The size first: it refuses values too large to walk before they are copied.
+        // The size first: it refuses whatever the copy would (one `Walk`), before any copying.
         let bytes = serialised_size(ctx.heap, value).map_err(|e| Interrupt::Error(e.to_string()))?;
-        let value = Payload::from_value(ctx.heap, value).map_err(|e| Interrupt::Error(e.in_call("agent.send")))?;
-        model(ctx, Call::AgentSend { name: name.into(), bytes, value: Some(Arc::new(value)) })
+        let value = match ctx.host.agent_reads {
+            true => Some(Arc::new(Payload::from_value(ctx.heap, value).map_err(|e| Interrupt::Error(e.in_call("agent.send")))?)),
+            false => None,
+        };
+        model(ctx, Call::AgentSend { name, bytes, value })
     });
     let _ = vm.register_in(agent, "on", |ctx: &mut Cx<'_>, args: &[Value]| -> R {
         let name = string_arg(ctx, "agent.on", args.first().copied())?;

@@ -42,11 +42,13 @@ pub struct Boot {
     pub start_epoch: u64,
     /// `hardware.wakereason()` (0 power-on, 1 timer wake, 5 after an error).
     pub wakereason: i32,
+    /// Agent code reads what `agent.send` sends (`DeviceHost::agent_reads`).
+    pub agent_reads: bool,
 }
 
 impl Default for Boot {
     fn default() -> Self {
-        Boot { seed: 0, start_epoch: DEFAULT_START_EPOCH, wakereason: 0 }
+        Boot { seed: 0, start_epoch: DEFAULT_START_EPOCH, wakereason: 0, agent_reads: true }
     }
 }
 
@@ -54,7 +56,12 @@ impl Program {
     /// A VM with the imp API installed and every file compiled; nothing runs until
     /// [`Program::start_main`].
     pub fn new(code: &Code, boot: Boot) -> Result<Program, CodeError> {
-        let host = DeviceHost { start_epoch: boot.start_epoch, wakereason: boot.wakereason, ..DeviceHost::default() };
+        let host = DeviceHost {
+            start_epoch: boot.start_epoch,
+            wakereason: boot.wakereason,
+            agent_reads: boot.agent_reads,
+            ..DeviceHost::default()
+        };
         let mut vm = Vm::new(host);
         vm.seed(boot.seed);
         install(&mut vm);
@@ -222,7 +229,7 @@ mod tests {
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
         let calls = drive(&mut p, |_| Value::Int(0));
-        let sites: Vec<_> = calls.iter().map(|c| (c.file.as_str(), c.line, text(c))).collect();
+        let sites: Vec<_> = calls.iter().map(|c| (&*c.file, c.line, text(c))).collect();
         assert_eq!(sites, [("Log.lib.nut", 4, "lib loaded".to_string()), ("Log.lib.nut", 2, "hi".to_string())]);
         assert!(p.is_idle());
     }
@@ -239,6 +246,50 @@ mod tests {
         let value = Some(std::sync::Arc::new(crate::agent::Payload::Int(1)));
         assert_eq!(calls[0].call, Call::AgentSend { name: "r".into(), bytes: 5, value });
         assert_eq!(text(&calls[1]), "got 4");
+    }
+
+    #[test]
+    fn s15_agent_send_copies_its_value_only_for_agent_code_and_shares_repeated_names() {
+        // Issue 9 item 6: a loop of sends costs no copy nor name per call when no agent reads.
+        let src = "foreach (n in [\"d\", \"d\", \"e\", @\"x\"]) agent.send(n, [n, 2]);\n";
+        for agent_reads in [true, false] {
+            let mut p = Program::new(&code(src, &[]), Boot { agent_reads, ..Boot::default() }).unwrap();
+            p.start_main();
+            let calls = drive(&mut p, |_| Value::Int(0));
+            let sends: Vec<_> = calls
+                .iter()
+                .map(|c| match &c.call {
+                    Call::AgentSend { name, bytes, value } => (name.clone(), *bytes, value.clone()),
+                    other => panic!("not a send: {other:?}"),
+                })
+                .collect();
+            let names: Vec<&str> = sends.iter().map(|(n, _, _)| &**n).collect();
+            assert_eq!(names, ["d", "d", "e", "x"]);
+            assert!(std::sync::Arc::ptr_eq(&sends[0].0, &sends[1].0), "the second \"d\" shares the first's name");
+            // [name, 2]: 5 + (5 + 1) + 5, the size with or without a copy.
+            assert!(sends.iter().all(|s| s.1 == 16), "{sends:?}");
+            let copied = sends.iter().map(|s| s.2.as_deref().cloned()).collect::<Vec<_>>();
+            let want = |n: &str| Some(crate::agent::Payload::Array(vec![crate::agent::Payload::Str(n.into()), crate::agent::Payload::Int(2)]));
+            match agent_reads {
+                true => assert_eq!(copied, [want("d"), want("d"), want("e"), want("x")]),
+                false => assert_eq!(copied, [None, None, None, None]),
+            }
+        }
+    }
+
+    #[test]
+    fn s15_agent_send_refuses_what_it_cannot_send_with_or_without_agent_code() {
+        // The size's walk refuses what the copy would: the same runtime error either way.
+        for agent_reads in [true, false] {
+            let mut p = Program::new(&code("local t = {}; t.me <- t; agent.send(\"d\", t);\n", &[]), Boot { agent_reads, ..Boot::default() }).unwrap();
+            p.start_main();
+            let Yield::Error(e) = p.run(0, 1_000_000) else { panic!("sent a cycle") };
+            assert!(e.message.contains("agent.send cannot send a table or array that contains itself"), "{}", e.message);
+            let mut p = Program::new(&code("agent.send(1, 2);\n", &[]), Boot { agent_reads, ..Boot::default() }).unwrap();
+            p.start_main();
+            let Yield::Error(e) = p.run(0, 1_000_000) else { panic!("sent with a number as its name") };
+            assert!(e.message.contains("agent.send: expected a string, got integer"), "{}", e.message);
+        }
     }
 
     #[test]
