@@ -60,7 +60,7 @@ impl<P: Program> Device<P> {
             }
             &Call::ImpSleep { seconds } => {
                 let d = Duration::from_secs_f64(seconds);
-                self.wait = Wait::Sleep { until: now + d };
+                self.set_wait(Wait::Sleep { until: now + d });
                 if d == Duration::ZERO {
                     self.send_timers(now);
                 }

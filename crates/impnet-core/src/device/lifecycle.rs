@@ -2,6 +2,7 @@
 //! silent recovery (L2, L3a, C5), explicit connect/disconnect (C1, C2), SUSPEND_ON_ERROR's
 //! reconnect / deep-sleep cycle (S7), keepalive (L2) and zero-window probes (§13).
 
+use super::timers::Timer;
 use super::{Attempt, AttemptKind, Device, NetCommand, Vm, Wait};
 use crate::rules::Rule;
 use crate::budget::Work;
@@ -21,10 +22,12 @@ impl<P: Program> Device<P> {
         if self.attempt.is_none() {
             self.cmds.push_back(NetCommand::Connect);
         }
-        self.attempt = Some(Attempt { kind, deadline });
+        self.attempt = Some(Attempt { kind });
+        self.timers.put(Timer::ConnectAttempt, deadline);
     }
 
     fn cancel_attempt(&mut self) {
+        self.timers.clear(Timer::ConnectAttempt);
         if self.attempt.take().is_some() {
             self.cmds.push_back(NetCommand::Abort);
         }
@@ -32,12 +35,13 @@ impl<P: Program> Device<P> {
 
     pub(super) fn on_connected(&mut self, now: Instant) {
         let Some(attempt) = self.attempt.take() else { return };
+        self.timers.clear(Timer::ConnectAttempt);
         self.conn = ConnState::Online;
         self.buf.reset_stream();
         self.rwnd = self.cfg.rwnd;
-        self.last_rx = now;
-        self.ka_deadline = None;
-        self.zw_probe_at = None;
+        self.ka_sent = false;
+        self.timers.set(Timer::Keepalive, now + self.cfg.ka_idle);
+        self.timers.clear(Timer::ZeroWindowProbe);
         self.zw_backoff = 0;
         let kind = attempt.kind;
         // L1: the boot connect is what starts Squirrel, and no line of its own says so; it
@@ -102,8 +106,11 @@ impl<P: Program> Device<P> {
         }
         self.cmds.push_back(NetCommand::Abort);
         self.attempt = None;
-        self.ka_deadline = None;
-        self.zw_probe_at = None;
+        self.timers.clear(Timer::ConnectAttempt);
+        // Only an online device keeps the keepalive timer.
+        self.ka_sent = false;
+        self.timers.clear(Timer::Keepalive);
+        self.timers.clear(Timer::ZeroWindowProbe);
         self.rwnd = self.cfg.rwnd;
     }
 
@@ -144,7 +151,7 @@ impl<P: Program> Device<P> {
     pub(super) fn policy_changed(&mut self) {
         if let Some(a) = self.attempt {
             if a.kind == AttemptKind::Recovery {
-                self.attempt = Some(Attempt { kind: a.kind, deadline: self.grace_deadline() });
+                self.timers.put(Timer::ConnectAttempt, self.grace_deadline());
             }
         }
     }
@@ -152,7 +159,7 @@ impl<P: Program> Device<P> {
     /// S7: Squirrel halts while impOS tries to connect for `connect_window_ms`.
     pub(super) fn enter_s7(&mut self, now: Instant, reason: Reason) {
         self.conn = ConnState::Suspended;
-        self.wait = Wait::Suspended;
+        self.set_wait(Wait::Suspended);
         let window = self.cfg.connect_window;
         self.set_attempt(AttemptKind::Suspend, Some(now + window));
         self.state_event(now, EventKind::Suspended, reason, Rule::S7, || {
@@ -182,30 +189,24 @@ impl<P: Program> Device<P> {
         }
     }
 
-    pub(super) fn keepalive_due(&self) -> Option<Instant> {
-        if self.conn != ConnState::Online {
-            return None;
-        }
-        Some(self.ka_deadline.unwrap_or(self.last_rx + self.cfg.ka_idle))
-    }
-
-    /// Boot, attempt deadlines, deep sleep, keepalive, zero-window probes.
+    /// Boot, attempt deadlines, deep sleep, keepalive, zero-window probes: in `Timer` order,
+    /// each checked against the state the previous ones left.
     pub(super) fn lifecycle_timers(&mut self, now: Instant) {
-        if self.vm == Vm::NotStarted && self.squirrel_start_at.is_some_and(|t| t <= now) {
+        if self.vm == Vm::NotStarted && self.timers.due(Timer::SquirrelStart, now) {
             // L1: Squirrel starts after boot_squirrel_ms even without a connection.
             self.boot_squirrel(now);
         }
         if let Some(a) = self.attempt {
-            if a.deadline.is_some_and(|d| d <= now) {
+            if self.timers.due(Timer::ConnectAttempt, now) {
                 self.attempt_failed(now, a.kind);
             }
         }
-        if self.deep_sleep_end.is_some_and(|t| t <= now) && self.restart == Some(RestartCause::Timer) {
-            self.deep_sleep_end = None;
+        if self.timers.due(Timer::DeepSleepEnd, now) && self.restart == Some(RestartCause::Timer) {
+            self.timers.clear(Timer::DeepSleepEnd);
             self.wake_from_sleep(now);
         }
-        if self.deep_sleep_end.is_some_and(|t| t <= now) {
-            self.deep_sleep_end = None;
+        if self.timers.due(Timer::DeepSleepEnd, now) {
+            self.timers.clear(Timer::DeepSleepEnd);
             self.conn = ConnState::Connecting;
             let window = self.cfg.connect_window;
             self.set_attempt(AttemptKind::Wake, Some(now + window));
@@ -213,18 +214,19 @@ impl<P: Program> Device<P> {
                 format!("deep sleep over: try to connect for {window} ms (S7)")
             });
         }
-        if self.keepalive_due().is_some_and(|t| t <= now) {
-            if self.ka_deadline.is_some() {
+        if self.timers.due(Timer::Keepalive, now) {
+            if self.ka_sent {
                 self.lose_link(now, Reason::NoServer);
             } else {
                 self.cmds.push_back(NetCommand::Keepalive);
-                self.ka_deadline = Some(now + self.cfg.ka_ack);
+                self.ka_sent = true;
+                self.timers.set(Timer::Keepalive, now + self.cfg.ka_ack);
             }
         }
-        if self.zw_probe_at.is_some_and(|t| t <= now) {
+        if self.timers.due(Timer::ZeroWindowProbe, now) {
             self.cmds.push_back(NetCommand::WindowProbe);
             self.zw_backoff += 1;
-            self.zw_probe_at = Some(now + self.probe_interval());
+            self.timers.set(Timer::ZeroWindowProbe, now + self.probe_interval());
         }
     }
 
@@ -237,7 +239,8 @@ impl<P: Program> Device<P> {
         match kind {
             AttemptKind::Boot if self.policy.reconnect == ReconnectPolicy::SuspendOnError => {
                 // §13: keep trying in the background without limit, as L3a.
-                self.attempt = Some(Attempt { kind: AttemptKind::Recovery, deadline: None });
+                self.attempt = Some(Attempt { kind: AttemptKind::Recovery });
+                self.timers.clear(Timer::ConnectAttempt);
                 self.lost_at = now;
                 self.boot_recovery = true;
                 self.conn = ConnState::Recovering;
@@ -288,12 +291,12 @@ impl<P: Program> Device<P> {
                 self.vm = Vm::Frozen;
                 // A call cut off by deep sleep never returns: no line (§13).
                 self.cur = None;
-                self.wait = Wait::None;
+                self.set_wait(Wait::None);
                 self.running = None;
                 self.next = None;
                 self.idle.clear();
                 let sleep = self.cfg.deep_sleep;
-                self.deep_sleep_end = Some(now + sleep);
+                self.timers.set(Timer::DeepSleepEnd, now + sleep);
                 self.state_event(now, EventKind::DeepSleep, reason, Rule::S7, || {
                     format!("no connection within the window: deep sleep for {sleep} ms (S7)")
                 });
@@ -322,13 +325,13 @@ impl<P: Program> Device<P> {
         self.conn = ConnState::DeepSleep;
         self.vm = Vm::Frozen;
         self.cur = None;
-        self.wait = Wait::None;
+        self.set_wait(Wait::None);
         self.running = None;
         self.next = None;
         self.idle.clear();
-        self.squirrel_start_at = None;
+        self.timers.clear(Timer::SquirrelStart);
         self.restart = Some(RestartCause::Timer);
-        self.deep_sleep_end = Some(now + d);
+        self.timers.set(Timer::DeepSleepEnd, now + d);
         self.state_event(now, EventKind::DeepSleep, Reason::NotConnected, Rule::DeviceCode, || {
             format!("the script asked for deep sleep: {d} ms asleep, then a warm boot with hardware.wakereason() 1 (§14)")
         });
@@ -342,7 +345,7 @@ impl<P: Program> Device<P> {
         self.policy = SendTimeoutPolicy::default();
         self.buf.set_capacity(self.cfg.buffer_default);
         self.udp.socket = crate::udp::Socket::None;
-        self.squirrel_start_at = Some(now + self.cfg.boot_squirrel);
+        self.timers.set(Timer::SquirrelStart, now + self.cfg.boot_squirrel);
         let window = self.cfg.connect_window;
         self.set_attempt(AttemptKind::Boot, Some(now + window));
         self.state_event(now, EventKind::Wake, Reason::NotConnected, Rule::DeviceCode, || {
@@ -357,7 +360,7 @@ impl<P: Program> Device<P> {
         self.policy = SendTimeoutPolicy::default();
         self.udp.socket = crate::udp::Socket::None;
         self.cur = None;
-        self.wait = Wait::None;
+        self.set_wait(Wait::None);
         self.running = None;
         self.next = None;
         self.idle.clear();
@@ -439,11 +442,11 @@ impl<P: Program> Device<P> {
     pub(super) fn update_window_probe(&mut self, now: Instant) {
         let stalled = self.conn == ConnState::Online && self.rwnd == 0 && self.buf.in_flight() == 0 && self.buf.unsent() > 0;
         if stalled {
-            if self.zw_probe_at.is_none() {
-                self.zw_probe_at = Some(now + self.probe_interval());
+            if self.timers.get(Timer::ZeroWindowProbe).is_none() {
+                self.timers.set(Timer::ZeroWindowProbe, now + self.probe_interval());
             }
         } else if self.rwnd > 0 {
-            self.zw_probe_at = None;
+            self.timers.clear(Timer::ZeroWindowProbe);
             self.zw_backoff = 0;
         }
     }

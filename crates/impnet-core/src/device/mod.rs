@@ -32,6 +32,7 @@ mod lifecycle;
 mod messages;
 mod send;
 mod tasks;
+mod timers;
 
 use crate::rules::Rule;
 use crate::budget::{Budget, Stop, Work};
@@ -49,6 +50,7 @@ use std::collections::VecDeque;
 use lifecycle::RestartCause;
 pub use tasks::ERROR_RESTART;
 use tasks::{Cur, Task, Wait};
+use timers::{Timer, Timers};
 
 /// What the device asks of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,7 +136,6 @@ pub(crate) enum AttemptKind {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Attempt {
     pub kind: AttemptKind,
-    pub deadline: Option<Instant>,
 }
 
 /// Whether Squirrel exists right now.
@@ -171,18 +172,19 @@ pub struct Device<P: Program = StepRunner> {
     buf: SendBuffer,
     /// The receive window the server last advertised.
     rwnd: u32,
-    last_rx: Instant,
-    ka_deadline: Option<Instant>,
-    zw_probe_at: Option<Instant>,
+    /// The keepalive went out and its answer is awaited (the `Keepalive` timer then is its
+    /// `ka_ack` limit, not the `ka_idle` one).
+    ka_sent: bool,
     zw_backoff: u32,
-    deep_sleep_end: Option<Instant>,
+    /// Every deadline: the attempt's, deep sleep's, keepalive, window probe, Squirrel's start,
+    /// the blocked call's.
+    timers: Timers,
     policy: SendTimeoutPolicy,
     udp: Udp,
     udp_events: VecDeque<UdpEvent>,
     // Squirrel
     program: P,
     vm: Vm,
-    squirrel_start_at: Option<Instant>,
     /// The pending start is a restart from the top (after a program error or a deep sleep,
     /// §14), not the power-on start.
     restart: Option<RestartCause>,
@@ -234,24 +236,21 @@ impl<P: Program> Device<P> {
         let mut d = Device {
             cfg,
             conn: ConnState::Booting,
-            attempt: Some(Attempt { kind: AttemptKind::Boot, deadline: Some(Instant::ZERO + cfg.connect_window) }),
+            attempt: Some(Attempt { kind: AttemptKind::Boot }),
             lost_at: Instant::ZERO,
             boot_recovery: false,
             wifi_up: true,
             upstream_up: true,
             buf: SendBuffer::new(cfg.buffer_default),
             rwnd: cfg.rwnd,
-            last_rx: Instant::ZERO,
-            ka_deadline: None,
-            zw_probe_at: None,
+            ka_sent: false,
             zw_backoff: 0,
-            deep_sleep_end: None,
+            timers: Timers::default(),
             policy: SendTimeoutPolicy::default(),
             udp: Udp::new(&sc.udp, sc.network.loss, seed),
             udp_events: VecDeque::new(),
             program,
             vm: Vm::NotStarted,
-            squirrel_start_at: Some(Instant::ZERO + cfg.boot_squirrel),
             restart: None,
             cur: None,
             wait: Wait::None,
@@ -272,6 +271,8 @@ impl<P: Program> Device<P> {
             stats: Stats::default(),
             events: VecDeque::new(),
         };
+        d.timers.set(Timer::ConnectAttempt, Instant::ZERO + cfg.connect_window);
+        d.timers.set(Timer::SquirrelStart, Instant::ZERO + cfg.boot_squirrel);
         d.cmds.push_back(NetCommand::Connect);
         d
     }
@@ -316,7 +317,7 @@ impl<P: Program> Device<P> {
         }
         self.heard_from_server(now, window);
         if window > 0 {
-            self.zw_probe_at = None;
+            self.timers.clear(Timer::ZeroWindowProbe);
             self.zw_backoff = 0;
         }
         self.after_buffer_change(now);
@@ -365,22 +366,12 @@ impl<P: Program> Device<P> {
         if self.stop.is_some() {
             return None;
         }
-        let mut t: Option<Instant> = None;
-        let mut min = |x: Option<Instant>| {
-            if let Some(x) = x {
-                t = Some(t.map_or(x, |t| t.min(x)));
-            }
-        };
-        if self.vm == Vm::NotStarted {
-            min(self.squirrel_start_at);
-        }
-        min(self.attempt.and_then(|a| a.deadline));
-        min(self.deep_sleep_end);
-        min(self.keepalive_due());
-        min(self.zw_probe_at);
-        min(self.wait.deadline());
+        debug_assert!(self.timers.get(Timer::SquirrelStart).is_none() || self.vm == Vm::NotStarted);
+        let t = self.timers.next().map(|(_, at)| at);
         if self.vm == Vm::Alive && self.cur.is_none() && self.running.is_none() {
-            min(self.idle.iter().map(|t| t.ready_at).min());
+            if let Some(ready) = self.idle.iter().map(|t| t.ready_at).min() {
+                return Some(t.map_or(ready, |t| t.min(ready)));
+            }
         }
         t
     }
@@ -419,7 +410,7 @@ impl<P: Program> Device<P> {
         let unacked = self.conn == ConnState::Online && self.buf.held() > 0;
         let callback = self.attempt.is_some_and(|a| match a.kind {
             AttemptKind::User => self.has_handler(Handler::OnConnect),
-            AttemptKind::Recovery => a.deadline.is_some() && !self.boot_recovery && self.has_handler(Handler::OnUnexpectedDisconnect),
+            AttemptKind::Recovery => self.timers.get(Timer::ConnectAttempt).is_some() && !self.boot_recovery && self.has_handler(Handler::OnUnexpectedDisconnect),
             _ => false,
         });
         squirrel || lifecycle || unacked || !self.udp_events.is_empty() || callback
@@ -534,8 +525,14 @@ impl<P: Program> Device<P> {
 
     fn heard_from_server(&mut self, now: Instant, window: u32) {
         self.rwnd = window;
-        self.last_rx = now;
-        self.ka_deadline = None;
+        self.ka_sent = false;
+        self.timers.set(Timer::Keepalive, now + self.cfg.ka_idle);
+    }
+
+    /// The blocked call's state and its deadline change together.
+    fn set_wait(&mut self, wait: Wait) {
+        self.wait = wait;
+        self.timers.put(Timer::Wait, wait.deadline());
     }
 
     fn new_id(&mut self) -> u64 {

@@ -37,7 +37,7 @@ impl<P: Program> Device<P> {
                         "RECOVERING with timeout 0: nothing to wait for, SEND_ERROR_TIMEOUT (S9, S5)".into()
                     });
                 } else {
-                    self.wait = Wait::Recovering { deadline };
+                    self.set_wait(Wait::Recovering { deadline });
                 }
             }
             _ if p.reconnect == ReconnectPolicy::SuspendOnError => self.enter_s7(now, Reason::NotConnected),
@@ -79,7 +79,7 @@ impl<P: Program> Device<P> {
                 }));
             }
         }
-        self.wait = Wait::Send { msg: None, wire, payload, deadline, acking: false };
+        self.set_wait(Wait::Send { msg: None, wire, payload, deadline, acking: false });
         self.progress_blocked(now);
     }
 
@@ -107,7 +107,7 @@ impl<P: Program> Device<P> {
                 self.update_window_probe(now);
                 let written = self.buf.last_message().is_some_and(|m| m.id == id && m.written == m.len);
                 if !written {
-                    self.wait = Wait::Send { msg, wire, payload, deadline, acking: false };
+                    self.set_wait(Wait::Send { msg, wire, payload, deadline, acking: false });
                     return;
                 }
                 let start = self.cur.as_ref().expect("blocked call").start;
@@ -122,7 +122,7 @@ impl<P: Program> Device<P> {
                     });
                     return;
                 }
-                self.wait = Wait::Send { msg, wire, payload, deadline, acking: true };
+                self.set_wait(Wait::Send { msg, wire, payload, deadline, acking: true });
                 self.progress_blocked(now);
             }
             Wait::Send { msg: Some(id), wire, acking: true, .. } => {
@@ -167,7 +167,7 @@ impl<P: Program> Device<P> {
 
     /// Deadlines of blocked calls.
     pub(super) fn send_timers(&mut self, now: Instant) {
-        if self.wait.deadline().is_none_or(|d| d > now) {
+        if !self.timers.due(super::timers::Timer::Wait, now) {
             return;
         }
         let timeout = self.policy.timeout;
@@ -239,7 +239,7 @@ impl<P: Program> Device<P> {
         if self.buf.held() == 0 {
             return self.ret(now, Outcome::Returned(Ret::Bool(true)), Rule::C4, None, || "nothing unACKed: true (C4)".into());
         }
-        self.wait = Wait::Flush { deadline: now + timeout };
+        self.set_wait(Wait::Flush { deadline: now + timeout });
         if timeout == Duration::ZERO {
             self.send_timers(now);
         }

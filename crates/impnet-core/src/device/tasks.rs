@@ -96,7 +96,7 @@ impl<P: Program> Device<P> {
     /// start (`connected`, `squirrel_restart`) then shows Squirrel running.
     pub(super) fn start_squirrel(&mut self, now: Instant) {
         self.vm = Vm::Alive;
-        self.squirrel_start_at = None;
+        self.timers.clear(super::timers::Timer::SquirrelStart);
         self.on_connect = self.program.registered(Handler::OnConnect);
         self.on_unexpected_disconnect = self.program.registered(Handler::OnUnexpectedDisconnect);
         let task = self.new_task(Start::Main, None, now);
@@ -222,7 +222,7 @@ impl<P: Program> Device<P> {
             self.cur = None;
             return;
         }
-        self.wait = Wait::None;
+        self.set_wait(Wait::None);
         self.call(now);
     }
 
@@ -252,7 +252,7 @@ impl<P: Program> Device<P> {
             _ => None,
         };
         self.cur = None;
-        self.wait = Wait::None;
+        self.set_wait(Wait::None);
         self.program.set_now(now);
         let y = self.program.resume(task.id, Some(&outcome), &mut self.budget);
         let after = self.follow(now, task, y);
@@ -287,7 +287,7 @@ impl<P: Program> Device<P> {
     /// A registration returns without a line of its own (§14: lines are for §10's calls).
     pub(super) fn ret_silent(&mut self, now: Instant, outcome: Outcome) {
         let Some(cur) = self.cur.take() else { return };
-        self.wait = Wait::None;
+        self.set_wait(Wait::None);
         self.program.set_now(now);
         let y = self.program.resume(cur.task.id, Some(&outcome), &mut self.budget);
         let after = self.follow(now, cur.task, y);
@@ -317,7 +317,7 @@ impl<P: Program> Device<P> {
         self.next = None;
         self.idle.clear();
         self.vm = Vm::NotStarted;
-        self.squirrel_start_at = Some(now + ERROR_RESTART);
+        self.timers.set(super::timers::Timer::SquirrelStart, now + ERROR_RESTART);
         self.restart = Some(RestartCause::Error);
         let code = match site {
             Site::Code(c) => Some(c),
