@@ -3,36 +3,13 @@
 //! killed at the end of the test), and its UDP sends go out a real socket to a receiver on
 //! 127.0.0.1 once the model has let them through (U1–U7).
 
-use std::io::{BufRead, BufReader};
+mod bin;
+
+use bin::{serve, Served, BIN};
 use std::net::UdpSocket;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_impnet");
-
-struct Served(Child, String);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve() -> Served {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("impnet serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("address in the first line");
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
-    Served(child, addr.to_string())
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);

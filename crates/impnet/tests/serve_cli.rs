@@ -3,33 +3,11 @@
 //! same return codes as `impnet run`. The server child binds 127.0.0.1:0 and is killed at
 //! the end of the test.
 
+mod bin;
+
+use bin::{serve, served_addr, Served, BIN};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_impnet");
-
-struct Served(Child, String);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve() -> Served {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("impnet serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("address in the first line");
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
-    Served(child, addr.to_string())
-}
+use std::process::{Command, Stdio};
 
 fn rets(json_lines: &str) -> Vec<String> {
     json_lines
@@ -82,8 +60,7 @@ fn serve_logging() -> (Served, std::process::ChildStderr) {
         .expect("impnet serve starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split_whitespace().next()).expect("address").to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    let addr = served_addr(&line);
     let err = child.stderr.take().unwrap();
     (Served(child, addr), err)
 }

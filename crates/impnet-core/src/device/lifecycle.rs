@@ -287,14 +287,7 @@ impl<P: Program> Device<P> {
             }
             AttemptKind::Suspend | AttemptKind::Wake => {
                 self.cancel_attempt();
-                self.conn = ConnState::DeepSleep;
-                self.vm = Vm::Frozen;
-                // A call cut off by deep sleep never returns: no line (§13).
-                self.cur = None;
-                self.set_wait(Wait::None);
-                self.running = None;
-                self.next = None;
-                self.idle.clear();
+                self.fall_asleep();
                 let sleep = self.cfg.deep_sleep;
                 self.timers.set(Timer::DeepSleepEnd, now + sleep);
                 self.state_event(now, EventKind::DeepSleep, reason, Rule::S7, || {
@@ -302,6 +295,18 @@ impl<P: Program> Device<P> {
                 });
             }
         }
+    }
+
+    /// Deep sleep stops Squirrel where it stands: a call cut off by it never returns (no line,
+    /// §13), and every task and queued callback goes with it.
+    fn fall_asleep(&mut self) {
+        self.conn = ConnState::DeepSleep;
+        self.vm = Vm::Frozen;
+        self.cur = None;
+        self.set_wait(Wait::None);
+        self.running = None;
+        self.next = None;
+        self.idle.clear();
     }
 
     /// Squirrel starts: at power-on from nothing (L1), else again from the top with the cause's
@@ -322,13 +327,7 @@ impl<P: Program> Device<P> {
         } else {
             self.cancel_attempt();
         }
-        self.conn = ConnState::DeepSleep;
-        self.vm = Vm::Frozen;
-        self.cur = None;
-        self.set_wait(Wait::None);
-        self.running = None;
-        self.next = None;
-        self.idle.clear();
+        self.fall_asleep();
         self.timers.clear(Timer::SquirrelStart);
         self.restart = Some(RestartCause::Timer);
         self.timers.set(Timer::DeepSleepEnd, now + d);
