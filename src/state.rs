@@ -324,6 +324,13 @@ impl State {
         }
         let mut sc = (*self.scenario).clone();
         sc.agent_code = agent;
+        self.run_edited(sc);
+    }
+
+    /// Runs an edited scenario and, when it runs, makes it the one on screen (no longer the
+    /// preset it came from). When it cannot run (e.g. a `#require` of a library the scenario
+    /// does not carry) the message shows and the last good trace stays.
+    fn run_edited(&mut self, sc: Scenario) {
         match run(&sc, &RunOptions::default()) {
             Ok(trace) => {
                 self.toml_text = to_toml(&sc).into();
@@ -364,18 +371,7 @@ impl State {
         sc.on_connect.clear();
         sc.on_unexpected_disconnect.clear();
         sc.code = Some(text);
-        match run(&sc, &RunOptions::default()) {
-            Ok(trace) => {
-                self.toml_text = to_toml(&sc).into();
-                self.toml_error = None;
-                self.scenario = Rc::new(sc);
-                self.preset = None;
-                self.run_error = None;
-                self.set_trace(Rc::new(trace), TraceSource::Simulated);
-            }
-            // E.g. a `#require` of a library the scenario does not carry: say so, keep the trace.
-            Err(e) => self.run_error = Some(e.to_string()),
-        }
+        self.run_edited(sc);
     }
 
     fn set_scenario(&mut self, s: Scenario, text: Option<Rc<str>>) {

@@ -7,27 +7,16 @@
 
 use impnet_core::{codec, presets, run, scenario::parse_toml, RunOptions};
 use impnet_playground::state::Init;
-use impnet_playground::Playground;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
+mod support;
+use support::mount_playground as mount;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const TRAP: &str = "zero-timeout-trap";
-
-async fn mount(init: Init) -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<Playground>::with_root_and_props(
-        root.clone(),
-        impnet_playground::app::PlaygroundProps { init, persist: false, header_extra: Default::default() },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    root
-}
 
 fn text(root: &Element, sel: &str) -> String {
     root.query_selector(sel)

@@ -14,6 +14,9 @@ use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlDocument, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use yew::prelude::*;
 
+mod support;
+use support::mount_playground;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Longer than the editor's compile delay (250 ms).
@@ -172,21 +175,6 @@ async fn issue10_tab_enter_and_shift_tab_edit_through_the_undo_stack() {
     assert_eq!(ta.value(), "if (x) {", "two more take back the typing and the Enter");
     let paint = m.root.query_selector(".code-paint").unwrap().unwrap();
     assert_eq!(paint.text_content().unwrap(), "if (x) {", "undo repaints too (it fires input)");
-}
-
-async fn mount_playground(init: impnet_playground::state::Init) -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
-        root.clone(),
-        impnet_playground::app::PlaygroundProps { init, persist: false, header_extra: Default::default() },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    TimeoutFuture::new(10).await;
-    yew::scheduler::flush().await;
-    root
 }
 
 fn preset(id: &str, embed: bool) -> impnet_playground::state::Init {

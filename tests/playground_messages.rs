@@ -4,7 +4,6 @@
 //! Run: `scripts/wasm-env.sh cargo test -p impnet-playground --target wasm32-unknown-unknown --test playground_messages`.
 #![cfg(target_arch = "wasm32")]
 
-use gloo_timers::future::TimeoutFuture;
 use impnet_core::program::CallKind;
 use impnet_core::trace::{EventKind, Line, Side, Trace};
 use impnet_core::{codec, presets, run, RunOptions};
@@ -12,22 +11,10 @@ use impnet_playground::state::Init;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod support;
+use support::mount_playground as mount;
 
-async fn mount(init: Init) -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
-        root.clone(),
-        impnet_playground::app::PlaygroundProps { init, persist: false, header_extra: Default::default() },
-    )
-    .render();
-    yew::scheduler::flush().await;
-    TimeoutFuture::new(10).await;
-    yew::scheduler::flush().await;
-    root
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn count(root: &Element, sel: &str) -> usize {
     root.query_selector_all(sel).unwrap().length() as usize

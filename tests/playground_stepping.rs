@@ -16,29 +16,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlDocument, HtmlElement, HtmlTextAreaElement};
 
+mod support;
+use support::{mount_playground as mount, settle};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Longer than the editor's compile delay (250 ms).
 const CHECK_WAIT_MS: u32 = 400;
-
-async fn mount(init: Init) -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
-        root.clone(),
-        impnet_playground::app::PlaygroundProps { init, persist: false, header_extra: Default::default() },
-    )
-    .render();
-    settle().await;
-    root
-}
-
-async fn settle() {
-    yew::scheduler::flush().await;
-    TimeoutFuture::new(10).await;
-    yew::scheduler::flush().await;
-}
 
 fn el(root: &Element, sel: &str) -> Element {
     root.query_selector(sel).unwrap().unwrap_or_else(|| panic!("no {sel}"))
