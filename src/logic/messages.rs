@@ -10,7 +10,7 @@
 //! since that reading is lost just the same (the ack-no-resend preset's losses are all these).
 
 use impnet_core::program::CallKind;
-use impnet_core::trace::{Entry, EventKind, Line, Side};
+use impnet_core::trace::{Entry, EventDetail, EventKind, Line, Side};
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,9 +75,7 @@ pub fn crossings(entries: &[Entry]) -> Vec<Crossing> {
                     EventKind::Lost => (Dir::Up, Fate::Lost),
                     EventKind::DeviceReceived => (Dir::Down, Fate::Received),
                     EventKind::DownlinkLost => (Dir::Down, Fate::Lost),
-                    // A note carries no direction of its own; the device writes the downlink's
-                    // ("device: no agent.on handler …"), the agent side the uplink's.
-                    EventKind::Note if ev.why.starts_with("device:") => (Dir::Down, Fate::Dropped),
+                    EventKind::Note if ev.detail == Some(EventDetail::Downlink) => (Dir::Down, Fate::Dropped),
                     EventKind::Note => (Dir::Up, Fate::Dropped),
                     _ => continue,
                 };
@@ -171,10 +169,15 @@ mod tests {
 
     #[test]
     fn section15_notes_end_the_message_of_the_side_that_wrote_them() {
+        // The device's note marks its message as a downlink one; the agent side's does not.
+        let mut device_note = ev(150, EventKind::Note, 1, "device: no agent.on handler for 'x': agent message d1 dropped");
+        if let Line::Event(l) = &mut device_note.line {
+            l.detail = Some(EventDetail::Downlink);
+        }
         let t = [
             send(100, CallKind::AgentSend, Side::Device, 1),
             send(100, CallKind::DeviceSend, Side::Agent, 1),
-            ev(150, EventKind::Note, 1, "device: no agent.on handler for 'x': agent message d1 dropped"),
+            device_note,
             ev(200, EventKind::Note, 1, "agent: no device.on handler for 'y': message 1 dropped (§15)"),
         ];
         assert_eq!(

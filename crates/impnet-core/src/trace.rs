@@ -202,6 +202,10 @@ pub enum EventDetail {
     WakeReason(i64),
     /// §15: an uncaught error in agent code (the agent goes on; nothing restarts).
     AgentError { error: String, site: crate::program::CodeSite },
+    /// §15: this line's `msg` is an agent → device message (the two directions count their
+    /// ids separately, so a `note` about one needs saying which). No JSON key: §15's `note`
+    /// has none; viewers pair messages by it.
+    Downlink,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -417,7 +421,7 @@ impl Entry {
                     Some(EventDetail::WakeReason(w)) => {
                         m.insert("wakereason".into(), (*w).into());
                     }
-                    None => {}
+                    Some(EventDetail::Downlink) | None => {}
                 }
                 // Issue #3: every line carries its reason, as call lines do (extra keys after
                 // the §11 ones).

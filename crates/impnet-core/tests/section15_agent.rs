@@ -274,3 +274,26 @@ fn s15_l4_a_message_written_into_a_connection_that_drops_in_the_same_call_never_
     assert_eq!(events(&ls, "agent_received").iter().map(|l| l["msg"].as_u64().unwrap()).collect::<Vec<_>>(), [1]);
     assert_eq!(texts(&ls, Some("agent")), ["b 2"]);
 }
+
+#[test]
+fn s15_a_dropped_downlink_note_says_its_message_is_a_downlink_one() {
+    // Ids count separately per direction (uplink 0 and downlink 0 both exist here), so the
+    // device's note for an agent message without an `agent.on` handler is marked as a downlink
+    // one, and the agent's note for a device message without a `device.on` one is not.
+    use impnet_core::trace::{EventDetail, EventKind, Line};
+    let s = scenario(
+        "end_ms = 60000\n",
+        "agent.send(\"nobody\", 1);\n",
+        "imp.wakeup(5, function() { device.send(\"nobody\", 2); });\n",
+    );
+    let trace = run(&s, &RunOptions::default()).unwrap();
+    let notes: Vec<_> = trace
+        .entries
+        .iter()
+        .filter_map(|e| match &e.line {
+            Line::Event(l) if l.event == EventKind::Note && l.msg.is_some() => Some((l.msg, l.detail.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, [(Some(0), None), (Some(0), Some(EventDetail::Downlink))], "{notes:?}");
+}

@@ -10,7 +10,7 @@ use crate::agent::Payload;
 use crate::budget::{Budget, Exhausted, Stop, Work};
 use crate::program::{Call, Program};
 use crate::time::Instant;
-use crate::trace::{Entry, EventKind, Handler, Line};
+use crate::trace::{Entry, EventDetail, EventKind, EventLine, Handler, Line};
 
 impl<P: Program> Device<P> {
     /// Message `id` of the current call just entered the buffer: if code sent a value, the
@@ -41,9 +41,23 @@ impl<P: Program> Device<P> {
                 self.queue_callback(now, cb, Handler::AgentOn, None);
                 self.drive(now);
             }
-            None => self.event(now, EventKind::Note, None, Some(id), None, None, Rule::AgentCode, || {
-                format!("device: no agent.on handler for '{name}': agent message d{id} dropped")
-            }),
+            None => {
+                if self.charge(now, Work::Event, 1) && self.lines {
+                    let why = format!("device: no agent.on handler for '{name}': agent message d{id} dropped");
+                    let line = EventLine {
+                        event: EventKind::Note,
+                        reason: None,
+                        handler: None,
+                        msg: Some(id),
+                        bytes: None,
+                        packets: None,
+                        detail: Some(EventDetail::Downlink),
+                        rule: Rule::AgentCode,
+                        why,
+                    };
+                    self.record_event(now, line);
+                }
+            }
         }
     }
 
