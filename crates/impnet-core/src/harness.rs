@@ -6,7 +6,6 @@
 
 use crate::device::Device;
 use crate::link::{Edge, Outages};
-use crate::program::Program;
 use crate::record::Recorder;
 use crate::scenario::{Scenario, MAX_END_MS};
 use crate::time::{Duration, Instant};
@@ -61,7 +60,7 @@ impl Harness {
     }
 
     /// Takes the device's new lines into the trace.
-    pub fn record<P: Program>(&mut self, dev: &mut Device<P>) {
+    pub fn record(&mut self, dev: &mut Device) {
         while let Some(e) = dev.poll_event() {
             self.rec.push(e);
         }
@@ -73,7 +72,7 @@ impl Harness {
     }
 
     /// A point of the flow graph, taken at segment departures and ACKs.
-    pub fn sample<P: Program>(&mut self, now: Instant, dev: &Device<P>) {
+    pub fn sample(&mut self, now: Instant, dev: &Device) {
         let b = dev.buffer();
         let window = b.capacity().min(dev.advertised_window()) as u64;
         self.rec.sample(Sample {
@@ -86,7 +85,7 @@ impl Harness {
     }
 
     /// The run's trace, ended at `end`.
-    pub fn finish<P: Program>(mut self, dev: &mut Device<P>, end: Instant) -> Trace {
+    pub fn finish(mut self, dev: &mut Device, end: Instant) -> Trace {
         self.record(dev);
         let summary = dev.summary(end);
         self.rec.finish(summary)

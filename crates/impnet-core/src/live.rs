@@ -111,8 +111,8 @@ pub struct LiveTrace {
 
 /// Owns its device and what it needs of the scenario, so a driver can keep it as long as it
 /// likes (no borrow of the scenario).
-pub struct LiveDevice<P: Program = StepRunner> {
-    dev: Device<P>,
+pub struct LiveDevice {
+    dev: Device,
     opts: LiveOptions,
     /// The hello's knobs (the scenario's RTT and agent rate in real time).
     knobs: Knobs,
@@ -153,12 +153,10 @@ impl LiveDevice {
     pub fn new(sc: &Scenario, opts: LiveOptions) -> Self {
         LiveDevice::with_program(sc, StepRunner::new(sc), opts)
     }
-}
 
-impl<P: Program> LiveDevice<P> {
     /// Power-on at real time 0 running `program` (device code, say) on the device `sc`
     /// describes: its parameters, outages, seed and `end_ms` apply, its step lists do not.
-    pub fn with_program(sc: &Scenario, program: P, opts: LiveOptions) -> Self {
+    pub fn with_program(sc: &Scenario, program: impl Program + 'static, opts: LiveOptions) -> Self {
         let opts = LiveOptions { time_scale: opts.time_scale.clamp(MIN_TIME_SCALE, MAX_TIME_SCALE), ..opts };
         let mut d = LiveDevice {
             dev: Device::with_program(sc, program, sc.seed, true),
@@ -568,7 +566,7 @@ repeat = 2
 "#;
 
     /// A loopback "server" inside the test: answers each data frame with an ACK at once.
-    fn pump<P: Program>(live: &mut LiveDevice<P>, real: &mut u64, sent: &mut u64) -> Vec<Io> {
+    fn pump(live: &mut LiveDevice, real: &mut u64, sent: &mut u64) -> Vec<Io> {
         let mut seen = Vec::new();
         for _ in 0..10_000 {
             let Some(io) = live.poll_io() else {

@@ -83,13 +83,13 @@ pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -
 
 /// Runs `program` on the device the scenario describes (its parameters, outages, seed and
 /// `end_ms`; its step lists are not run), within the default work budget.
-pub fn run_program<'a>(scenario: &'a Scenario, opts: &RunOptions, program: Box<dyn Program + 'a>) -> Result<Trace, RunError> {
+pub fn run_program(scenario: &Scenario, opts: &RunOptions, program: Box<dyn Program>) -> Result<Trace, RunError> {
     let seed = opts.seed.unwrap_or(scenario.seed);
-    let dev = Device::with_program(scenario, program, seed, !opts.summary_only);
+    let dev = Device::boxed(scenario, program, seed, !opts.summary_only);
     run_device(scenario, opts, Budget::default(), dev)
 }
 
-fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget, dev: Device<P>) -> Result<Trace, RunError> {
+fn run_device(scenario: &Scenario, opts: &RunOptions, budget: Budget, dev: Device) -> Result<Trace, RunError> {
     let seed = opts.seed.unwrap_or(scenario.seed);
     let h = Harness::new(scenario, !opts.summary_only);
     let end = h.end;
@@ -194,8 +194,8 @@ fn run_device<P: Program>(scenario: &Scenario, opts: &RunOptions, budget: Budget
     Ok(sim.h.finish(&mut sim.dev, now))
 }
 
-struct Sim<P: Program> {
-    dev: Device<P>,
+struct Sim {
+    dev: Device,
     link: Link,
     server: Server,
     /// When the connection attempt in progress succeeds.
@@ -206,7 +206,7 @@ struct Sim<P: Program> {
     agent: Option<AgentSide>,
 }
 
-impl<P: Program> Sim<P> {
+impl Sim {
     /// Carries out what the device asked of the network.
     fn commands(&mut self, now: Instant) {
         while let Some(c) = self.dev.poll_command() {

@@ -5,7 +5,7 @@ use super::{Device, UdpEvent, Wait};
 use crate::rules::Rule;
 use crate::budget::Stop;
 use crate::policy::{ReconnectPolicy, SendError, SendTimeoutPolicy};
-use crate::program::{Call, Program};
+use crate::program::Call;
 use crate::scenario::Arg;
 use crate::time::{Duration, Instant};
 use crate::trace::{ConnState, Outcome, Ret};
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 const NULL: Outcome = Outcome::Returned(Ret::Null);
 
-impl<P: Program> Device<P> {
+impl Device {
     /// Executes the current call.
     pub(super) fn call(&mut self, now: Instant) {
         // Matched in place (no clone: this is the model's hottest path); arms copy what they
@@ -181,7 +181,7 @@ impl<P: Program> Device<P> {
     }
 }
 
-impl<P: Program> Device<P> {
+impl Device {
     /// Live mode: from now on, every datagram the model sends and delivers (U1–U7 passed, U7's
     /// loss drawn) waits in [`Device::poll_datagram`] for a real socket.
     pub fn capture_datagrams(&mut self) {

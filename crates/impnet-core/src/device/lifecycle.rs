@@ -15,7 +15,7 @@ use crate::trace::{ConnState, EventDetail, EventKind, Handler};
 /// §13: zero-window probes back off up to this interval.
 const MAX_PROBE_INTERVAL: Duration = Duration::from_millis(60_000);
 
-impl<P: Program> Device<P> {
+impl Device {
     /// Starts (or keeps) a connection attempt of `kind`. A running attempt keeps going: a
     /// connect completes after `connect_ms` of up-time counted from the *first* try (§13).
     pub(super) fn set_attempt(&mut self, kind: AttemptKind, deadline: Option<Instant>) {

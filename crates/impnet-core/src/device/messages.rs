@@ -12,7 +12,7 @@ use crate::program::{Call, Program};
 use crate::time::Instant;
 use crate::trace::{Entry, EventDetail, EventKind, EventLine, Handler, Line};
 
-impl<P: Program> Device<P> {
+impl Device {
     /// Message `id` of the current call just entered the buffer: if code sent a value, the
     /// agent gets it once it has read the message's last byte (T5).
     pub(super) fn uplinked(&mut self, id: u64) {

@@ -157,7 +157,7 @@ struct UdpEvent {
 
 /// The device owns its configuration (read once from the scenario): drivers may drop or move
 /// the scenario while it runs.
-pub struct Device<P: Program = StepRunner> {
+pub struct Device {
     cfg: Config,
     // connection
     conn: ConnState,
@@ -183,7 +183,9 @@ pub struct Device<P: Program = StepRunner> {
     udp: Udp,
     udp_events: VecDeque<UdpEvent>,
     // Squirrel
-    program: P,
+    /// One device for every program, behind a virtual call per step: a generic device was
+    /// compiled once per program kind, doubling the model's share of the playground's wasm.
+    program: Box<dyn Program>,
     vm: Vm,
     /// The pending start is a restart from the top (after a program error or a deep sleep,
     /// §14), not the power-on start.
@@ -224,14 +226,15 @@ impl Device {
     pub fn new(sc: &Scenario, seed: u64, keep: bool) -> Self {
         Device::with_program(sc, StepRunner::new(sc), seed, keep)
     }
-}
 
-// Generic over the program (not `dyn`): the step runner's calls inline into the device's
-// event loop, which a million-call scenario feels.
-impl<P: Program> Device<P> {
     /// Power-on running `program` instead of the scenario's step lists (whose parameters,
     /// outages and seed still apply).
-    pub fn with_program(sc: &Scenario, program: P, seed: u64, keep: bool) -> Self {
+    pub fn with_program(sc: &Scenario, program: impl Program + 'static, seed: u64, keep: bool) -> Self {
+        Device::boxed(sc, Box::new(program), seed, keep)
+    }
+
+    /// As [`Device::with_program`], for a program already boxed (chosen at run time).
+    pub fn boxed(sc: &Scenario, program: Box<dyn Program>, seed: u64, keep: bool) -> Self {
         let cfg = Config::from_scenario(sc);
         let mut d = Device {
             cfg,

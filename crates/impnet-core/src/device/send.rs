@@ -4,7 +4,6 @@
 use super::{Device, Wait};
 use crate::rules::Rule;
 use crate::policy::{Reason, ReconnectPolicy, SendError, WaitPolicy};
-use crate::program::Program;
 use crate::time::{Duration, Instant};
 use crate::trace::{ConnState, EventKind, Outcome, Ret};
 
@@ -14,7 +13,7 @@ fn code(e: SendError) -> Outcome {
 
 const OK: Outcome = Outcome::Returned(Ret::Int(0));
 
-impl<P: Program> Device<P> {
+impl Device {
     /// A send-method call of `payload` bytes with a name of `name_len` bytes.
     pub(super) fn send(&mut self, now: Instant, name_len: usize, payload: u64) {
         let (start, flag) = self.cur.as_ref().map(|c| (c.start, c.flag)).expect("in a call");

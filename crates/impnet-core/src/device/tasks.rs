@@ -84,7 +84,7 @@ enum After {
     Error { error: String, site: Site },
 }
 
-impl<P: Program> Device<P> {
+impl Device {
     fn new_task(&mut self, start: Start, handler: Option<Handler>, ready_at: Instant) -> Task {
         self.seq += 1;
         self.next_task += 1;

@@ -17,7 +17,7 @@ use crate::buffer::Segment;
 use crate::code::natives::DEFAULT_START_EPOCH;
 use crate::device::{Config, Device};
 use crate::link::Fate;
-use crate::program::{CallKind, CodeSite, Program};
+use crate::program::{CallKind, CodeSite};
 use crate::scenario::Scenario;
 use crate::time::{Duration, Instant};
 use crate::trace::{CallLine, Carried, CodeCall, ConnState, EventDetail, EventKind, EventLine, Line, Outcome, Ret, Side};
@@ -68,13 +68,13 @@ impl AgentSide {
     }
 
     /// The agent is up before the device (t = 0): its main body runs.
-    pub fn start<P: Program>(&mut self, dev: &mut Device<P>) {
+    pub fn start(&mut self, dev: &mut Device) {
         let r = self.agent.start(Instant::ZERO, dev.budget_mut());
         self.after_agent(Instant::ZERO, r, dev);
     }
 
     /// After the device acted: the messages its code wrote, in stream order.
-    pub fn settle<P: Program>(&mut self, dev: &mut Device<P>) {
+    pub fn settle(&mut self, dev: &mut Device) {
         while let Some(m) = dev.poll_agent_message() {
             self.inbox.push(m);
         }
@@ -97,7 +97,7 @@ impl AgentSide {
     /// The device's connection closed at `now` (`silent`: in an outage, so no close reached
     /// the server). What the agent had not read is gone with it (L4), and so is every downlink
     /// message not yet arrived.
-    pub fn closed<P: Program>(&mut self, now: Instant, silent: bool, dev: &mut Device<P>) {
+    pub fn closed(&mut self, now: Instant, silent: bool, dev: &mut Device) {
         // Messages written into this connection in the call that dropped it go with it.
         self.settle(dev);
         for id in self.inbox.reset() {
@@ -132,7 +132,7 @@ impl AgentSide {
 
     /// Runs what is due at `now`: the server notices a drop, the agent reads (T5) and runs its
     /// handlers and timers, downlink messages arrive at the device.
-    pub fn handle_timeout<P: Program>(&mut self, now: Instant, dev: &mut Device<P>) {
+    pub fn handle_timeout(&mut self, now: Instant, dev: &mut Device) {
         if matches!(self.view, ServerView::NoticesAt(t) if t <= now) {
             self.set_view(ServerView::Disconnected);
         }
@@ -160,7 +160,7 @@ impl AgentSide {
     }
 
     /// Writes what the agent did and sends its `device.send` messages down.
-    fn after_agent<P: Program>(&mut self, now: Instant, r: Result<(), crate::budget::Exhausted>, dev: &mut Device<P>) {
+    fn after_agent(&mut self, now: Instant, r: Result<(), crate::budget::Exhausted>, dev: &mut Device) {
         while let Some(e) = self.agent.poll() {
             let at = e.at();
             match e {
@@ -200,7 +200,7 @@ impl AgentSide {
     }
 
     /// Losses are known at once (at the send, at the drop): written with why they happened.
-    fn drain_downlink<P: Program>(&mut self, dev: &mut Device<P>, why: &str) {
+    fn drain_downlink(&mut self, dev: &mut Device, why: &str) {
         while let Some(DownlinkEvent::Lost { at, id } | DownlinkEvent::Received { at, id, .. }) = self.downlink.poll_lost() {
             dev.handle_downlink_lost(at, id, || format!("lost on the downlink: {why}"));
         }
