@@ -53,7 +53,7 @@ wasm_bindgen_version() {
 # cargo/rustc/rustdoc first on PATH (trunk ignores $CARGO and runs whatever `cargo` is on PATH)
 # and switches build-std on through the environment only, so native builds stay on rustup.
 load_route() {
-    IMPNET_WASM_ROUTE=rustup
+    IMPNET_WASM_ROUTE=rustup IMPNET_BUNDLE_ROUTE=plain
     # shellcheck disable=SC1090
     [ -f "$ENV_FILE" ] && . "$ENV_FILE"
 }
@@ -70,6 +70,50 @@ debian_env() { # a subshell, so shell functions can be run too
         export PATH="$TOOLS/debian-shim:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
         "$@"
     )
+}
+
+# The shipped bundle (trunk's release build: what serve.sh serves and e2e loads) is built with
+# the standard library rebuilt for it (issue 10 item 6, docs/playground.md "Toolchain"):
+# std/core/alloc compiled with the bundle's own profile (opt-level "z", LTO) and the
+# `optimize_for_size` std feature, and panic strategy `immediate-abort`, which drops every
+# panic message, location and the formatting behind them: a panic is a bare `unreachable` trap
+# that index.html's handler reports on the page. IMPNET_BUNDLE_ROUTE (written by setup.sh):
+#   nightly  rustup's nightly toolchain with its rust-src component;
+#   debian   route B's Debian rustc-web with RUSTC_BOOTSTRAP=1;
+#   plain    neither works: the wasm route's prebuilt std with `panic = "abort"` (bigger).
+# Only the target's (wasm32) flags are set, so build scripts and proc macros are untouched.
+BUNDLE_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+build_std_env() { # exports for a subshell
+    export CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$BUNDLE_RUSTFLAGS"
+}
+bundle_env() {
+    case "${IMPNET_BUNDLE_ROUTE:-plain}" in
+        nightly) nightly_env "$@" ;;
+        debian) debian_env build_std_env_run "$@" ;;
+        *) wasm_env "$@" ;;
+    esac
+}
+build_std_env_run() {
+    build_std_env
+    "$@"
+}
+nightly_env() {
+    (
+        unset RUSTC RUSTDOC RUSTC_BOOTSTRAP
+        # The toolchain's own bin first, like route B's shim: trunk runs whatever `cargo` is on
+        # PATH, which need not be rustup's proxy (Debian's /usr/bin/cargo may come first).
+        local cargo
+        cargo=$(rustup which cargo --toolchain nightly) || exit 1
+        export PATH="${cargo%/*}:$PATH" RUSTUP_TOOLCHAIN=nightly
+        build_std_env
+        "$@"
+    )
+}
+# Does TOOLCHAIN_ENV (nightly_env or debian_env) have a rustc that takes the bundle's flags?
+bundle_flags_ok() {
+    "$1" sh -c "rustc $BUNDLE_RUSTFLAGS --print cfg --target $WASM_TARGET" 2>/dev/null |
+        grep -qx 'panic="immediate-abort"'
 }
 
 DEBIAN_RUST_PKGS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)

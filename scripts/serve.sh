@@ -2,6 +2,7 @@
 # Build the playground (release) and serve it with `impnet serve` on http://127.0.0.1:8080
 # (loopback only), with the live-mode WebSocket endpoint on /ws.
 #   scripts/serve.sh             # setup if needed, trunk release build, serve dist/
+# The build is the shipped bundle's (lib.sh, bundle_env: std rebuilt for size, panics abort).
 #   PORT=9000 scripts/serve.sh   # another port
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +13,6 @@ cd "$ROOT"
 load_route
 
 say "trunk build --release=true"
-wasm_env trunk build --release=true
+bundle_env trunk build --release=true
 say "http://127.0.0.1:${PORT:-8080}/ (and ws://127.0.0.1:${PORT:-8080}/ws for live mode)"
 exec cargo run --profile native -p impnet -- serve --addr "127.0.0.1:${PORT:-8080}" --dist dist

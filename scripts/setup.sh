@@ -5,10 +5,13 @@
 #   scripts/setup.sh                         # route A (rustup wasm32 target), Debian fallback
 #   IMPNET_TOOLCHAIN=debian scripts/setup.sh # force route B (Debian rustc-web + build-std)
 #   IMPNET_SKIP_ROUTE_B=1 scripts/setup.sh   # don't install Debian's Rust (test.sh skips its check)
+#   IMPNET_BUNDLE=plain scripts/setup.sh     # ship the bundle without rebuilding std (lib.sh)
 #
-# Installs: chromium + chromium-driver, ARM cross gcc + qemu-user-static (apt), the wasm32 standard library (rustup, or Debian's
-# rustc-web route), wasm-bindgen-cli at the exact Cargo.lock version, trunk, wasm-opt from npm
-# binaryen into .tools/npm, and e2e's npm packages. Writes the chosen route to .tools/toolchain.env.
+# Installs: chromium + chromium-driver, ARM cross gcc + qemu-user-static (apt), the wasm32
+# standard library (rustup, or Debian's rustc-web route), nightly's rust-src for the shipped
+# bundle's build-std, wasm-bindgen-cli at the exact Cargo.lock version, trunk, wasm-opt from npm
+# binaryen into .tools/npm, and e2e's npm packages. Writes the chosen routes (wasm tests, shipped
+# bundle) to .tools/toolchain.env.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -83,9 +86,24 @@ fi
 for t in aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf; do
     rustup target list --installed | grep -qx "$t" || timeout 300 rustup target add "$t"
 done
-printf '# written by scripts/setup.sh\nIMPNET_WASM_ROUTE=%s\n' "$ROUTE" >"$ENV_FILE"
+
+# The shipped bundle's std, rebuilt for size (lib.sh, bundle_env): nightly's rust-src, else
+# route B's Debian rustc-web, else the wasm route's prebuilt std (a bigger bundle, and a warning).
+say "bundle toolchain: build-std, panic immediate-abort"
+BUNDLE=
+if [ "${IMPNET_BUNDLE:-}" = plain ]; then
+    echo "IMPNET_BUNDLE=plain: the bundle uses the prebuilt std"
+elif [ "${IMPNET_TOOLCHAIN:-}" != debian ] && rustup toolchain list 2>/dev/null | grep -q '^nightly-' &&
+    timeout 180 rustup component add rust-src --toolchain nightly && bundle_flags_ok nightly_env; then
+    BUNDLE=nightly
+elif [ -n "$ROUTE_B_OK" ] && bundle_flags_ok debian_env; then
+    BUNDLE=debian
+else
+    warn "neither rustup's nightly (with rust-src) nor Debian's rustc-web takes $BUNDLE_RUSTFLAGS: the bundle will use the prebuilt std (larger)"
+fi
+printf '# written by scripts/setup.sh\nIMPNET_WASM_ROUTE=%s\nIMPNET_BUNDLE_ROUTE=%s\n' "$ROUTE" "${BUNDLE:-plain}" >"$ENV_FILE"
 load_route
-echo "route: $IMPNET_WASM_ROUTE (saved in ${ENV_FILE#"$ROOT"/})"
+echo "route: $IMPNET_WASM_ROUTE, bundle: $IMPNET_BUNDLE_ROUTE (saved in ${ENV_FILE#"$ROOT"/})"
 
 # trunk builds offline (Trunk.toml), so every crate must be fetched by an online step first;
 # under route B that includes the standard library's own dependencies.
@@ -93,6 +111,9 @@ say "cargo fetch"
 cargo fetch --quiet
 if [ "$IMPNET_WASM_ROUTE" = debian ]; then
     debian_env cargo fetch --quiet --target "$WASM_TARGET"
+fi
+if [ "$IMPNET_BUNDLE_ROUTE" != plain ]; then
+    bundle_env cargo fetch --quiet --target "$WASM_TARGET"
 fi
 
 # --- cargo-installed tools (rustup's cargo; these dominate a cold setup) --------------------

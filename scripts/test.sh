@@ -4,7 +4,8 @@
 #   2. wasm        the root package's tests (tests/*.rs) in headless Chromium
 #   3. imports     the core's wasm build imports nothing from `env`
 #   4. route B     Debian's rustc-web + build-std builds the core for wasm32 (skipped if absent)
-#   5. trunk       the release bundle (dist/), with wasm-opt -Oz; then its sizes
+#   5. trunk       the release bundle (dist/): std rebuilt for size, panics abort at once
+#                  (lib.sh, bundle_env), wasm-opt -Oz; then its sizes
 #   6. e2e         e2e/*.test.mjs against dist/ in headless Chromium (node --test)
 #   7. arm        impnet cross-built for aarch64 and armv7, run under qemu-user (scripts/cross.sh)
 #   8. bench       only with IMPNET_BENCH=1: tests/bench_wasm.rs (1e6 agent.send in Chromium)
@@ -59,7 +60,9 @@ route_b() {
 }
 phase "route B" route_b
 
-phase trunk wasm_env trunk build --release=true
+# The shipped bundle: std rebuilt for size, panic immediate-abort (lib.sh, bundle_env).
+say "bundle toolchain: $IMPNET_BUNDLE_ROUTE"
+phase trunk bundle_env trunk build --release=true
 scripts/size.sh
 
 # Every e2e/*.test.mjs, one at a time (each starts its own Chromium).
@@ -68,8 +71,9 @@ phase e2e node --test --test-concurrency=1 e2e/*.test.mjs
 phase arm scripts/cross.sh
 
 if [ "${IMPNET_BENCH:-}" = 1 ]; then
-    # wasm-release (index.html's profile): the speed of what ships. The runner's default 20 s
-    # per-test timeout is too short.
+    # wasm-release (index.html's profile) with the wasm route's prebuilt std, not the bundle's
+    # rebuilt one (its panics would lose their messages). The runner's default 20 s per-test
+    # timeout is too short.
     phase bench wasm_env env WASM_BINDGEN_TEST_TIMEOUT=900 cargo test --profile wasm-release -p impnet-playground \
         --target "$WASM_TARGET" --test bench_wasm -- --include-ignored --nocapture
 fi
