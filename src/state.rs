@@ -155,9 +155,15 @@ pub enum Action {
     ExpectLine(usize),
 }
 
-/// The TOML the editor shows for a scenario.
+/// The TOML the editor shows for a scenario. It goes through the JSON value share links are
+/// made of (`codec::encode`), so the bundle holds one `Serialize` of `Scenario` (for
+/// `serde_json::Value`) instead of one per format; the TOML text is the same (a test below
+/// checks every preset).
 pub fn to_toml(s: &Scenario) -> String {
-    toml::to_string(s).unwrap_or_else(|e| format!("# could not write this scenario as TOML: {e}\n"))
+    serde_json::to_value(s)
+        .map_err(|e| e.to_string())
+        .and_then(|v| toml::to_string(&v).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| format!("# could not write this scenario as TOML: {e}\n"))
 }
 
 /// The scenario shown when nothing else was asked for: the first preset, as code.
@@ -660,6 +666,26 @@ mod tests {
         let s = reduce(s, Action::EditToml("title = \"ok\"\n".into()));
         assert!(s.toml_error.is_none());
         assert_eq!(s.scenario.title, "ok");
+    }
+
+    #[test]
+    fn issue10_the_toml_tab_through_the_link_value_is_the_toml_of_the_scenario() {
+        // to_toml goes Scenario -> serde_json::Value -> TOML (one Serialize in the bundle): the
+        // text must be what serialising the scenario directly writes, key order included.
+        let mut all: Vec<Scenario> = presets::PAIRS.iter().map(|p| p.scenario().unwrap()).collect();
+        for p in presets::ALL {
+            all.push(preset_scenario(p, PresetForm::Steps).unwrap());
+            all.push(code_preset(p));
+        }
+        let mut edited = all[0].clone();
+        edited.expect = parse_toml("[[expect]]\ncall = \"agent.send\"\nnth = 2\nret = 0\nwithin_ms = 1500.5\n").unwrap().expect;
+        edited.libs.insert("lib.nut".into(), "function f() {}\n".into());
+        all.push(edited);
+        for sc in all {
+            let text = to_toml(&sc);
+            assert_eq!(text, toml::to_string(&sc).unwrap(), "{}", sc.title);
+            assert_eq!(parse_toml(&text).unwrap(), sc, "{}", sc.title);
+        }
     }
 
     #[test]
