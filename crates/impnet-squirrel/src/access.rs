@@ -3,12 +3,11 @@
 //! its type's built-in methods (the default delegates).
 
 use crate::heap::{Class, Member, Obj};
-use crate::host::Host;
+use crate::machine::Machine;
 use crate::ops::{self, Fault};
 use crate::value::{GcRef, Value};
-use crate::vm::Vm;
 
-impl<H: Host> Vm<H> {
+impl Machine {
     fn delegate_of(&self, v: Value) -> Option<GcRef> {
         let d = &self.delegates;
         Some(match v {

@@ -2,32 +2,32 @@
 //! at once with a [`Ctx`] and may suspend, throw, or hand back a call to make in its place; a
 //! class makes an instance and runs its constructor. Also the outers (captured locals).
 
-use std::rc::Rc;
-
 use crate::error::ErrorKind;
 use crate::heap::{Obj, Upval};
-use crate::host::{Ctx, Host, Interrupt};
+use crate::host::{Ctx, Interrupt, Seat};
+use crate::machine::{Frame, FrameKind, Machine, TaskState};
 use crate::ops::Fault;
 use crate::value::{GcRef, Value};
-use crate::vm::{Frame, FrameKind, TaskState, Vm};
 
 /// What a call did.
-pub(crate) enum Called<S> {
+pub(crate) enum Called {
     /// Pushed a script frame: the loop continues in it.
     Frame,
     /// Finished at once (a native, or a class without constructor): the result is on the stack.
     Value,
-    Suspend(S),
+    /// A native suspended (its payload is parked in the seat).
+    Suspend,
 }
 
-impl<H: Host> Vm<H> {
+impl Machine {
     /// Calls `stack[slot]` with `this` at `slot + 1` and `argc` arguments above it.
     pub(crate) fn call(
         &mut self,
+        seat: &mut Seat<'_>,
         slot: usize,
         argc: usize,
         kind: FrameKind,
-    ) -> Result<Called<H::Suspend>, Fault> {
+    ) -> Result<Called, Fault> {
         let (mut argc, mut kind) = (argc, kind);
         loop {
             let callee = self.stack[slot];
@@ -37,28 +37,30 @@ impl<H: Host> Vm<H> {
                     return Ok(Called::Frame);
                 }
                 Value::Native(id) => {
-                    let f = self.natives[id.0 as usize].1.clone();
+                    let f = &self.natives[id.0 as usize].1;
                     let this = self.stack[slot + 1];
-                    // `map_or_else`: the empty name is an allocation, not made on every call.
-                    let (file, line) = self
-                        .frames
-                        .last()
-                        .map_or_else(|| (Rc::from(""), 0), |fr| self.frame_line(fr));
+                    let (file, line, caller) = match self.frames.last() {
+                        Some(fr) => {
+                            let p = &self.protos[fr.proto as usize];
+                            let at = (fr.ip as usize).saturating_sub(1);
+                            let line = p.lines.get(at).copied().unwrap_or(0);
+                            (&p.file, line, Value::Closure(fr.closure))
+                        }
+                        None => (&self.no_file, 0, Value::Null),
+                    };
                     // The arguments stay where they are: natives never touch the stack.
                     let stack = std::mem::take(&mut self.stack);
                     let mut ctx = Ctx {
                         heap: &mut self.heap,
-                        host: &mut self.host,
+                        host: &mut *seat.host,
+                        parked: &mut *seat.parked,
                         this,
                         root: Value::Table(self.root),
                         file,
                         line,
                         handles: &mut self.handles,
                         rand: &mut self.rand,
-                        caller: self
-                            .frames
-                            .last()
-                            .map_or(Value::Null, |f| Value::Closure(f.closure)),
+                        caller,
                         work: &mut self.work,
                         work_cap: self.work_cap,
                     };
@@ -70,10 +72,10 @@ impl<H: Host> Vm<H> {
                             self.stack.push(v);
                             return Ok(Called::Value);
                         }
-                        Err(Interrupt::Suspend(p)) => {
+                        Err(Interrupt::Suspend(_)) => {
                             self.stack.push(Value::Null);
                             self.state = TaskState::Suspended { slot: slot as u32 };
-                            return Ok(Called::Suspend(p));
+                            return Ok(Called::Suspend);
                         }
                         Err(Interrupt::Call { callee, this, args }) => {
                             self.stack.push(callee);
@@ -85,9 +87,7 @@ impl<H: Host> Vm<H> {
                         }
                         Err(other) => {
                             self.stack.push(Value::Null);
-                            return Err(self
-                                .interrupt_fault(other)
-                                .unwrap_or_else(|_| Fault::msg("bad interrupt")));
+                            return Err(self.interrupt_fault(other));
                         }
                     }
                 }
@@ -107,7 +107,7 @@ impl<H: Host> Vm<H> {
                             self.stack[slot] = ctor;
                             if let Value::Native(_) = ctor {
                                 // A native constructor: its result is ignored.
-                                let r = self.call(slot, argc, FrameKind::Call)?;
+                                let r = self.call(seat, slot, argc, FrameKind::Call)?;
                                 self.stack[slot] = Value::Instance(inst);
                                 return Ok(r);
                             }

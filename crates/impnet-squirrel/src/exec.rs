@@ -7,21 +7,22 @@ use std::rc::Rc;
 use crate::bytecode::{Arith, Op, Proto};
 use crate::call::Called;
 use crate::error::ErrorKind;
-use crate::host::{Host, Outcome};
+use crate::host::{Outcome, Parked, Seat};
+use crate::machine::{FrameKind, Machine, TaskState};
 use crate::ops::{self, Fault};
 use crate::value::Value;
-use crate::vm::{FrameKind, TaskState, Vm};
 
 /// Why the loop stopped without a fault.
-enum Exit<S> {
+enum Exit {
     /// The task's outermost call returned.
     Finished(Value),
-    Suspend(S),
+    /// A native suspended (its payload is parked in the seat).
+    Suspend,
     /// The instruction budget of this dispatch is spent.
     Budget,
 }
 
-impl<H: Host> Vm<H> {
+impl Machine {
     /// Runs the current task for at most `fuel` instructions.
     ///
     /// Returns [`Outcome::Finished`] with the task's result, [`Outcome::Suspended`] when a native
@@ -29,7 +30,7 @@ impl<H: Host> Vm<H> {
     /// (uncaught error, watchdog, memory or call depth), or [`Outcome::OutOfFuel`] when `fuel`
     /// ran out first (`run` again to continue). On an idle VM it returns `Finished(null)`; on a
     /// suspended one it first resumes the call with `null`.
-    pub fn run(&mut self, fuel: u64) -> Outcome<H::Suspend> {
+    pub fn run(&mut self, seat: &mut Seat<'_>, fuel: u64) -> Outcome<Parked> {
         match self.state {
             TaskState::Idle => return Outcome::Finished(Value::Null),
             TaskState::Suspended { .. } => self.resume(Value::Null),
@@ -38,12 +39,12 @@ impl<H: Host> Vm<H> {
         let mut fuel = fuel;
         if let Some(argc) = self.pending_call.take() {
             self.work_cap = self.watchdog_left();
-            let called = self.call(0, argc as usize, FrameKind::Call);
+            let called = self.call(seat, 0, argc as usize, FrameKind::Call);
             let work = std::mem::take(&mut self.work);
             self.task_instructions += work;
             fuel = fuel.saturating_sub(work);
             match called {
-                Ok(Called::Suspend(p)) => return Outcome::Suspended(p),
+                Ok(Called::Suspend) => return Outcome::Suspended(Parked),
                 Ok(_) => {}
                 Err(fault) => {
                     if let Err(e) = self.unwind(fault) {
@@ -80,10 +81,9 @@ impl<H: Host> Vm<H> {
             // end. What went past is reported as used, so `fuel` can end below zero.
             let budget = fuel.min(watchdog_left);
             let mut left = budget;
-            let r = self.dispatch(&mut left, watchdog_left - budget);
-            let used = budget - left
-                + std::mem::take(&mut self.overdraw)
-                + std::mem::take(&mut self.work);
+            let r = self.dispatch(seat, &mut left, watchdog_left - budget);
+            let used =
+                budget - left + std::mem::take(&mut self.overdraw) + std::mem::take(&mut self.work);
             self.task_instructions += used;
             fuel = fuel.saturating_sub(used);
             match r {
@@ -91,7 +91,7 @@ impl<H: Host> Vm<H> {
                     self.end_task();
                     return Outcome::Finished(v);
                 }
-                Ok(Exit::Suspend(p)) => return Outcome::Suspended(p),
+                Ok(Exit::Suspend) => return Outcome::Suspended(Parked),
                 Ok(Exit::Budget) => {}
                 Err(fault) => {
                     if let Err(e) = self.unwind(fault) {
@@ -134,7 +134,7 @@ impl<H: Host> Vm<H> {
     /// or a fault needs unwinding.
     ///
     /// `slack` is what the watchdog allows past `left`: charged work may use it (see `run`).
-    fn dispatch(&mut self, left: &mut u64, slack: u64) -> Result<Exit<H::Suspend>, Fault> {
+    fn dispatch(&mut self, seat: &mut Seat<'_>, left: &mut u64, slack: u64) -> Result<Exit, Fault> {
         let mut frame = *self.frames.last().expect("dispatch with a frame");
         let mut proto: Rc<Proto> = self.protos[frame.proto as usize].clone();
         let mut ip = frame.ip as usize;
@@ -215,14 +215,14 @@ impl<H: Host> Vm<H> {
             ($slot:expr, $argc:expr) => {{
                 save!();
                 open!();
-                let called = self.call($slot, $argc, FrameKind::Call);
+                let called = self.call(seat, $slot, $argc, FrameKind::Call);
                 fold!();
                 match called? {
                     Called::Frame => {
                         reload!();
                     }
                     Called::Value => {}
-                    Called::Suspend(p) => return Ok(Exit::Suspend(p)),
+                    Called::Suspend => return Ok(Exit::Suspend),
                 }
             }};
         }
@@ -434,7 +434,7 @@ impl<H: Host> Vm<H> {
                         self.stack.push(f);
                         self.stack.push(inst);
                         open!();
-                        let called = self.call(slot, 0, FrameKind::Operand(depth));
+                        let called = self.call(seat, slot, 0, FrameKind::Operand(depth));
                         fold!();
                         match called? {
                             Called::Frame => {
@@ -445,7 +445,7 @@ impl<H: Host> Vm<H> {
                                 let at = self.stack.len() - depth as usize;
                                 self.stack[at] = s;
                             }
-                            Called::Suspend(p) => return Ok(Exit::Suspend(p)),
+                            Called::Suspend => return Ok(Exit::Suspend),
                         }
                         continue;
                     }
@@ -574,7 +574,7 @@ impl<H: Host> Vm<H> {
                 }
                 Op::CloseOuters(s) => self.close_outers((base + s as usize) as u32),
                 Op::PushTrap(handler) => {
-                    self.traps.push(crate::vm::Trap {
+                    self.traps.push(crate::machine::Trap {
                         frame: self.frames.len() as u32 - 1,
                         stack: self.stack.len() as u32,
                         handler,
@@ -635,7 +635,8 @@ impl<H: Host> Vm<H> {
                         Value::Int(i) => Value::Int(i.wrapping_add(n)),
                         other => {
                             open!();
-                            let work = ops::arith_work(&self.heap, Arith::Add, other, Value::Int(n));
+                            let work =
+                                ops::arith_work(&self.heap, Arith::Add, other, Value::Int(n));
                             tri!(self.charge(work));
                             fold!();
                             tri!(ops::arith(&mut self.heap, Arith::Add, other, Value::Int(n)))

@@ -1,7 +1,12 @@
 //! What a host sees: the [`Host`] trait that names its suspension payload, the [`Ctx`] a native
 //! function gets, what a native returns ([`Interrupt`]), and what a run gives back
 //! ([`Outcome`]).
+//!
+//! Inside, the VM knows its host only as `dyn Any` (a [`Seat`]), so its body compiles once
+//! whatever the host: a host's native is wrapped once ([`erase`]) into a [`Native`] that
+//! downcasts the host and parks a suspension's payload where [`crate::Vm`] picks it up.
 
+use std::any::Any;
 use std::rc::Rc;
 
 use crate::error::RuntimeError;
@@ -12,7 +17,7 @@ use crate::value::Value;
 /// The host's state, reachable from every native through [`Ctx::host`].
 pub trait Host: 'static {
     /// What a native hands to the host when it suspends the VM (e.g. "send these bytes").
-    type Suspend;
+    type Suspend: 'static;
 }
 
 /// A native function: gets its call context and arguments (without `this`: see
@@ -20,6 +25,56 @@ pub trait Host: 'static {
 pub type NativeFn<H> = Rc<dyn Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<<H as Host>::Suspend>>;
 
 pub type NativeResult<S> = Result<Value, Interrupt<S>>;
+
+/// A native as the VM holds it, whatever its host: built-ins are written this way, a host's
+/// natives are wrapped by [`erase`].
+pub(crate) type Native = Rc<dyn Fn(&mut Cx<'_>, &[Value]) -> NativeResult<Parked>>;
+
+/// The context of a [`Native`]: the host seen as `dyn Any`.
+pub(crate) type Cx<'a> = Ctx<'a, dyn Any>;
+
+/// A suspension whose payload waits in the [`Seat`]'s `parked` slot.
+#[derive(Debug)]
+pub(crate) struct Parked;
+
+/// The host's state and the slot a suspending native parks its payload in (an
+/// `Option<H::Suspend>`), lent to the VM for one run.
+pub(crate) struct Seat<'a> {
+    pub host: &'a mut dyn Any,
+    pub parked: &'a mut dyn Any,
+}
+
+/// Wraps a host's native for the VM: the one place a native sees its host typed.
+pub(crate) fn erase<H: Host>(
+    f: impl Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<H::Suspend> + 'static,
+) -> Native {
+    Rc::new(move |cx: &mut Cx<'_>, args: &[Value]| {
+        let mut ctx = cx.typed::<H>();
+        let r = f(&mut ctx, args);
+        park(r, ctx.parked)
+    })
+}
+
+/// A typed native's result for the VM: a suspension's payload goes to the `parked` slot.
+fn park<S: 'static>(r: NativeResult<S>, parked: &mut dyn Any) -> NativeResult<Parked> {
+    let i = match r {
+        Ok(v) => return Ok(v),
+        Err(i) => i,
+    };
+    Err(match i {
+        Interrupt::Suspend(p) => {
+            if let Some(slot) = parked.downcast_mut::<Option<S>>() {
+                *slot = Some(p);
+            }
+            Interrupt::Suspend(Parked)
+        }
+        Interrupt::Throw(v) => Interrupt::Throw(v),
+        Interrupt::Error(m) => Interrupt::Error(m),
+        Interrupt::OutOfMemory => Interrupt::OutOfMemory,
+        Interrupt::Call { callee, this, args } => Interrupt::Call { callee, this, args },
+        Interrupt::Watchdog => Interrupt::Watchdog,
+    })
+}
 
 /// How a native leaves other than by returning a value.
 #[derive(Debug)]
@@ -128,12 +183,14 @@ impl Handles {
 }
 
 /// A native's view of the VM during its call.
-pub struct Ctx<'a, H: Host> {
+pub struct Ctx<'a, H: ?Sized> {
     pub heap: &'a mut Heap,
     pub host: &'a mut H,
+    /// Where [`erase`] puts a suspension's payload.
+    pub(crate) parked: &'a mut dyn Any,
     pub(crate) this: Value,
     pub(crate) root: Value,
-    pub(crate) file: Rc<str>,
+    pub(crate) file: &'a Rc<str>,
     pub(crate) line: u32,
     pub(crate) handles: &'a mut Handles,
     pub(crate) rand: &'a mut Rand,
@@ -145,7 +202,31 @@ pub struct Ctx<'a, H: Host> {
     pub(crate) work_cap: u64,
 }
 
-impl<H: Host> Ctx<'_, H> {
+impl Cx<'_> {
+    /// This context with its host downcast to `H`: the VM's host is always the `H` whose
+    /// natives it holds ([`crate::Vm`] builds both).
+    fn typed<H: Host>(&mut self) -> Ctx<'_, H> {
+        Ctx {
+            heap: &mut *self.heap,
+            host: self
+                .host
+                .downcast_mut::<H>()
+                .expect("a VM's natives run with its own host"),
+            parked: &mut *self.parked,
+            this: self.this,
+            root: self.root,
+            file: self.file,
+            line: self.line,
+            handles: &mut *self.handles,
+            rand: &mut *self.rand,
+            caller: self.caller,
+            work: &mut *self.work,
+            work_cap: self.work_cap,
+        }
+    }
+}
+
+impl<H: ?Sized> Ctx<'_, H> {
     /// The object the function was called on (`server` for `server.log(x)`).
     pub fn this(&self) -> Value {
         self.this
@@ -163,7 +244,7 @@ impl<H: Host> Ctx<'_, H> {
 
     /// The file of the script call that called this native.
     pub fn file(&self) -> &str {
-        &self.file
+        self.file
     }
 
     /// [`Ctx::file`] as the VM holds it, for a host that keeps it (no copy per call).

@@ -82,6 +82,7 @@ mod exec;
 mod heap;
 mod host;
 pub mod lexer;
+mod machine;
 mod ops;
 mod parser;
 mod rand;
@@ -92,10 +93,11 @@ pub mod work;
 pub use error::{CompileError, ErrorKind, RuntimeError, StackFrame};
 pub use heap::{Heap, OutOfMemory};
 pub use host::{Ctx, Handle, Host, Interrupt, Limits, NativeFn, NativeResult, Outcome};
+pub use machine::{Location, TaskBusy};
 pub use ops::{fmt_float, to_display};
 pub use rand::{Rand, RAND_MAX};
 pub use value::{GcRef, NativeId, Value};
-pub use vm::{Location, TaskBusy, Vm};
+pub use vm::Vm;
 
 /// Parses and compiles `source` without running it: `Ok` or the first error as
 /// `file:line:col: message`.

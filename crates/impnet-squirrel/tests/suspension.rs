@@ -243,3 +243,51 @@ fn abort_ends_a_suspended_task_and_keeps_globals() {
     let v = run_in(&mut vm, "return g;").unwrap();
     assert_eq!(v, Value::Int(1));
 }
+
+/// Two VMs with hosts of different types, in one program, suspending in turn: each native sees
+/// its own host and each run hands back its own payload (issue 10 item 6: the VM's body is
+/// shared by every host type, the host and the payload travel through it type-erased).
+#[test]
+fn vms_with_different_hosts_keep_their_own_host_and_payload() {
+    use impnet_squirrel::{Host, Vm};
+    struct Counter(u32);
+    impl Host for Counter {
+        type Suspend = u32;
+    }
+    struct Named(&'static str);
+    impl Host for Named {
+        type Suspend = String;
+    }
+    let mut counter = Vm::new(Counter(0));
+    counter
+        .register("tick", |ctx, _| {
+            ctx.host.0 += 1;
+            Err(Interrupt::Suspend(ctx.host.0))
+        })
+        .unwrap();
+    let mut named = Vm::new(Named("agent"));
+    named
+        .register("ask", |ctx, args| {
+            let q = ctx.to_string(args[0]);
+            Err(Interrupt::Suspend(format!("{}:{q}", ctx.host.0)))
+        })
+        .unwrap();
+    counter.load("a.nut", "local s = 0; for (local i = 0; i < 3; i++) s += tick(); return s").unwrap();
+    named.load("b.nut", "return ask(\"x\") + ask(\"y\")").unwrap();
+    for i in 1..=3 {
+        let Outcome::Suspended(n) = counter.run(1_000) else { panic!("tick {i} did not suspend") };
+        assert_eq!(n, i);
+        counter.resume(Value::Int(n as i32 * 10));
+        if i < 3 {
+            let Outcome::Suspended(q) = named.run(1_000) else { panic!("ask {i} did not suspend") };
+            assert_eq!(q, if i == 1 { "agent:x" } else { "agent:y" });
+            let s = named.heap_mut().str(&q).unwrap();
+            named.resume(s);
+        }
+    }
+    let Outcome::Finished(v) = counter.run(1_000) else { panic!("the counter did not finish") };
+    assert_eq!(v, Value::Int(60));
+    let Outcome::Finished(v) = named.run(1_000) else { panic!("the asker did not finish") };
+    assert_eq!(impnet_squirrel::to_display(named.heap(), v), "agent:xagent:y");
+    assert_eq!(counter.host.0, 3);
+}

@@ -2,21 +2,21 @@
 
 use super::string::{slice_bounds, tostring};
 use super::{arity, bad_type, int_arg, natives, R};
-use crate::host::{Ctx, Host, Interrupt};
+use crate::host::{Cx, Interrupt, Parked};
+use crate::machine::Machine;
 use crate::ops;
 use crate::value::{GcRef, Value};
-use crate::vm::Vm;
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     let array = Value::Table(vm.delegates.array);
     natives!(vm, array, {
-        "len" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "len" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             Ok(Value::Int(ctx.heap.array(this(ctx)?).len() as i32))
         },
-        "push" => push::<H>,
-        "append" => push::<H>,
-        "extend" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "push" => push,
+        "append" => push,
+        "extend" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let Value::Array(other) = args[0] else { return Err(bad_type(0, args[0], "array")) };
@@ -27,17 +27,17 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             }
             Ok(ctx.this())
         },
-        "pop" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "pop" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let r = this(ctx)?;
             ctx.heap.array_edit(r, |a| a.pop())?.ok_or_else(|| Interrupt::Error("pop on an empty array".into()))
         },
-        "top" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "top" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let r = this(ctx)?;
             ctx.heap.array(r).last().copied().ok_or_else(|| Interrupt::Error("top() on a empty array".into()))
         },
-        "insert" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "insert" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             let r = this(ctx)?;
             let i = int_arg(args, 0)?;
@@ -48,7 +48,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.array_edit(r, |a| a.insert(i, v))?;
             Ok(Value::Null)
         },
-        "remove" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "remove" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let i = int_arg(args, 0)?;
@@ -57,7 +57,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.charge_values(len - i)?;
             Ok(ctx.heap.array_edit(r, |a| a.remove(i))?)
         },
-        "resize" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "resize" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 2)?;
             let r = this(ctx)?;
             let n = usize::try_from(int_arg(args, 0)?).map_err(|_| Interrupt::Error("negative size".into()))?;
@@ -67,20 +67,20 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.array_resize(r, n, args.get(1).copied().unwrap_or(Value::Null))?;
             Ok(Value::Null)
         },
-        "reverse" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "reverse" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let r = this(ctx)?;
             ctx.charge_values(ctx.heap.array(r).len())?;
             ctx.heap.array_edit(r, |a| a.reverse())?;
             Ok(ctx.this())
         },
-        "clear" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "clear" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let r = this(ctx)?;
             ctx.heap.array_edit(r, |a| a.clear())?;
             Ok(Value::Null)
         },
-        "slice" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "slice" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             let r = this(ctx)?;
             let (a, b) = slice_bounds(args, ctx.heap.array(r).len())?;
             ctx.charge_values(b - a)?;
@@ -88,25 +88,25 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.ensure_room(items.len() * 8)?;
             Ok(ctx.heap.new_array(items)?)
         },
-        "find" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "find" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             ctx.charge_values(ctx.heap.array(r).len())?;
             let hit = ctx.heap.array(r).iter().position(|v| ops::equals(*v, args[0]));
             Ok(hit.map_or(Value::Null, |i| Value::Int(i as i32)))
         },
-        "tostring" => tostring::<H>,
+        "tostring" => tostring,
     });
 }
 
-fn this<H: Host>(ctx: &Ctx<'_, H>) -> Result<GcRef, Interrupt<H::Suspend>> {
+fn this(ctx: &Cx<'_>) -> Result<GcRef, Interrupt<Parked>> {
     match ctx.this() {
         Value::Array(r) => Ok(r),
         v => Err(bad_type(0, v, "array")),
     }
 }
 
-fn push<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn push(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 1)?;
     let r = this(ctx)?;
     ctx.heap.array_push(r, args[0])?;

@@ -2,25 +2,25 @@
 //! globals (`format`, `split`, `strip`, `lstrip`, `rstrip`, `startswith`, `endswith`).
 
 use super::{arity, bad_type, int_arg, natives, str_arg, R};
-use crate::host::{Ctx, Host, Interrupt};
+use crate::host::{Cx, Interrupt};
+use crate::machine::Machine;
 use crate::value::Value;
-use crate::vm::Vm;
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     let root = vm.root();
     natives!(vm, root, {
-        "array" => array::<H>,
-        "type" => type_of::<H>,
-        "assert" => assert::<H>,
-        "getroottable" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> { Ok(ctx.root()) },
+        "array" => array,
+        "type" => type_of,
+        "assert" => assert,
+        "getroottable" => |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.root()) },
         // The function that is running (the one that called `callee()`).
-        "callee" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> { Ok(ctx.caller) },
-        "format" => format::<H>,
-        "split" => split::<H>,
-        "strip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, true, true),
-        "lstrip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, true, false),
-        "rstrip" => |ctx: &mut Ctx<'_, H>, args: &[Value]| strip::<H>(ctx, args, false, true),
-        "startswith" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "callee" => |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.caller) },
+        "format" => format,
+        "split" => split,
+        "strip" => |ctx: &mut Cx<'_>, args: &[Value]| strip(ctx, args, true, true),
+        "lstrip" => |ctx: &mut Cx<'_>, args: &[Value]| strip(ctx, args, true, false),
+        "rstrip" => |ctx: &mut Cx<'_>, args: &[Value]| strip(ctx, args, false, true),
+        "startswith" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             let (s, p) = (str_arg(ctx.heap, args, 0)?, str_arg(ctx.heap, args, 1)?);
             let n = p.len().min(s.len());
@@ -28,7 +28,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let (s, p) = (str_arg(ctx.heap, args, 0)?, str_arg(ctx.heap, args, 1)?);
             Ok(Value::Bool(s.starts_with(p)))
         },
-        "endswith" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "endswith" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             let (s, p) = (str_arg(ctx.heap, args, 0)?, str_arg(ctx.heap, args, 1)?);
             let n = p.len().min(s.len());
@@ -40,7 +40,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
 }
 
 /// `array(n, fill = null)`.
-fn array<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn array(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 2)?;
     let n = int_arg(args, 0)?;
     let n = usize::try_from(n).map_err(|_| Interrupt::Error("negative size".into()))?;
@@ -51,12 +51,12 @@ fn array<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     Ok(ctx.heap.new_array_filled(n, fill)?)
 }
 
-fn type_of<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn type_of(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 1)?;
     Ok(ctx.heap.str(args[0].type_name())?)
 }
 
-fn assert<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn assert(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 2)?;
     if args[0].truthy() {
         return Ok(Value::Null);
@@ -67,7 +67,7 @@ fn assert<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     }
 }
 
-fn format<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn format(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     if args.is_empty() {
         return Err(Interrupt::Error("wrong number of parameters".into()));
     }
@@ -87,9 +87,12 @@ fn format<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
 /// `split(str, separators, skipempty = false)`: splits at any of the separator characters.
 /// One pass over the string with a 256-entry table of the separators; charged for both
 /// strings and for each piece made.
-fn split<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn split(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 2, 3)?;
-    let (n, m) = (str_arg(ctx.heap, args, 0)?.len(), str_arg(ctx.heap, args, 1)?.len());
+    let (n, m) = (
+        str_arg(ctx.heap, args, 0)?.len(),
+        str_arg(ctx.heap, args, 1)?.len(),
+    );
     ctx.charge_bytes(n + m)?;
     let s = str_arg(ctx.heap, args, 0)?.to_vec();
     let mut is_sep = [false; 256];
@@ -114,7 +117,7 @@ fn split<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     Ok(a)
 }
 
-fn strip<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value], left: bool, right: bool) -> R<H> {
+fn strip(ctx: &mut Cx<'_>, args: &[Value], left: bool, right: bool) -> R {
     arity(args, 1, 1)?;
     let Value::Str(_) = args[0] else {
         return Err(bad_type(0, args[0], "string"));

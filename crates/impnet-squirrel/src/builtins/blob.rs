@@ -1,14 +1,14 @@
 //! `blob(n)` and its methods: a byte buffer with a cursor, little-endian like the imp.
 
 use super::{arity, bad_type, int_arg, natives, str_arg, R};
-use crate::host::{Ctx, Host, Interrupt};
+use crate::host::{Cx, Interrupt, Parked};
+use crate::machine::Machine;
 use crate::value::{GcRef, Value};
-use crate::vm::Vm;
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     let root = vm.root();
     natives!(vm, root, {
-        "blob" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "blob" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 1)?;
             let n = if args.is_empty() { 0 } else { int_arg(args, 0)? };
             let n = usize::try_from(n).map_err(|_| Interrupt::Error("cannot create blob with negative size".into()))?;
@@ -21,20 +21,20 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     });
     let blob = Value::Table(vm.delegates.blob);
     natives!(vm, blob, {
-        "len" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "len" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             Ok(Value::Int(ctx.heap.blob(this(ctx)?).data.len() as i32))
         },
-        "tell" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "tell" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             Ok(Value::Int(ctx.heap.blob(this(ctx)?).pos as i32))
         },
-        "eos" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "eos" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let b = ctx.heap.blob(this(ctx)?);
             Ok(Value::Bool(b.pos >= b.data.len()))
         },
-        "seek" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "seek" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 2)?;
             let r = this(ctx)?;
             let offset = int_arg(args, 0)? as i64;
@@ -52,7 +52,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.blob_edit(r, |b| b.pos = at as usize)?;
             Ok(Value::Null)
         },
-        "resize" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "resize" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let n = usize::try_from(int_arg(args, 0)?).map_err(|_| Interrupt::Error("negative size".into()))?;
@@ -62,7 +62,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.blob_resize(r, n)?;
             Ok(Value::Null)
         },
-        "readn" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "readn" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let kind = int_arg(args, 0)? as u8;
@@ -73,7 +73,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.blob_edit(r, |b| b.pos += size)?;
             Ok(v)
         },
-        "writen" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "writen" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             let r = this(ctx)?;
             let kind = int_arg(args, 1)? as u8;
@@ -81,7 +81,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             write(ctx, r, &bytes)?;
             Ok(Value::Null)
         },
-        "readblob" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "readblob" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let n = usize::try_from(int_arg(args, 0)?).unwrap_or(0);
@@ -93,7 +93,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.blob_edit(r, |b| b.pos = end)?;
             Ok(ctx.heap.new_blob(data)?)
         },
-        "writeblob" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "writeblob" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let Value::Blob(src) = args[0] else { return Err(bad_type(0, args[0], "blob")) };
@@ -102,7 +102,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             write(ctx, r, &data)?;
             Ok(Value::Null)
         },
-        "readstring" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "readstring" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             let n = usize::try_from(int_arg(args, 0)?).unwrap_or(0);
@@ -114,7 +114,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.blob_edit(r, |b| b.pos = end)?;
             Ok(ctx.heap.string(&data)?)
         },
-        "writestring" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "writestring" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let r = this(ctx)?;
             ctx.charge_bytes(str_arg(ctx.heap, args, 0)?.len())?;
@@ -123,7 +123,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             Ok(Value::Null)
         },
         // impOS: the blob's bytes as a string.
-        "tostring" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "tostring" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             ctx.charge_bytes(ctx.heap.blob(this(ctx)?).data.len())?;
             let data = ctx.heap.blob(this(ctx)?).data.clone();
@@ -132,7 +132,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     });
 }
 
-fn this<H: Host>(ctx: &Ctx<'_, H>) -> Result<GcRef, Interrupt<H::Suspend>> {
+fn this(ctx: &Cx<'_>) -> Result<GcRef, Interrupt<Parked>> {
     match ctx.this() {
         Value::Blob(r) => Ok(r),
         v => Err(bad_type(0, v, "blob")),
@@ -140,11 +140,7 @@ fn this<H: Host>(ctx: &Ctx<'_, H>) -> Result<GcRef, Interrupt<H::Suspend>> {
 }
 
 /// Writes at the cursor, growing the blob as needed.
-fn write<H: Host>(
-    ctx: &mut Ctx<'_, H>,
-    r: GcRef,
-    bytes: &[u8],
-) -> Result<(), Interrupt<H::Suspend>> {
+fn write(ctx: &mut Cx<'_>, r: GcRef, bytes: &[u8]) -> Result<(), Interrupt<Parked>> {
     let b = ctx.heap.blob(r);
     let end = b.pos + bytes.len();
     if end > b.data.len() && end - b.data.len() > ctx.heap.room() {

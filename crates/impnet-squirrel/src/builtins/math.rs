@@ -2,14 +2,14 @@
 //! seeded stream ([`crate::Vm::seed`]).
 
 use super::{arity, float_arg, int_arg, natives, R};
-use crate::host::{Ctx, Host};
+use crate::host::Cx;
+use crate::machine::Machine;
 use crate::rand::RAND_MAX;
 use crate::value::Value;
-use crate::vm::Vm;
 
 macro_rules! float_fn {
-    ($H:ty, $f:expr) => {
-        |_: &mut Ctx<'_, $H>, args: &[Value]| -> R<$H> {
+    ($f:expr) => {
+        |_: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let x = float_arg(args, 0)?;
             Ok(Value::Float($f(x)))
@@ -17,7 +17,7 @@ macro_rules! float_fn {
     };
 }
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     let Ok(math) = vm.new_global_table("math") else {
         return;
     };
@@ -28,36 +28,36 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     let root = vm.root();
     let _ = vm.set_slot(root, "RAND_MAX", Value::Int(RAND_MAX));
     natives!(vm, math, {
-        "abs" => |_: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "abs" => |_: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             Ok(Value::Int(int_arg(args, 0)?.wrapping_abs()))
         },
-        "fabs" => float_fn!(H, f32::abs),
-        "floor" => float_fn!(H, libm::floorf),
-        "ceil" => float_fn!(H, libm::ceilf),
-        "sqrt" => float_fn!(H, libm::sqrtf),
-        "sin" => float_fn!(H, libm::sinf),
-        "cos" => float_fn!(H, libm::cosf),
-        "tan" => float_fn!(H, libm::tanf),
-        "asin" => float_fn!(H, libm::asinf),
-        "acos" => float_fn!(H, libm::acosf),
-        "atan" => float_fn!(H, libm::atanf),
-        "exp" => float_fn!(H, libm::expf),
-        "log" => float_fn!(H, libm::logf),
-        "log10" => float_fn!(H, libm::log10f),
-        "pow" => |_: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "fabs" => float_fn!(f32::abs),
+        "floor" => float_fn!(libm::floorf),
+        "ceil" => float_fn!(libm::ceilf),
+        "sqrt" => float_fn!(libm::sqrtf),
+        "sin" => float_fn!(libm::sinf),
+        "cos" => float_fn!(libm::cosf),
+        "tan" => float_fn!(libm::tanf),
+        "asin" => float_fn!(libm::asinf),
+        "acos" => float_fn!(libm::acosf),
+        "atan" => float_fn!(libm::atanf),
+        "exp" => float_fn!(libm::expf),
+        "log" => float_fn!(libm::logf),
+        "log10" => float_fn!(libm::log10f),
+        "pow" => |_: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             Ok(Value::Float(libm::powf(float_arg(args, 0)?, float_arg(args, 1)?)))
         },
-        "atan2" => |_: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "atan2" => |_: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             Ok(Value::Float(libm::atan2f(float_arg(args, 0)?, float_arg(args, 1)?)))
         },
-        "rand" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "rand" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             Ok(Value::Int(ctx.rand().next_int()))
         },
-        "srand" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "srand" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             *ctx.rand() = crate::rand::Rand::new(int_arg(args, 0)? as u32 as u64);
             Ok(Value::Null)

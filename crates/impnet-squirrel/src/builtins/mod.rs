@@ -11,15 +11,16 @@ mod math;
 mod string;
 mod table;
 
-use crate::host::{Host, Interrupt, NativeResult};
+use crate::host::{Interrupt, NativeResult, Parked, Seat};
+use crate::machine::Machine;
 use crate::value::Value;
-use crate::vm::Vm;
 
-pub(crate) type R<H> = NativeResult<<H as Host>::Suspend>;
+/// What a built-in returns: built-ins never suspend.
+pub(crate) type R = NativeResult<Parked>;
 
 const PRELUDE: &str = include_str!("prelude.nut");
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     base::install(vm);
     string::install(vm);
     array::install(vm);
@@ -30,8 +31,14 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     let prelude = vm
         .compile("<builtin>", PRELUDE)
         .expect("the prelude compiles");
+    // No host yet: the prelude calls built-ins only.
+    let (mut host, mut parked) = ((), ());
+    let mut seat = Seat {
+        host: &mut host,
+        parked: &mut parked,
+    };
     if vm.start(prelude, &[]).is_ok() {
-        if let crate::Outcome::Finished(Value::Table(t)) = vm.run(1_000_000) {
+        if let crate::Outcome::Finished(Value::Table(t)) = vm.run(&mut seat, 1_000_000) {
             let methods: Vec<(Value, Value)> =
                 vm.heap.table(t).iter().map(|(k, v)| (*k, *v)).collect();
             for (k, v) in methods {
@@ -88,7 +95,7 @@ pub(crate) fn str_arg<'h, S>(
 macro_rules! natives {
     ($vm:expr, $table:expr, { $($name:literal => $f:expr,)* }) => {{
         let table = $table;
-        $( let _ = $vm.register_in(table, $name, $f); )*
+        $( let _ = $vm.register_in(table, $name, std::rc::Rc::new($f)); )*
     }};
 }
 pub(crate) use natives;

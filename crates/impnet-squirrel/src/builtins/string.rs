@@ -2,30 +2,30 @@
 //! `tochar`).
 
 use super::{arity, int_arg, natives, str_arg, R};
-use crate::host::{Ctx, Host, Interrupt};
+use crate::host::{Cx, Interrupt};
+use crate::machine::Machine;
 use crate::ops;
 use crate::value::Value;
-use crate::vm::Vm;
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     let string = Value::Table(vm.delegates.string);
     natives!(vm, string, {
-        "len" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "len" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             Ok(Value::Int(this_bytes(ctx).len() as i32))
         },
-        "tostring" => tostring::<H>,
-        "tointeger" => tointeger::<H>,
-        "tofloat" => tofloat::<H>,
-        "slice" => slice::<H>,
-        "find" => find::<H>,
-        "tolower" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "tostring" => tostring,
+        "tointeger" => tointeger,
+        "tofloat" => tofloat,
+        "slice" => slice,
+        "find" => find,
+        "tolower" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             ctx.charge_bytes(this_bytes(ctx).len())?;
             let s = this_bytes(ctx).to_ascii_lowercase();
             Ok(ctx.heap.string(&s)?)
         },
-        "toupper" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "toupper" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             ctx.charge_bytes(this_bytes(ctx).len())?;
             let s = this_bytes(ctx).to_ascii_uppercase();
@@ -34,10 +34,10 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     });
     let number = Value::Table(vm.delegates.number);
     natives!(vm, number, {
-        "tostring" => tostring::<H>,
-        "tointeger" => tointeger::<H>,
-        "tofloat" => tofloat::<H>,
-        "tochar" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "tostring" => tostring,
+        "tointeger" => tointeger,
+        "tofloat" => tofloat,
+        "tochar" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let c = ctx.this().as_int().unwrap_or(0) as u8;
             Ok(ctx.heap.string(&[c])?)
@@ -45,7 +45,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
     });
 }
 
-fn this_bytes<'c, H: Host>(ctx: &'c Ctx<'_, H>) -> &'c [u8] {
+fn this_bytes<'c>(ctx: &'c Cx<'_>) -> &'c [u8] {
     match ctx.this() {
         Value::Str(r) => ctx.heap.str_bytes(r),
         _ => b"",
@@ -53,7 +53,7 @@ fn this_bytes<'c, H: Host>(ctx: &'c Ctx<'_, H>) -> &'c [u8] {
 }
 
 /// `tostring()` for any value (registered on every type).
-pub(crate) fn tostring<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+pub(crate) fn tostring(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 0, 0)?;
     let this = ctx.this();
     if let Value::Str(_) = this {
@@ -75,7 +75,7 @@ pub(crate) fn tostring<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     Ok(ctx.heap.string(&s)?)
 }
 
-fn tointeger<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn tointeger(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 0, 0)?;
     ctx.charge_bytes(this_bytes(ctx).len())?;
     Ok(match ctx.this() {
@@ -122,7 +122,7 @@ fn parse_int(s: &str) -> Option<i32> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
-fn tofloat<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn tofloat(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 0, 0)?;
     ctx.charge_bytes(this_bytes(ctx).len())?;
     Ok(match ctx.this() {
@@ -169,7 +169,7 @@ pub(crate) fn slice_bounds<S>(args: &[Value], len: usize) -> Result<(usize, usiz
     Ok((start as usize, end as usize))
 }
 
-fn slice<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn slice(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     let s = this_bytes(ctx);
     let (a, b) = slice_bounds(args, s.len())?;
     ctx.charge_bytes(b - a)?;
@@ -180,7 +180,7 @@ fn slice<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
 
 /// `find(sub, start = 0)`: the index of `sub`, or null. Linear in both lengths (memmem), and
 /// charged as a scan of both.
-fn find<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn find(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 2)?;
     let s = this_bytes(ctx);
     let sub = str_arg(ctx.heap, args, 0)?;

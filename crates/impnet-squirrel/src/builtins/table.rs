@@ -3,22 +3,22 @@
 use super::string::tostring;
 use super::{arity, bad_type, natives, R};
 use crate::heap::Closure;
-use crate::host::{Ctx, Host, Interrupt};
+use crate::host::{Cx, Interrupt};
+use crate::machine::Machine;
 use crate::ops;
 use crate::value::Value;
-use crate::vm::Vm;
 
-pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
+pub(crate) fn install(vm: &mut Machine) {
     let table = Value::Table(vm.delegates.table);
     natives!(vm, table, {
-        "len" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "len" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             let Value::Table(r) = ctx.this() else { return Ok(Value::Int(0)) };
             Ok(Value::Int(ctx.heap.table(r).len() as i32))
         },
-        "rawget" => rawget::<H>,
-        "rawin" => rawin::<H>,
-        "rawset" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "rawget" => rawget,
+        "rawin" => rawin,
+        "rawset" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 2, 2)?;
             let Value::Table(r) = ctx.this() else { return Err(bad_type(0, ctx.this(), "table")) };
             if let Value::Null = args[0] {
@@ -27,13 +27,13 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             ctx.heap.table_insert(r, args[0], args[1])?;
             Ok(ctx.this())
         },
-        "rawdelete" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "rawdelete" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let Value::Table(r) = ctx.this() else { return Err(bad_type(0, ctx.this(), "table")) };
             ctx.charge(crate::work::entries(ctx.heap.table_remove_shift(r, args[0])))?;
             Ok(ctx.heap.table_remove(r, args[0]).unwrap_or(Value::Null))
         },
-        "clear" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "clear" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 0, 0)?;
             if let Value::Table(r) = ctx.this() {
                 ctx.charge_values(ctx.heap.table(r).len())?;
@@ -41,16 +41,16 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             }
             Ok(ctx.this())
         },
-        "tostring" => tostring::<H>,
+        "tostring" => tostring,
     });
 
     let function = Value::Table(vm.delegates.function);
     natives!(vm, function, {
         // `f.call(env, args...)`: calls with `this` = env.
-        "call" => call::<H>,
-        "pcall" => call::<H>,
+        "call" => call,
+        "pcall" => call,
         // `f.acall([env, args...])`.
-        "acall" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "acall" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let Value::Array(a) = args[0] else { return Err(bad_type(0, args[0], "array")) };
             ctx.charge_values(ctx.heap.array(a).len())?;
@@ -58,7 +58,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let Some((this, rest)) = items.split_first() else { return Err(Interrupt::Error("wrong number of parameters".into())) };
             Err(Interrupt::Call { callee: ctx.this(), this: *this, args: rest.to_vec() })
         },
-        "pacall" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "pacall" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             let Value::Array(a) = args[0] else { return Err(bad_type(0, args[0], "array")) };
             ctx.charge_values(ctx.heap.array(a).len())?;
@@ -66,7 +66,7 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let Some((this, rest)) = items.split_first() else { return Err(Interrupt::Error("wrong number of parameters".into())) };
             Err(Interrupt::Call { callee: ctx.this(), this: *this, args: rest.to_vec() })
         },
-        "bindenv" => |ctx: &mut Ctx<'_, H>, args: &[Value]| -> R<H> {
+        "bindenv" => |ctx: &mut Cx<'_>, args: &[Value]| -> R {
             arity(args, 1, 1)?;
             match ctx.this() {
                 Value::Closure(r) => {
@@ -84,14 +84,14 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
                 other => Ok(other),
             }
         },
-        "tostring" => tostring::<H>,
+        "tostring" => tostring,
     });
 
     let class = Value::Table(vm.delegates.class);
     natives!(vm, class, {
-        "rawget" => rawget::<H>,
-        "rawin" => rawin::<H>,
-        "instance" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> {
+        "rawget" => rawget,
+        "rawin" => rawin,
+        "instance" => |ctx: &mut Cx<'_>, _: &[Value]| -> R {
             let Value::Class(c) = ctx.this() else { return Err(bad_type(0, ctx.this(), "class")) };
             ctx.charge_values(ctx.heap.class(c).defaults.len())?;
             let fields = ctx.heap.class(c).defaults.clone();
@@ -99,27 +99,27 @@ pub(crate) fn install<H: Host>(vm: &mut Vm<H>) {
             let i = ctx.heap.alloc(crate::heap::Obj::Instance(crate::heap::Instance { class: c, fields }))?;
             Ok(Value::Instance(i))
         },
-        "getbase" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> {
+        "getbase" => |ctx: &mut Cx<'_>, _: &[Value]| -> R {
             let Value::Class(c) = ctx.this() else { return Ok(Value::Null) };
             Ok(ctx.heap.class(c).base.map_or(Value::Null, Value::Class))
         },
-        "tostring" => tostring::<H>,
+        "tostring" => tostring,
     });
 
     let instance = Value::Table(vm.delegates.instance);
     natives!(vm, instance, {
-        "rawget" => rawget::<H>,
-        "rawin" => rawin::<H>,
-        "getclass" => |ctx: &mut Ctx<'_, H>, _: &[Value]| -> R<H> {
+        "rawget" => rawget,
+        "rawin" => rawin,
+        "getclass" => |ctx: &mut Cx<'_>, _: &[Value]| -> R {
             let Value::Instance(i) = ctx.this() else { return Ok(Value::Null) };
             Ok(Value::Class(ctx.heap.instance(i).class))
         },
-        "tostring" => tostring::<H>,
+        "tostring" => tostring,
     });
 }
 
 /// The slot of `this` (a table, class or instance) without the built-in methods.
-fn raw_lookup<H: Host>(ctx: &Ctx<'_, H>, key: Value) -> Option<Value> {
+fn raw_lookup(ctx: &Cx<'_>, key: Value) -> Option<Value> {
     match ctx.this() {
         Value::Table(r) => ctx.heap.table(r).get(&key).copied(),
         Value::Class(r) => {
@@ -139,7 +139,7 @@ fn raw_lookup<H: Host>(ctx: &Ctx<'_, H>, key: Value) -> Option<Value> {
     }
 }
 
-fn rawget<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn rawget(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 1)?;
     raw_lookup(ctx, args[0]).ok_or_else(|| {
         Interrupt::Error(format!(
@@ -149,12 +149,12 @@ fn rawget<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
     })
 }
 
-fn rawin<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn rawin(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     arity(args, 1, 1)?;
     Ok(Value::Bool(raw_lookup(ctx, args[0]).is_some()))
 }
 
-fn call<H: Host>(ctx: &mut Ctx<'_, H>, args: &[Value]) -> R<H> {
+fn call(ctx: &mut Cx<'_>, args: &[Value]) -> R {
     let Some((this, rest)) = args.split_first() else {
         return Err(Interrupt::Error("wrong number of parameters".into()));
     };
