@@ -162,6 +162,9 @@ pub enum Stop {
     Retries { limit: u64 },
     /// The work budget ran out at `at`.
     Budget { at: Instant, exhausted: Exhausted },
+    /// §14: more than `limit` callbacks ran at `at` without virtual time moving on (a callback
+    /// that re-arms `imp.wakeup(0, f)` forever).
+    Callbacks { at: Instant, limit: u64 },
 }
 
 impl Stop {
@@ -170,6 +173,7 @@ impl Stop {
         match self {
             Stop::Retries { .. } => "retry_limit",
             Stop::Budget { .. } => "work_budget",
+            Stop::Callbacks { .. } => "callback_limit",
         }
     }
 }
@@ -184,6 +188,10 @@ impl fmt::Display for Stop {
                 e.limit,
                 e.work.as_str(),
                 e.done
+            ),
+            Stop::Callbacks { at, limit } => write!(
+                f,
+                "more than {limit} Squirrel callbacks ran at {at} ms without virtual time moving on (Squirrel runs in zero virtual time, so an imp.wakeup(0, f) that re-arms itself never lets it pass): the run stops (§14)"
             ),
         }
     }

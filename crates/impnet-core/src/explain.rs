@@ -29,7 +29,7 @@ const CHOICES: &[(Rule, &str)] = &[
     (Rule::L2, "A connect needs the WiFi up at the instant it completes: a wifi outage starting exactly then interrupts it (done at outage end + connect_ms); an upstream one starting then does not."),
     (Rule::L3, "When the boot window ends under SUSPEND_ON_ERROR the trace shows `recovering` (impOS keeps trying); under the RETURN policies `offline`."),
     (Rule::L3, "A boot window that ended under SUSPEND_ON_ERROR becomes a background recovery counted from the window's end; switching to a RETURN policy later applies the grace limit from then (§13: grace follows the policy in force), and at its end the device goes OFFLINE without on_unexpected_disconnect (a failed boot connect is never unexpected)."),
-    (Rule::S7, "The `wake` line carries reason 0 and `squirrel_restart` reason 5 (it follows the successful connect); `deep_sleep` carries the reason the window failed with."),
+    (Rule::S7, "The `wake` line carries reason 0 and `squirrel_restart` reason 5 (it follows the successful connect) and `wakereason` 1 (§14: a timer wake from deep sleep); `deep_sleep` carries the reason the window failed with."),
     (Rule::U3, "An interface.openudp that throws (bad port, WiFi down) leaves the previous socket as it was."),
     (Rule::Trace, "goodput_bps counts from the start of the first agent.send / server.log / server.error call (udpsocket.send is not a send method), even one cut off by deep sleep."),
     (Rule::Limits, "Within one instant the order is: outage edges, a completing connect, segment departures, arrivals (ACKs, answers), then deadlines; so a connect or an ACK due at the very instant of a timeout wins over it."),

@@ -37,6 +37,10 @@ pub const MAX_RWND: u32 = 1 << 30;
 
 /// §13: at most this many `on_ret` retries a run (then the run stops with a note).
 pub const MAX_RETRIES: u64 = 100_000;
+/// §14 "Time": callbacks run in zero virtual time, so a callback that re-arms
+/// `imp.wakeup(0, f)` forever would hold time still; past this many callback tasks at one
+/// instant the run stops with a note.
+pub const MAX_CALLBACKS_PER_INSTANT: u64 = 100_000;
 /// U4: the largest datagram impOS sends.
 pub const MAX_DATAGRAM: u64 = 65_507;
 /// Trace lines kept at most before a run fails with `RunError::TooManyEvents` (memory).

@@ -236,3 +236,25 @@ try { server.sleepfor("x"); } catch (e) { server.log(e); }
     let texts: Vec<String> = logs(&l).into_iter().map(|(_, s)| s).collect();
     assert_eq!(texts, ["imp.deepsleepfor: seconds must be 0 to 2419198, got -1", "server.sleepfor: seconds must be a number, got string"]);
 }
+
+/// S7 + §14: under SUSPEND_ON_ERROR a send during a long WiFi outage halts Squirrel, the
+/// connect window fails, the device deep-sleeps, and the wake-up connection warm-boots the
+/// script. That restart is a timer wake from deep sleep: its `squirrel_restart` line carries
+/// `"wakereason":1`, the value the restarted script reads from `hardware.wakereason()`.
+#[test]
+fn s7_a_warm_boot_after_the_suspend_cycle_carries_wakereason_1() {
+    let code = r#"
+server.log("reason " + hardware.wakereason());
+imp.wakeup(10, function() { agent.send("r", 1); });
+"#;
+    let l = lines("end_ms = 700000\n[network]\noutages = [{ kind = \"wifi\", at_ms = 5000, for_ms = 70000 }]", code);
+    let kinds: Vec<&str> = l.iter().filter_map(|l| l["event"].as_str()).collect();
+    assert!(kinds.windows(2).any(|w| w == ["suspended", "deep_sleep"]), "the S7 cycle deep-sleeps: {kinds:?}");
+    let restart = events(&l, "squirrel_restart");
+    assert_eq!(restart.len(), 1, "{kinds:?}");
+    assert_eq!((restart[0]["rule"].as_str(), restart[0]["reason"].as_i64()), (Some("S7"), Some(5)));
+    assert_eq!(restart[0]["wakereason"], 1, "{}", restart[0]);
+    let logs = logs(&l);
+    assert_eq!(logs[0].1, "reason 0");
+    assert_eq!(logs[1], (t(restart[0]), "reason 1".to_string()), "the restarted script reads the line's wakereason");
+}

@@ -241,3 +241,49 @@ fn issue13_a_program_that_throws_at_the_top_all_day_stops_on_the_work_budget() {
     let note = events(&lines, "note");
     assert!(note.last().unwrap()["why"].as_str().unwrap().contains("work budget"), "{note:?}");
 }
+
+/// The §11 JSON lines of `code` run with `head` (TOML), full or summary-only.
+fn run_code(code: &str, head: &str, summary_only: bool) -> Vec<Value> {
+    let sc = parse_toml(&format!("code = '''\n{code}'''\n{head}\n")).unwrap();
+    let opts = RunOptions { summary_only, ..RunOptions::default() };
+    let t = run(&sc, &opts).unwrap_or_else(|e| panic!("the run ends with a trace, not an error: {e}"));
+    t.to_json_lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn section14_an_imp_wakeup_0_poll_that_rearms_forever_stops_at_its_instant_with_a_note() {
+    // Squirrel runs in zero virtual time (§14), so `imp.wakeup(0, poll)` re-armed forever holds
+    // the run at one instant: it stops after MAX_CALLBACKS_PER_INSTANT callbacks with a note,
+    // keeping its trace (it used to end in "past 2 000 000 trace lines" after minutes).
+    let code = "local n = 0;\nfunction poll() {\n  n++;\n  imp.wakeup(0, poll);\n}\nserver.log(\"start\");\npoll();\n";
+    let limit = impnet_core::limits::MAX_CALLBACKS_PER_INSTANT;
+    for summary_only in [false, true] {
+        let l = run_code(code, "end_ms = 20000", summary_only);
+        assert_eq!(summary(&l)["stopped"], "callback_limit", "summary_only {summary_only}");
+        if summary_only {
+            continue;
+        }
+        let note = events(&l, "note");
+        let note = note.last().expect("a note says why the run stopped");
+        assert_eq!(t(note), 1500.0, "at the instant main ran (L1)");
+        let why = note["why"].as_str().unwrap();
+        assert!(why.contains(&format!("more than {limit} Squirrel callbacks")) && why.contains("imp.wakeup(0, f)"), "{why}");
+        // main's call, then one per callback run.
+        assert_eq!(calls(&l, "imp.wakeup").len() as u64, limit + 1);
+    }
+}
+
+#[test]
+fn section14_imp_wakeup_0_polls_that_end_or_wait_run_to_the_end_time() {
+    // A poll that stops re-arming after 1 000 rounds finishes; one that waits 10 ms between
+    // rounds lets time pass and runs until end_ms. Neither meets the callback limit.
+    let done = "local n = 0;\nfunction poll() {\n  if (++n < 1000) imp.wakeup(0, poll);\n  else server.log(\"done \" + n);\n}\npoll();\n";
+    let l = run_code(done, "end_ms = 20000", false);
+    assert!(summary(&l).get("stopped").is_none(), "{}", summary(&l));
+    assert_eq!(calls(&l, "server.log")[0]["text"], "done 1000");
+    let waits = "function poll() {\n  imp.wakeup(0.01, poll);\n}\npoll();\n";
+    let l = run_code(waits, "end_ms = 5000", false);
+    assert!(summary(&l).get("stopped").is_none(), "{}", summary(&l));
+    let w = calls(&l, "imp.wakeup");
+    assert!(t(w.last().unwrap()) >= 4990.0 && t(w.last().unwrap()) <= 5000.0, "runs to end_ms: {}", w.last().unwrap());
+}

@@ -188,6 +188,8 @@ fn s7_failed_window_deep_sleeps_and_restarts_squirrel() {
     let ds = &events(&v, "deep_sleep")[0];
     assert_eq!((t(ds), ds["reason"].as_i64()), (71_500.0, Some(1)));
     assert_eq!(t(events(&v, "wake")[0]), 611_500.0);
+    // §14: the warm boot is a timer wake from deep sleep, the same line as device code's.
+    assert_eq!(events(&v, "squirrel_restart")[0]["wakereason"], 1);
     // The cut-off call never returned: only the restarted script's calls have lines.
     let w = calls(&v, "imp.wakeup");
     assert_eq!(w.len(), 2);

@@ -235,3 +235,33 @@ fn issue12_long_sweeps_keep_a_piped_stderr_clean() {
     let rows = out(&o).lines().filter(|l| l.starts_with("  ") && l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count();
     assert_eq!(rows, 12, "one matrix row per seed");
 }
+
+/// Issue 13 / livecode item 3: the 10 000-run cap on the command line. Two inputs × 5 001
+/// seeds is 10 002 runs: refused up front (exit 2) with a message naming `--sweep` and the
+/// numbers, and nothing runs; one sweep of 10 001 values is refused the same way. 10 000
+/// combinations of one input pass the cap (checked without running them: the input is bad,
+/// so the command stops at the load, after the cap).
+#[test]
+fn issue13_sweep_past_10000_runs_is_refused_naming_the_flag_exit_2() {
+    let good = file("check_cap_good.toml", "[[steps]]\ncall = \"server.log\"\nbytes = 10\n");
+    let good = good.to_str().unwrap();
+    let seeds = |n: u32| format!("seed={}", (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+    let o = impnet(&["check", good, good, "--sweep", &seeds(5001)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("--sweep: 2 inputs × 5001 combinations is more than 10000 runs"),
+        "names the flag and the numbers: {}",
+        err(&o)
+    );
+    assert!(out(&o).is_empty(), "nothing ran: {}", out(&o));
+
+    let o = impnet(&["check", good, "--sweep", &seeds(10_001)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("--sweep: more than 10000 combinations"), "{}", err(&o));
+    assert!(out(&o).is_empty(), "nothing ran: {}", out(&o));
+
+    let o = impnet(&["check", "no/such/file.toml", "--sweep", &seeds(10_000)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!err(&o).contains("--sweep"), "10 000 runs are within the cap: {}", err(&o));
+    assert!(err(&o).contains("no/such/file.toml"), "{}", err(&o));
+}

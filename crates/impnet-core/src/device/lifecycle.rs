@@ -368,8 +368,11 @@ impl Device {
         self.start_squirrel(now);
         match cause {
             RestartCause::WarmBoot => {
-                self.state_event(now, EventKind::SquirrelRestart, Reason::ServerConnected, Rule::S7, || {
-                    "warm boot: the script starts again from the top with default capacity and policy (S7, L4)".into()
+                // S7's wake is a timer wake from deep sleep: §14's wakereason 1, as a sleep the
+                // script asked for.
+                let detail = EventDetail::WakeReason(WAKEREASON_TIMER);
+                self.detail_event(now, EventKind::SquirrelRestart, Some(Reason::ServerConnected), detail, Rule::S7, || {
+                    "warm boot: the script starts again from the top with default capacity and policy; hardware.wakereason() is 1 (S7, L4, §14)".into()
                 })
             }
             RestartCause::Timer => {

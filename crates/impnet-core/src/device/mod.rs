@@ -204,6 +204,9 @@ pub struct Device {
     seq: u64,
     next_task: u64,
     retries: u64,
+    /// The instant callbacks last began at, and how many began there (§14: bounded by
+    /// `MAX_CALLBACKS_PER_INSTANT`).
+    instant_callbacks: (Instant, u64),
     /// The run stopped itself (retry limit, work budget).
     stop: Option<Stop>,
     budget: Budget,
@@ -265,6 +268,7 @@ impl Device {
             seq: 0,
             next_task: 0,
             retries: 0,
+            instant_callbacks: (Instant::ZERO, 0),
             stop: None,
             budget: Budget::default(),
             cmds: VecDeque::new(),

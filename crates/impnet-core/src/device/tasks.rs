@@ -4,6 +4,7 @@
 //! `idle` and run in the order they became ready, ties in the order they were queued.
 
 use super::{Device, RestartCause, Vm, MAX_RETRIES};
+use crate::limits::MAX_CALLBACKS_PER_INSTANT;
 use crate::rules::Rule;
 use crate::budget::{Stop, Work};
 use crate::policy::Reason;
@@ -202,6 +203,7 @@ impl Device {
             }
             if self.running.is_none() {
                 match self.pop_ready(now) {
+                    Some(t) if matches!(t.start, Some(Start::Callback { .. })) && !self.count_callback(now) => return,
                     Some(t) => self.begin(now, t),
                     None => return,
                 }
@@ -214,6 +216,23 @@ impl Device {
             self.cur = Some(Cur { task, call, site, start: now, flag: Flag::None });
             self.exec(now);
         }
+    }
+
+    /// A callback begins at `now`. Callbacks take no virtual time (§14), so one that re-arms
+    /// `imp.wakeup(0, f)` forever would keep the run at one instant until the trace or the
+    /// work budget overflows; past `MAX_CALLBACKS_PER_INSTANT` the run stops with a note
+    /// instead (a step list's own pauses resume its task and are not counted).
+    fn count_callback(&mut self, now: Instant) -> bool {
+        let (at, n) = &mut self.instant_callbacks;
+        if *at != now {
+            (*at, *n) = (now, 0);
+        }
+        *n += 1;
+        if *n > MAX_CALLBACKS_PER_INSTANT {
+            self.halt(now, Stop::Callbacks { at: now, limit: MAX_CALLBACKS_PER_INSTANT });
+            return false;
+        }
+        true
     }
 
     /// Executes `cur`, paid for from the budget (else the run stops and it never returns).
