@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIST, openPlayground, ROOT } from './browser.mjs';
@@ -91,14 +92,20 @@ after(async () => {
  * once the live trace is on screen, to the JSON lines the Export menu downloads for it.
  */
 async function runLive(page, url, id) {
+  return runLiveAt(page, url, `${url}?preset=${id}`);
+}
+
+/** As `runLive`, for any page of the server at `url` (a share link, say). */
+async function runLiveAt(page, url, pageUrl, { beforeRun } = {}) {
   const wsUrl = `ws://${new URL(url).host}/ws`;
   await page.goto('about:blank');
-  await page.goto(`${url}?preset=${id}`, { waitUntil: 'load' });
+  await page.goto(pageUrl, { waitUntil: 'load' });
   await page.locator('#detail').waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('.badge.live').count(), 0, 'a fresh page shows the simulated trace');
 
   // Live mode on: the panel offers the page's own server and a time scale.
   await page.locator('.live-toggle-button').click();
+  await beforeRun?.();
   assert.equal(await page.locator('.live-toggle-button').getAttribute('aria-pressed'), 'true');
   assert.equal(await page.locator('.live-url').inputValue(), wsUrl, 'the default server is the one that served the page');
   await page.locator('.live-scale').selectOption('10');
@@ -176,5 +183,77 @@ test('t2: window-bound runs live through the served playground; every message is
   await b.shot('live-window-bound');
 
   assert.equal(connections(), before + 1, `impnet serve's log:\n${serve.log()}`);
+  assert.deepEqual(b.problems, []);
+});
+
+/** Writes `files` ({ name: text }) into a fresh temporary folder; returns their paths by name. */
+function tempFiles(files) {
+  const dir = mkdtempSync(join(tmpdir(), 'impnet-live-code-'));
+  return Object.fromEntries(Object.entries(files).map(([name, text]) => {
+    writeFileSync(join(dir, name), text);
+    return [name, join(dir, name)];
+  }));
+}
+
+// The device log as the page shows it: [text] of every line in #log-console.
+const logTexts = (page) => page.locator('#log-console li .text').allInnerTexts();
+const sites = (calls) => calls.map((c) => [c.call, c.line, c.ret, c.text ?? null]);
+
+// livecode item 1 (issue #10): an edited program goes live, not only step lists. The program
+// reaches the page through `impnet link DEVICE.nut`; its server.log texts and agent.send's
+// return, computed in Squirrel from the live run's returns, are read from the device log on
+// screen and match `impnet run --json`.
+const PROGRAM = `server.log("hello from the live device");
+local r = agent.send("reading", { temp = 21.5 });
+server.log("agent.send returned " + r);
+imp.wakeup(1, function() {
+    server.log("woke, wakereason " + hardware.wakereason());
+});
+`;
+
+test('s14: a program opened from `impnet link DEVICE.nut` runs live; its log lines and call lines match `impnet run --json`', { timeout: 180_000 }, async () => {
+  const { 'device.nut': device } = tempFiles({ 'device.nut': PROGRAM });
+  const sim = jsonLines(impnet('run', device, '--json'));
+  const { page, url } = b;
+  const link = impnet('link', device, '--base', url).trim();
+  const before = connections();
+
+  const live = await runLiveAt(page, url, link, {
+    beforeRun: async () => {
+      assert.equal(await page.locator('.live-unavailable').count(), 0, 'edited code is not turned away');
+      assert.equal(await page.locator('.live-status').innerText(), 'Runs the device code in real time against impnet serve.');
+      assert.equal(await page.locator('.live-agent-note').count(), 0, 'no agent code, no note');
+    },
+  });
+  const want = ['hello from the live device', 'agent.send returned 0', 'woke, wakereason 0'];
+  assert.deepEqual(callsOf(sim).filter((c) => c.call === 'server.log').map((c) => c.text), want, 'the simulation logs');
+  assert.deepEqual(await logTexts(page), want, 'the device log on screen shows the live run\'s lines');
+  assert.deepEqual(sites(callsOf(live)), sites(callsOf(sim)), 'live and simulated calls agree: lines, returns, texts');
+  const [ls, ss] = [summaryOf(live), summaryOf(sim)];
+  assert.deepEqual([ls.sent_msgs, ls.acked_msgs, ls.lost_msgs], [ss.sent_msgs, ss.acked_msgs, 0]);
+  await b.shot('live-device-code');
+  assert.equal(connections(), before + 1, `impnet serve's log:\n${serve.log()}`);
+  assert.deepEqual(b.problems, []);
+});
+
+// livecode item 1, agent code: impnet serve's agent reads bytes and runs no code, so a pair goes
+// live as its device program with a note saying so; no agent line appears.
+test('s15: a device + agent pair goes live as its device code, the panel saying agent code does not run live', { timeout: 180_000 }, async () => {
+  const files = tempFiles({
+    'device.nut': 'agent.on("ack", function(v) { server.log("ack " + v); });\nlocal r = agent.send("reading", 7);\nserver.log("sent " + r);\n',
+    'agent.nut': 'device.on("reading", function(v) { server.log("agent got " + v); device.send("ack", v); });\n',
+  });
+  const sim = jsonLines(impnet('run', files['device.nut'], '--agent', files['agent.nut'], '--json'));
+  assert.ok(sim.some((l) => l.side === 'agent'), 'simulated, the agent runs');
+  const { page, url } = b;
+  const link = impnet('link', files['device.nut'], '--agent', files['agent.nut'], '--base', url).trim();
+
+  const live = await runLiveAt(page, url, link, {
+    beforeRun: async () => {
+      assert.match(await page.locator('.live-agent-note').innerText(), /^Agent code does not run live: impnet serve plays the agent/);
+    },
+  });
+  assert.deepEqual(await logTexts(page), ['sent 0'], 'the device code ran; no agent line, no ack came down');
+  assert.equal(live.filter((l) => l.side === 'agent').length, 0);
   assert.deepEqual(b.problems, []);
 });

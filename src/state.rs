@@ -292,16 +292,6 @@ impl State {
         }
     }
 
-    /// The scenario live mode runs: live devices run step lists, so a preset's code form goes
-    /// live as its step list (the same calls, §14 twins); edited code cannot go live yet.
-    pub fn live_scenario(&self) -> Option<Rc<Scenario>> {
-        if self.scenario.code.is_none() {
-            return Some(self.scenario.clone());
-        }
-        let p = self.preset.and_then(presets::find)?;
-        preset_scenario(p, PresetForm::Steps).ok().map(Rc::new)
-    }
-
     fn load_pair(&mut self, id: &'static str) {
         if let Some(Ok(sc)) = presets::find_pair(id).map(|p| p.scenario()) {
             self.set_scenario(sc, None);
@@ -621,15 +611,6 @@ mod tests {
         let s = reduce(s, Action::EditAgentCode("device.on(\"reading\", function(v) {\n".into()));
         assert_eq!(s.generation, generation, "a compile error keeps the last good trace");
         assert!(s.agent_code.ends_with("{\n"));
-    }
-
-    #[test]
-    fn issue10_live_mode_runs_a_preset_program_as_its_step_list() {
-        let s = State::new(Init { preset: Some("window-bound".into()), ..Init::default() });
-        let live = s.live_scenario().expect("a preset goes live");
-        assert_eq!(*live, parse_toml(presets::find("window-bound").unwrap().toml).unwrap());
-        let s = reduce(s, Action::EditCode("server.log(1);\n".into()));
-        assert!(s.live_scenario().is_none(), "an edited program cannot go live yet");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use impnet_core::live::LiveOptions;
 use impnet_core::scenario::parse_toml;
-use impnet_core::trace::{EventKind, Line, Outcome, Ret};
+use impnet_core::trace::{Carried, EventKind, Line, Outcome, Ret};
 use impnet_playground::live::run_live;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -32,7 +32,7 @@ bytes = 10
 async fn s8_live_run_with_the_server_refusing_returns_not_connected() {
     let sc = parse_toml(REFUSED).expect("scenario parses");
     // Port 9 (discard) on loopback: nothing listens there in the test environment.
-    let live = run_live(&sc, "ws://127.0.0.1:9/ws".into(), LiveOptions { time_scale: 10.0, skip_idle: true }).await;
+    let live = run_live(&sc, "ws://127.0.0.1:9/ws".into(), LiveOptions { time_scale: 10.0, skip_idle: true }).await.expect("a step list starts");
     let t = live.trace;
     let calls: Vec<(&str, Outcome)> = t
         .entries
@@ -55,4 +55,55 @@ async fn s8_live_run_with_the_server_refusing_returns_not_connected() {
     // The boot attempt lasts connect_window_ms, then the RETURN policy goes OFFLINE (§13).
     assert!(t.entries.iter().any(|e| matches!(&e.line, Line::Event(ev) if ev.event == EventKind::Offline)));
     assert!(live.real_micros < 3_000_000, "2 s of virtual time at 10× took {} µs", live.real_micros);
+}
+
+/// livecode item 1: the browser's live mode runs device code (§14), not only step lists: the
+/// same refused server, the program's own calls placed by line, its `server.log` texts kept,
+/// and the value it computed from the returns reaching the log (S8: 1, NOT_CONNECTED).
+#[wasm_bindgen_test]
+async fn s8_live_device_code_runs_in_the_browser_and_its_lines_and_texts_are_in_the_trace() {
+    let sc = parse_toml(
+        r#"
+end_ms = 5000
+code = """
+server.setsendtimeoutpolicy(RETURN_ON_ERROR, WAIT_TIL_SENT, 1);
+local r = server.log("first");
+imp.wakeup(0.5, function() {
+    server.log("second after " + r);
+});
+"""
+[device]
+boot_squirrel_ms = 100
+[suspend]
+connect_window_ms = 2000
+"#,
+    )
+    .expect("scenario parses");
+    let live = run_live(&sc, "ws://127.0.0.1:9/ws".into(), LiveOptions { time_scale: 10.0, skip_idle: true }).await.expect("the program compiles");
+    let t = live.trace;
+    let calls: Vec<(&str, Option<u32>, Option<String>, Outcome)> = t
+        .entries
+        .iter()
+        .filter_map(|e| match &e.line {
+            Line::Call(c) if c.call.as_str().starts_with("server.") => {
+                let code = c.code.as_ref();
+                let text = match code.and_then(|k| k.carried.as_ref()) {
+                    Some(Carried::Text(s)) => Some(s.to_string()),
+                    _ => None,
+                };
+                Some((c.call.as_str(), code.map(|k| k.site.line), text, c.outcome.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            ("server.setsendtimeoutpolicy", Some(1), None, Outcome::Returned(Ret::Null)),
+            ("server.log", Some(2), Some("first".into()), Outcome::Returned(Ret::Int(1))),
+            ("server.log", Some(4), Some("second after 1".into()), Outcome::Returned(Ret::Int(1))),
+        ],
+        "trace: {}",
+        t.to_json_lines()
+    );
 }

@@ -1,5 +1,7 @@
 //! The browser's live driver: `impnet_core::live::LiveDevice` on a `web_sys::WebSocket`, with
-//! `performance.now()` as the clock and `setTimeout` (gloo-timers) for deadlines.
+//! `performance.now()` as the clock and `setTimeout` (gloo-timers) for deadlines. It runs what
+//! the scenario holds, its device code (§14) or its step lists (`LiveDevice::of_scenario`);
+//! agent code (§15) does not run live (`impnet serve`'s agent reads bytes only).
 //!
 //! Everything the model decides is in `LiveDevice`; this file only moves frames and time, and
 //! samples the socket's `bufferedAmount` after each send so the trace shows the browser's own
@@ -10,6 +12,7 @@
 //! is never held across one.
 
 use gloo_timers::callback::Timeout;
+use impnet_core::code::CodeError;
 use impnet_core::live::{Io, LiveDevice, LiveOptions, LiveTrace};
 use impnet_core::Scenario;
 use std::cell::RefCell;
@@ -91,17 +94,18 @@ pub fn default_ws_url() -> String {
 }
 
 impl LiveRun {
-    /// Starts `scenario` live against `url`. `on_done` gets the trace once the scenario ends
-    /// (or `stop` is called). The live device keeps what it needs of the scenario.
+    /// Starts `scenario` live against `url`: its device code, else its step lists. `on_done`
+    /// gets the trace once the scenario ends (or `stop` is called). The live device keeps what
+    /// it needs of the scenario. A program that does not compile starts nothing.
     pub fn start(
         scenario: &Scenario,
         url: String,
         opts: LiveOptions,
         on_progress: impl Fn(Progress) + 'static,
         on_done: impl FnOnce(LiveTrace) + 'static,
-    ) -> LiveRun {
+    ) -> Result<LiveRun, CodeError> {
         let inner = Rc::new(RefCell::new(Inner {
-            live: Some(LiveDevice::new(scenario, opts)),
+            live: Some(LiveDevice::of_scenario(scenario, opts)?),
             socket: None,
             timer: None,
             t0_ms: now_ms(),
@@ -111,7 +115,7 @@ impl LiveRun {
             on_done: Some(Box::new(on_done)),
         }));
         pump(&inner);
-        LiveRun { inner }
+        Ok(LiveRun { inner })
     }
 
     /// Ends the run now and delivers the trace recorded so far.
@@ -293,7 +297,7 @@ fn finish(inner: &Rc<RefCell<Inner>>) {
 }
 
 /// The same run as a future: resolves with the trace when the scenario ends.
-pub async fn run_live(scenario: &Scenario, url: String, opts: LiveOptions) -> LiveTrace {
+pub async fn run_live(scenario: &Scenario, url: String, opts: LiveOptions) -> Result<LiveTrace, CodeError> {
     let slot: Rc<RefCell<Option<LiveTrace>>> = Rc::new(RefCell::new(None));
     let resolve_slot: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
     let r = resolve_slot.clone();
@@ -306,9 +310,9 @@ pub async fn run_live(scenario: &Scenario, url: String, opts: LiveOptions) -> Li
         if let Some(f) = resolve_slot.borrow_mut().take() {
             let _ = f.call0(&wasm_bindgen::JsValue::NULL);
         }
-    });
+    })?;
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     drop(run);
     let t = slot.borrow_mut().take();
-    t.unwrap_or_default()
+    Ok(t.unwrap_or_default())
 }

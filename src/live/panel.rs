@@ -21,7 +21,14 @@ enum Status {
     Idle,
     Running(Progress),
     Done { label: String, socket_peak: u64, real_s: f64 },
+    /// The program did not start (a scenario whose code does not compile).
+    Failed(String),
 }
+
+/// Live, the agent is `impnet serve`'s (as for `impnet device`, which refuses agent code).
+const AGENT_NOTE: &str = "Agent code does not run live: impnet serve plays the agent, reading the device's bytes at \
+     the scenario's agent rate and running no code. The device code runs; its agent.send messages reach no \
+     device.on handler and no device.send comes back to agent.on (§15 runs in the simulation).";
 
 /// Time scales offered: real time, and faster for long scenarios.
 const SCALES: &[f64] = &[1.0, 2.0, 5.0, 10.0];
@@ -70,15 +77,21 @@ pub fn live_panel(props: &LivePanelProps) -> Html {
                     on_trace.emit((Rc::new(t.trace), label));
                 }
             };
-            status.set(Status::Running(Progress::default()));
             let opts = LiveOptions { time_scale: *scale, skip_idle: true };
-            let r = LiveRun::start(&scenario, (*url).clone(), opts, progress, done);
-            *run.borrow_mut() = Some(r);
+            match LiveRun::start(&scenario, (*url).clone(), opts, progress, done) {
+                Ok(r) => {
+                    status.set(Status::Running(Progress::default()));
+                    *run.borrow_mut() = Some(r);
+                }
+                Err(e) => status.set(Status::Failed(format!("device code: {e}"))),
+            }
         })
     };
 
     let status_text = match &*status {
-        Status::Idle => "Runs the scenario in real time against impnet serve.".to_string(),
+        Status::Idle if props.scenario.code.is_some() => "Runs the device code in real time against impnet serve.".to_string(),
+        Status::Idle => "Runs the step list in real time against impnet serve.".to_string(),
+        Status::Failed(e) => format!("not started: {e}"),
         Status::Running(p) => {
             format!("running: t = {:.1} ms (virtual), socket bufferedAmount {} B", p.virtual_ms, p.buffered_amount)
         }
@@ -100,6 +113,9 @@ pub fn live_panel(props: &LivePanelProps) -> Html {
             </label>
             <button class="live-run" onclick={on_click}>{ if running { "Stop" } else { "Run live" } }</button>
             <p class="live-status" role="status">{ status_text }</p>
+            if props.scenario.agent_code.is_some() {
+                <p class="live-agent-note muted">{ AGENT_NOTE }</p>
+            }
         </section>
     }
 }
@@ -122,9 +138,10 @@ pub fn live_toggle(props: &LivePanelProps) -> Html {
     }
 }
 
-/// `LiveToggle` wired to the playground's state: runs the scenario on screen and loads the
-/// live trace with `Action::LoadTrace(trace, TraceSource::Live { label })`. Render it inside
-/// `Playground` (its `header_extra` slot is).
+/// `LiveToggle` wired to the playground's state: runs the scenario on screen (its device code,
+/// the last version that compiled, or its step list) and loads the live trace with
+/// `Action::LoadTrace(trace, TraceSource::Live { label })`. Render it inside `Playground` (its
+/// `header_extra` slot is).
 #[function_component(LiveHeader)]
 pub fn live_header() -> Html {
     let app = crate::components::use_app();
@@ -134,8 +151,5 @@ pub fn live_header() -> Html {
             d.dispatch(crate::state::Action::LoadTrace(trace, crate::state::TraceSource::Live { label }))
         })
     };
-    match app.live_scenario() {
-        Some(scenario) => html! { <LiveToggle {scenario} on_trace={on_trace} /> },
-        None => html! { <span class="muted live-unavailable" title="Live devices run step lists; a preset's program goes live as its step list">{ "live: step lists only" }</span> },
-    }
+    html! { <LiveToggle scenario={app.scenario.clone()} on_trace={on_trace} /> }
 }

@@ -25,6 +25,8 @@
 
 use crate::budget::Work;
 use crate::buffer::Segment;
+use crate::code::bind::DeviceCode;
+use crate::code::CodeError;
 use crate::device::{Device, NetCommand};
 use crate::harness::Harness;
 use crate::policy::Reason;
@@ -152,6 +154,20 @@ impl LiveDevice {
     /// Power-on at real time 0, running the scenario's step lists.
     pub fn new(sc: &Scenario, opts: LiveOptions) -> Self {
         LiveDevice::with_program(sc, StepRunner::new(sc), opts)
+    }
+
+    /// Power-on at real time 0 running what the scenario holds: its device code (§14), else its
+    /// step lists; both drivers go live through here.
+    ///
+    /// Agent code (§15) never runs live: `impnet serve` plays the agent, and its agent reads
+    /// bytes at the scenario's rate and runs no code. So `agent.send` keeps no copy of the value
+    /// it sends (nobody would take it: a long run would hold every value sent), and nothing
+    /// comes down to `agent.on`.
+    pub fn of_scenario(sc: &Scenario, opts: LiveOptions) -> Result<Self, CodeError> {
+        Ok(match crate::code::of_scenario(sc) {
+            None => LiveDevice::new(sc, opts),
+            Some(code) => LiveDevice::with_program(sc, DeviceCode::new(code?, sc.seed)?.without_agent(), opts),
+        })
     }
 
     /// Power-on at real time 0 running `program` (device code, say) on the device `sc`
@@ -640,6 +656,41 @@ repeat = 2
             .collect();
         assert_eq!(lines, [(1, CallKind::ServerLog), (2, CallKind::ServerLog)]);
         assert_eq!((t.summary.sent_msgs, t.summary.acked_msgs), (2, 2));
+    }
+
+    /// livecode item 1: `of_scenario` runs a scenario's device code, and on a path with no
+    /// delay and no loss writes exactly the simulated trace (§14's call lines with their
+    /// `line`s, the texts of `server.log`, `agent.send`'s returns), agent-less as in a run
+    /// without agent code.
+    #[test]
+    fn of_scenario_runs_device_code_and_matches_the_simulation_on_an_ideal_path() {
+        let code = "server.log(\"hello\");\nlocal r = agent.send(\"reading\", { v = 42 });\nimp.wakeup(0.5, function() { server.log(\"sent \" + r); });\n";
+        let mut sc = parse_toml(&format!("code = '''\n{code}'''\n[network]\nloss = 0.0\n")).unwrap();
+        sc.network.rtt_ms = 0;
+        let sim = crate::sim::run(&sc, &crate::sim::RunOptions::default()).unwrap();
+        let mut live = LiveDevice::of_scenario(&sc, LiveOptions::default()).unwrap();
+        let (mut real, mut sent) = (0, 0);
+        pump(&mut live, &mut real, &mut sent);
+        let live = live.finish(real).trace;
+        assert_eq!(live.to_json_lines(), sim.to_json_lines());
+        let texts: Vec<String> = live
+            .entries
+            .iter()
+            .filter_map(|e| match &e.line {
+                crate::trace::Line::Call(c) => match c.code.as_ref().and_then(|k| k.carried.as_ref()) {
+                    Some(crate::trace::Carried::Text(t)) => Some(t.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["hello", "sent 0"]);
+        // A step-list scenario goes live as its step list.
+        let steps = parse_toml(TWO_LOGS).unwrap();
+        let mut live = LiveDevice::of_scenario(&steps, LiveOptions::default()).unwrap();
+        let (mut real, mut sent) = (0, 0);
+        pump(&mut live, &mut real, &mut sent);
+        assert_eq!(live.finish(real).trace.summary.acked_msgs, 2);
     }
 
     /// Issue 8 item 3: the simulation and live mode drive the same device through the same

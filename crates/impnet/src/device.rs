@@ -12,10 +12,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use crate::code::CodeArgs;
-use impnet_core::code::bind::DeviceCode;
 use impnet_core::live::{Io, LiveDevice, LiveOptions, LiveTrace, MAX_TIME_SCALE, MIN_TIME_SCALE};
-use impnet_core::program::Program;
-use impnet_core::steps::StepRunner;
 use impnet_core::udp::Datagram;
 use impnet_core::Scenario;
 use std::io::Write;
@@ -133,17 +130,6 @@ async fn open(server: ServerUrl) -> Result<Ws, DeviceError> {
     timeout(OPEN_TIMEOUT, go).await.map_err(|_| DeviceError::Open("timed out".into()))?
 }
 
-/// What the device runs: the scenario's device code (§14), else its step lists.
-fn program_of(sc: &Scenario) -> Result<Box<dyn Program>, DeviceError> {
-    match impnet_core::code::of_scenario(sc) {
-        None => Ok(Box::new(StepRunner::new(sc))),
-        Some(code) => {
-            let code = code.map_err(|e| DeviceError::Code(e.to_string()))?;
-            Ok(Box::new(DeviceCode::new(code, sc.seed).map_err(|e| DeviceError::Code(e.to_string()))?))
-        }
-    }
-}
-
 /// Runs `sc` live against `server` and returns its trace; datagrams go to 127.0.0.1. Ends when
 /// the scenario ends, or with `TimedOut` after `max` of real time.
 pub async fn run_live(sc: &Scenario, server: &ServerUrl, opts: LiveOptions, max: Duration) -> Result<LiveTrace, DeviceError> {
@@ -180,7 +166,8 @@ pub async fn run_live_with(sc: &Scenario, server: &ServerUrl, opts: LiveOptions,
     let t0 = Instant::now();
     let real = move || t0.elapsed().as_micros() as u64;
     let give_up = t0 + max;
-    let mut live = LiveDevice::with_program(sc, program_of(sc)?, opts);
+    // Device code (§14), else step lists.
+    let mut live = LiveDevice::of_scenario(sc, opts).map_err(|e| DeviceError::Code(e.to_string()))?;
     live.capture_datagrams();
     let mut udp = UdpOut { to: udp_to, socket: None };
     let mut ws: Option<(u64, Ws)> = None;
