@@ -2,8 +2,8 @@
 # Build the playground (release) and serve it with `impnet serve` on http://127.0.0.1:8080
 # (loopback only), with the live-mode WebSocket endpoint on /ws.
 #   scripts/serve.sh             # setup if needed, trunk release build, serve dist/
-# The build is the shipped bundle's (lib.sh, bundle_env: std rebuilt for size, panics abort).
 #   PORT=9000 scripts/serve.sh   # another port
+# The build is the shipped bundle's (lib.sh, bundle_env: std rebuilt for size, panics abort).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"

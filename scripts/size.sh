@@ -18,7 +18,7 @@ for f in "${files[@]}"; do
 done
 printf '%-48s %10d %10d\n' total "$raw_total" "$gz_total"
 load_route
-echo "bundle toolchain (.tools/toolchain.env): $IMPNET_BUNDLE_ROUTE"
+echo "bundle toolchain setup.sh chose (.tools/toolchain.env): $IMPNET_BUNDLE_ROUTE"
 # trunk writes wasm-bindgen's output under the mode (release) or the profile (wasm-release).
 for f in target/wasm-bindgen/release/*_bg.wasm target/wasm-bindgen/wasm-release/*_bg.wasm; do
     printf '%-48s %10d %10d\n' "(before wasm-opt) ${f##*/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
