@@ -1,8 +1,8 @@
 // End to end, issue 10: the code editor in the built playground. A preset opens with its
-// Squirrel twin (presets/<id>.nut); a pasted program with a compile error shows the message at
-// its line; the docs page's embeds show the preset's code read-only beside the timeline; and a
-// speed report (no assertion on time): keystroke to paint with a 2 000-line program, typed with
-// real key events.
+// Squirrel twin (presets/<id>.nut), fetched on demand past the first preset (item 6); a pasted
+// program with a compile error shows the message at its line; the docs page's embeds show the
+// preset's code read-only beside the timeline; and a speed report (no assertion on time):
+// keystroke to paint with a 2 000-line program, typed with real key events.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -55,6 +55,35 @@ test('the docs page embeds show each preset\'s code read-only beside the timelin
   assert.equal(await code.isEditable(), false, 'read-only');
   assert.equal(await code.inputValue(), readFileSync(join(ROOT, 'presets', 'transmitter-retry.nut'), 'utf8'));
   assert.equal(await frame.locator('.embed-split #timeline').count(), 1);
+  assert.deepEqual(b.problems, []);
+});
+
+test('issue 10 item 6: a preset past the first is fetched from presets/ when it is opened', { timeout: 120_000 }, async () => {
+  // The bundle holds the first preset's files only; the others come from dist/presets/.
+  const asked = [];
+  const onRequest = (r) => {
+    const m = new URL(r.url()).pathname.match(/\/presets\/([^/]+)$/);
+    if (m) asked.push(m[1]);
+  };
+  b.page.on('request', onRequest);
+  try {
+    await b.page.goto(`${b.url}?preset=default-policy-wifi-outage`, { waitUntil: 'load' });
+    await editor(b.page).waitFor({ timeout: 30_000 });
+    assert.equal(await editor(b.page).inputValue(), readFileSync(join(ROOT, 'presets', 'default-policy-wifi-outage.nut'), 'utf8'));
+    assert.deepEqual(asked, [], 'the first preset is in the bundle');
+    await b.page.locator('button.preset[data-preset="increase-buffer"]').click();
+    const want = readFileSync(join(ROOT, 'presets', 'increase-buffer.nut'), 'utf8');
+    await b.page.waitForFunction((w) => document.querySelector('#code-panel textarea.code-input')?.value === w, want, { timeout: 30_000 });
+    assert.deepEqual(asked.sort(), ['increase-buffer.nut', 'increase-buffer.toml']);
+    // Its step list needs nothing more; a device + agent pair fetches its three files.
+    await b.page.locator('button.preset-steps[data-preset-steps="increase-buffer"]').click();
+    await b.page.locator('button.preset[data-pair="ack-resend"]').click();
+    const device = readFileSync(join(ROOT, 'presets', 'ack-resend.device.nut'), 'utf8');
+    await b.page.waitForFunction((w) => document.querySelector('#code-panel textarea.code-input')?.value === w, device, { timeout: 30_000 });
+    assert.deepEqual(asked.sort(), ['ack-resend.device.nut', 'ack-resend.toml', 'ack.agent.nut', 'increase-buffer.nut', 'increase-buffer.toml']);
+  } finally {
+    b.page.off('request', onRequest);
+  }
   assert.deepEqual(b.problems, []);
 });
 

@@ -138,10 +138,32 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
     html! { <ContextProvider<AppCtx> context={state.clone()}>{ body }</ContextProvider<AppCtx>> }
 }
 
-/// The page: reads the URL (and, outside embed mode, localStorage) once.
+/// The page: reads the URL (and, outside embed mode, localStorage) once. A `?preset=` whose
+/// files the bundle left out is fetched before the playground mounts (`crate::presets`), so
+/// the page opens on it rather than on the first preset.
 #[component]
 pub fn App() -> Html {
     let init = use_memo((), |_| url::read_init());
+    // As in State::new, a non-empty fragment wins over `?preset=`.
+    let link = init.fragment.as_deref().is_some_and(|f| !f.trim_start_matches('#').is_empty());
+    let fetching = !link && init.preset.as_deref().is_some_and(crate::presets::missing);
+    let ready = use_state(|| !fetching);
+    {
+        let ready = ready.clone();
+        let init = init.clone();
+        use_effect_with((), move |_| {
+            if let (false, Some(id)) = (*ready, init.preset.clone()) {
+                // A failed fetch mounts anyway: State::new then says the preset could not be loaded.
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = crate::presets::load(&id).await;
+                    ready.set(true);
+                });
+            }
+        });
+    }
+    if !*ready {
+        return html! { <main class="pg" id="loading" aria-busy="true"></main> };
+    }
     let live = html! { <crate::live::LiveHeader /> };
     html! { <Playground init={(*init).clone()} persist={!init.embed} header_extra={live} /> }
 }

@@ -9,6 +9,7 @@
 pub mod logic;
 pub mod state;
 pub mod url;
+pub mod presets;
 pub mod rules;
 pub mod export;
 pub mod keys;

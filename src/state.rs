@@ -9,7 +9,8 @@ use crate::logic::view::View;
 use impnet_core::expect::{check_trace, expect_for_line, Verdict, MAX_EXPECTS};
 use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
 use impnet_core::trace::Trace;
-use impnet_core::{codec, presets, run, RunOptions};
+use crate::presets;
+use impnet_core::{codec, run, RunOptions};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -50,7 +51,7 @@ pub enum PresetForm {
 
 /// A preset as a scenario in the given form: the code form keeps the preset's parameters,
 /// outages, seed and `end_ms` and runs its `.nut` twin instead of the step lists.
-pub fn preset_scenario(p: &presets::Preset, form: PresetForm) -> Result<Scenario, ScenarioError> {
+pub fn preset_scenario(p: &impnet_core::presets::Preset, form: PresetForm) -> Result<Scenario, ScenarioError> {
     match form {
         PresetForm::Code => p.twin_scenario(),
         PresetForm::Steps => parse_toml(p.toml),
@@ -151,6 +152,8 @@ pub enum Action {
     MarkCopied,
     CloseDialog,
     DismissNotice,
+    /// A message for the notice bar (a preset whose files could not be fetched).
+    Notice(String),
     /// Add an expectation that the call on trace line `index` returns what it returned.
     ExpectLine(usize),
 }
@@ -168,7 +171,8 @@ pub fn to_toml(s: &Scenario) -> String {
 
 /// The scenario shown when nothing else was asked for: the first preset, as code.
 pub fn default_scenario() -> (Scenario, Option<&'static str>) {
-    match presets::ALL.first() {
+    // The first preset's texts are always compiled in (`impnet_core::presets`).
+    match impnet_core::presets::ALL.first() {
         Some(p) => match preset_scenario(p, PresetForm::Code) {
             Ok(s) => (s, Some(p.id)),
             Err(_) => (Scenario::default(), None),
@@ -193,13 +197,17 @@ impl State {
             }
         } else if let Some(id) = init.preset.as_deref() {
             let form = if init.steps { PresetForm::Steps } else { PresetForm::Code };
-            match presets::find(id).map(|p| (p, preset_scenario(p, form))) {
+            match presets::find(id).map(|p| (p, preset_scenario(&p, form))) {
                 Some((p, Ok(s))) => {
                     preset = Some(p.id);
                     s
                 }
                 _ => {
-                    notice = Some(format!("There is no preset called “{id}”. Showing the default scenario instead."));
+                    notice = Some(if presets::missing(id) {
+                        format!("The preset “{id}” could not be loaded. Showing the default scenario instead.")
+                    } else {
+                        format!("There is no preset called “{id}”. Showing the default scenario instead.")
+                    });
                     let (s, p) = default_scenario();
                     preset = p;
                     s
@@ -341,7 +349,7 @@ impl State {
     }
 
     fn load_preset(&mut self, id: &'static str, form: PresetForm) {
-        if let Some(Ok(sc)) = presets::find(id).map(|p| preset_scenario(p, form)) {
+        if let Some(Ok(sc)) = presets::find(id).map(|p| preset_scenario(&p, form)) {
             self.set_scenario(sc, None);
             self.preset = Some(id);
             self.sync_code();
@@ -484,6 +492,7 @@ impl Reducible for State {
             }
             Action::CloseDialog => s.dialog = None,
             Action::DismissNotice => s.notice = None,
+            Action::Notice(text) => s.notice = Some(text),
             Action::ExpectLine(index) => s.expect_line(index),
         }
         Rc::new(s)
@@ -494,6 +503,8 @@ impl Reducible for State {
 mod tests {
     use super::*;
     use crate::logic::buckets::synthetic_trace;
+    // Tests have every preset's texts compiled in (the dev-dependency's `preset-texts`).
+    use impnet_core::presets;
 
     fn reduce(s: State, a: Action) -> State {
         (*Rc::new(s).reduce(a)).clone()

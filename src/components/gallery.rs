@@ -1,10 +1,27 @@
 //! The preset gallery (SPEC §12): one line each; a click loads the preset as device code and
 //! runs it (issue 10 item 4); "steps" beside it loads the step list it was first written as.
+//! A preset whose files the bundle left out is fetched first (`crate::presets`).
 
-use super::use_app;
+use super::{use_app, AppCtx};
 use crate::state::Action;
 use impnet_core::presets;
 use yew::prelude::*;
+
+/// Dispatches `action`, which opens preset (or pair) `id`, once its files are here: at once
+/// when they are, after fetching them otherwise.
+fn open(app: &AppCtx, id: &'static str, action: Action) {
+    if !crate::presets::missing(id) {
+        app.dispatch(action);
+        return;
+    }
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match crate::presets::load(id).await {
+            Ok(()) => app.dispatch(action),
+            Err(file) => app.dispatch(Action::Notice(format!("This preset could not be loaded ({file} did not arrive)."))),
+        }
+    });
+}
 
 #[component]
 pub fn Gallery() -> Html {
@@ -16,9 +33,9 @@ pub fn Gallery() -> Html {
         <ul class="gallery" id="gallery">
             { for presets::ALL.iter().map(|p| {
                 let app2 = app.clone();
-                let onclick = Callback::from(move |_: MouseEvent| app2.dispatch(Action::LoadPreset(p.id)));
+                let onclick = Callback::from(move |_: MouseEvent| open(&app2, p.id, Action::LoadPreset(p.id)));
                 let app3 = app.clone();
-                let onsteps = Callback::from(move |_: MouseEvent| app3.dispatch(Action::LoadPresetSteps(p.id)));
+                let onsteps = Callback::from(move |_: MouseEvent| open(&app3, p.id, Action::LoadPresetSteps(p.id)));
                 let current = app.preset == Some(p.id);
                 let as_code = app.scenario.code.is_some();
                 html! {
@@ -33,7 +50,7 @@ pub fn Gallery() -> Html {
             }) }
             { for presets::PAIRS.iter().map(|p| {
                 let app2 = app.clone();
-                let onclick = Callback::from(move |_: MouseEvent| app2.dispatch(Action::LoadPair(p.id)));
+                let onclick = Callback::from(move |_: MouseEvent| open(&app2, p.id, Action::LoadPair(p.id)));
                 html! {
                     <li>
                         <button class="preset pair" data-pair={p.id} {onclick} title="Device and agent code (SPEC §15)">

@@ -1,5 +1,22 @@
 //! The presets of SPEC §12: scenario files in `presets/` (repo root), compiled in so the
 //! playground and the binary ship the same ones.
+//!
+//! Their texts are compiled in with the `preset-texts` feature (on by default). The
+//! playground's bundle leaves it off and fetches a preset's files from `presets/` beside its
+//! page the first time it is opened (issue 10 item 6): without the feature every text field
+//! is empty (no preset file is: each starts with its title) except the first preset's, which
+//! the playground's first screen shows.
+
+/// `presets/<file>`; `""` without the `preset-texts` feature unless `$always`.
+macro_rules! text {
+    ($file:expr, $always:literal) => {
+        if $always || cfg!(feature = "preset-texts") {
+            include_str!(concat!("../../../presets/", $file))
+        } else {
+            ""
+        }
+    };
+}
 
 /// One shipped scenario.
 #[derive(Clone, Copy, Debug)]
@@ -15,20 +32,26 @@ pub struct Preset {
 }
 
 macro_rules! preset {
+    (first $id:literal, $title:literal, $desc:literal) => {
+        preset!(@ $id, $title, $desc, true)
+    };
     ($id:literal, $title:literal, $desc:literal) => {
+        preset!(@ $id, $title, $desc, false)
+    };
+    (@ $id:literal, $title:literal, $desc:literal, $always:literal) => {
         Preset {
             id: $id,
             title: $title,
             description: $desc,
-            toml: include_str!(concat!("../../../presets/", $id, ".toml")),
-            twin: include_str!(concat!("../../../presets/", $id, ".nut")),
+            toml: text!(concat!($id, ".toml"), $always),
+            twin: text!(concat!($id, ".nut"), $always),
         }
     };
 }
 
 pub const ALL: &[Preset] = &[
     preset!(
-        "default-policy-wifi-outage",
+        first "default-policy-wifi-outage",
         "Default policy under a WiFi outage",
         "SUSPEND_ON_ERROR halts Squirrel, tries for 60 s, deep-sleeps 9 min, then restarts the script."
     ),
@@ -102,6 +125,8 @@ pub struct Pair {
     pub description: &'static str,
     pub toml: &'static str,
     pub device: &'static str,
+    /// The agent code's file stem: `presets/<agent_id>.agent.nut` (pairs may share one).
+    pub agent_id: &'static str,
     pub agent: &'static str,
 }
 
@@ -122,9 +147,10 @@ macro_rules! pair {
             id: $id,
             title: $title,
             description: $desc,
-            toml: include_str!(concat!("../../../presets/", $id, ".toml")),
-            device: include_str!(concat!("../../../presets/", $id, ".device.nut")),
-            agent: include_str!(concat!("../../../presets/", $agent, ".agent.nut")),
+            toml: text!(concat!($id, ".toml"), false),
+            device: text!(concat!($id, ".device.nut"), false),
+            agent_id: $agent,
+            agent: text!(concat!($agent, ".agent.nut"), false),
         }
     };
 }
