@@ -8,6 +8,9 @@ use impnet_core::live::LiveOptions;
 use impnet_core::scenario::parse_toml;
 use impnet_core::trace::{Carried, EventKind, Line, Outcome, Ret};
 use impnet_playground::live::run_live;
+use impnet_playground::state::Init;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlDocument, HtmlElement, HtmlTextAreaElement};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -106,4 +109,55 @@ connect_window_ms = 2000
         "trace: {}",
         t.to_json_lines()
     );
+}
+
+/// The whole page with its live header (as `App` renders it), opened on `preset` in code form.
+async fn mount_with_live(preset: &str) -> web_sys::Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
+        root.clone(),
+        impnet_playground::app::PlaygroundProps {
+            init: Init { preset: Some(preset.into()), ..Init::default() },
+            persist: false,
+            header_extra: yew::html! { <impnet_playground::live::LiveHeader /> },
+        },
+    )
+    .render();
+    settle(10).await;
+    root
+}
+
+async fn settle(ms: u32) {
+    yew::scheduler::flush().await;
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+    yew::scheduler::flush().await;
+}
+
+fn text_of(root: &web_sys::Element, sel: &str) -> Option<String> {
+    root.query_selector(sel).unwrap().and_then(|e| e.text_content())
+}
+
+/// livecode item 1: the live panel offers a preset's program (device code, not "step lists
+/// only") and, once the editor holds a program that does not compile, says that live runs the
+/// last version that did (the scenario keeps it).
+#[wasm_bindgen_test]
+async fn issue10_the_live_panel_runs_code_and_says_when_the_editor_does_not_compile() {
+    let root = mount_with_live("window-bound").await;
+    assert!(root.query_selector(".live-unavailable").unwrap().is_none());
+    root.query_selector(".live-toggle-button").unwrap().unwrap().dyn_into::<HtmlElement>().unwrap().click();
+    settle(10).await;
+    assert_eq!(text_of(&root, ".live-status").as_deref(), Some("Runs the device code in real time against impnet serve."));
+    assert!(root.query_selector(".live-stale-note").unwrap().is_none(), "the editor's program compiles");
+    let ta: HtmlTextAreaElement = root.query_selector("textarea.code-input").unwrap().unwrap().dyn_into().unwrap();
+    ta.focus().unwrap();
+    ta.set_selection_range(0, 0).unwrap();
+    let doc: HtmlDocument = web_sys::window().unwrap().document().unwrap().dyn_into().unwrap();
+    assert!(doc.exec_command_with_show_ui_and_value("insertText", false, "local y = ;\n").unwrap());
+    // Compile errors are checked once typing pauses.
+    settle(400).await;
+    assert!(root.query_selector("#code-error").unwrap().is_some(), "the editor shows the error");
+    let note = text_of(&root, ".live-stale-note").expect("the panel says what live runs");
+    assert_eq!(note, "The program in the editor does not compile: live runs the last version that did.");
 }

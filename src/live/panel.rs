@@ -14,6 +14,9 @@ pub struct LivePanelProps {
     /// Receives the live trace when the run ends or is stopped, with a label for it
     /// ("live ×10 against ws://…").
     pub on_trace: Callback<(Rc<Trace>, String)>,
+    /// The editor holds a program that does not compile: `scenario` has the last one that did.
+    #[prop_or_default]
+    pub stale_code: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +116,9 @@ pub fn live_panel(props: &LivePanelProps) -> Html {
             </label>
             <button class="live-run" onclick={on_click}>{ if running { "Stop" } else { "Run live" } }</button>
             <p class="live-status" role="status">{ status_text }</p>
+            if props.stale_code {
+                <p class="live-stale-note muted">{ "The program in the editor does not compile: live runs the last version that did." }</p>
+            }
             if props.scenario.agent_code.is_some() {
                 <p class="live-agent-note muted">{ AGENT_NOTE }</p>
             }
@@ -132,7 +138,7 @@ pub fn live_toggle(props: &LivePanelProps) -> Html {
         <span class="live-toggle">
             <button class="live-toggle-button" aria-pressed={open.to_string()} onclick={toggle}>{ "Live" }</button>
             if *open {
-                <LivePanel scenario={props.scenario.clone()} on_trace={props.on_trace.clone()} />
+                <LivePanel scenario={props.scenario.clone()} on_trace={props.on_trace.clone()} stale_code={props.stale_code} />
             }
         </span>
     }
@@ -151,5 +157,6 @@ pub fn live_header() -> Html {
             d.dispatch(crate::state::Action::LoadTrace(trace, crate::state::TraceSource::Live { label }))
         })
     };
-    html! { <LiveToggle scenario={app.scenario.clone()} on_trace={on_trace} /> }
+    let stale_code = app.scenario.code.as_deref().is_some_and(|c| c != &*app.code);
+    html! { <LiveToggle scenario={app.scenario.clone()} on_trace={on_trace} {stale_code} /> }
 }
