@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub mod load;
+mod params;
 pub mod validate;
 pub use load::{parse_json, parse_toml, ScenarioError};
 pub use validate::validate;
@@ -93,8 +94,8 @@ impl Default for Scenario {
 }
 
 /// SPEC §2 `device.*`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the number-only tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceParams {
     pub buffer_default: u32,
     pub buffer_max: u32,
@@ -209,8 +210,8 @@ impl Rate {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the number-only tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerParams {
     pub rwnd: u32,
 }
@@ -233,8 +234,8 @@ impl Default for AgentParams {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the number-only tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SuspendParams {
     pub connect_window_ms: u64,
     pub sleep_ms: u64,
@@ -246,8 +247,8 @@ impl Default for SuspendParams {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the number-only tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecoverParams {
     pub grace_ms: u64,
 }
@@ -258,8 +259,8 @@ impl Default for RecoverParams {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the number-only tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeepaliveParams {
     pub idle_ms: u64,
     pub ack_ms: u64,
@@ -271,8 +272,8 @@ impl Default for KeepaliveParams {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the number-only tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UdpParams {
     pub burst: u32,
     pub refill_per_s: f64,

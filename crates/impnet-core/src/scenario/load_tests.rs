@@ -276,6 +276,33 @@ fn s10_integer_fields_refuse_fractions_and_overflow() {
 }
 
 #[test]
+fn s10_number_tables_read_every_field_and_keep_defaults_for_the_rest() {
+    // `scenario::params` reads [device], [server], [suspend], [recover], [keepalive] and [udp]
+    // through one table-driven visitor (issue 10 item 6): each field lands in its own place.
+    let s = parse_toml(
+        "[device]\nbuffer_default = 4000\nbuffer_max = 40000\nmss = 500\ntls_overhead = 30\nmsg_header = 9\n\
+         connect_ms = 1600\nboot_squirrel_ms = 9000\n[server]\nrwnd = 5000\n[suspend]\nconnect_window_ms = 5000\n\
+         sleep_ms = 6000\n[recover]\ngrace_ms = 7000\n[keepalive]\nidle_ms = 8000\nack_ms = 9500\n\
+         [udp]\nburst = 7\nrefill_per_s = 2.5\nmtu = 1000\n",
+    )
+    .unwrap();
+    let d = &s.device;
+    assert_eq!(
+        (d.buffer_default, d.buffer_max, d.mss, d.tls_overhead, d.msg_header, d.connect_ms, d.boot_squirrel_ms),
+        (4000, 40000, 500, 30, 9, 1600, 9000)
+    );
+    assert_eq!((s.server.rwnd, s.suspend.connect_window_ms, s.suspend.sleep_ms, s.recover.grace_ms), (5000, 5000, 6000, 7000));
+    assert_eq!((s.keepalive.idle_ms, s.keepalive.ack_ms, s.udp.burst, s.udp.refill_per_s, s.udp.mtu), (8000, 9500, 7, 2.5, 1000));
+    let s = parse_toml("[device]\nmss = 500\n[udp]\nrefill_per_s = 3\n").unwrap();
+    assert_eq!(s.device, crate::scenario::DeviceParams { mss: 500, ..Default::default() });
+    assert_eq!(s.udp, crate::scenario::UdpParams { refill_per_s: 3.0, ..Default::default() }, "an integer is a float here");
+    assert_refused(&json_err(r#"{"udp":{"burst":1,"burst":2}}"#), "udp.burst", "given twice");
+    assert_refused(&toml_err("[keepalive]\nidle_ms = \"soon\"\n"), "keepalive.idle_ms", "got \"soon\"");
+    assert_refused(&toml_err("[udp]\nrefill = 1\n"), "udp.refill", "known: burst, refill_per_s, mtu");
+    assert_refused(&toml_err("suspend = [1, 2]\n"), "suspend", "expected a table");
+}
+
+#[test]
 fn s10_wrong_container_types_are_named() {
     assert_refused(&toml_err("steps = 3\n"), "steps", "expected an array, got 3");
     assert_refused(&toml_err("device = 3\n"), "device", "expected a table, got 3");
