@@ -8,7 +8,7 @@ use crate::ops::{self, Fault};
 use crate::value::{GcRef, Value};
 
 impl Machine {
-    fn delegate_of(&self, v: Value) -> Option<GcRef> {
+    pub(crate) fn delegate_of(&self, v: Value) -> Option<GcRef> {
         let d = &self.delegates;
         Some(match v {
             Value::Table(_) => d.table,

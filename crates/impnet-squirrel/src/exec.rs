@@ -134,11 +134,15 @@ impl Machine {
     /// or a fault needs unwinding.
     ///
     /// `slack` is what the watchdog allows past `left`: charged work may use it (see `run`).
+    /// Inlined into `run`, whose local `left` then lives in a register, not in memory.
+    #[inline(always)]
     fn dispatch(&mut self, seat: &mut Seat<'_>, left: &mut u64, slack: u64) -> Result<Exit, Fault> {
         let mut frame = *self.frames.last().expect("dispatch with a frame");
         let mut proto: Rc<Proto> = self.protos[frame.proto as usize].clone();
         let mut ip = frame.ip as usize;
         let mut base = frame.base as usize;
+        // Where this function's lookup caches begin.
+        let mut caches = self.caches.start(frame.proto);
 
         macro_rules! save {
             () => {
@@ -153,6 +157,7 @@ impl Machine {
                 proto = self.protos[frame.proto as usize].clone();
                 ip = frame.ip as usize;
                 base = frame.base as usize;
+                caches = self.caches.start(frame.proto);
             };
         }
         macro_rules! tri {
@@ -265,7 +270,7 @@ impl Machine {
                 Op::GetName(k) => {
                     let key = proto.consts[k as usize];
                     let this = self.stack[base];
-                    let v = tri!(self.get_name(this, key));
+                    let v = tri!(self.get_name_cached(caches + k as usize, this, key));
                     self.stack.push(v);
                 }
                 Op::SetName(k) => {
@@ -293,7 +298,8 @@ impl Machine {
                 }
                 Op::GetK(k) => {
                     let obj = pop!();
-                    let v = tri!(self.get(obj, proto.consts[k as usize]));
+                    let key = proto.consts[k as usize];
+                    let v = tri!(self.get_cached(caches + k as usize, obj, key));
                     self.stack.push(v);
                 }
                 Op::Set => {
@@ -328,7 +334,8 @@ impl Machine {
                 }
                 Op::PrepCallK(k) => {
                     let obj = pop!();
-                    let f = tri!(self.get(obj, proto.consts[k as usize]));
+                    let key = proto.consts[k as usize];
+                    let f = tri!(self.get_cached(caches + k as usize, obj, key));
                     self.stack.push(f);
                     self.stack.push(obj);
                 }

@@ -75,6 +75,7 @@ mod access;
 mod ast;
 mod builtins;
 mod bytecode;
+mod cache;
 mod call;
 mod compiler;
 mod error;

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::ast::Constant;
 use crate::bytecode::Proto;
+use crate::cache::Caches;
 use crate::compiler::Compiler;
 use crate::error::{CompileError, ErrorKind, RuntimeError, StackFrame};
 use crate::heap::{Closure, Heap, Obj, OutOfMemory};
@@ -87,6 +88,8 @@ pub(crate) struct Machine {
     /// Open outers by absolute stack slot, ascending.
     pub(crate) open_outers: Vec<(u32, GcRef)>,
     pub(crate) protos: Vec<Rc<Proto>>,
+    /// The lookup caches of `protos`' instructions.
+    pub(crate) caches: Caches,
     pub(crate) natives: Vec<(Rc<str>, Native)>,
     /// The file a native called with no script frame sees (a task that calls a native).
     pub(crate) no_file: Rc<str>,
@@ -140,6 +143,7 @@ impl Machine {
             traps: Vec::new(),
             open_outers: Vec::new(),
             protos: Vec::new(),
+            caches: Caches::default(),
             natives: Vec::new(),
             no_file: Rc::from(""),
             root,
@@ -240,7 +244,9 @@ impl Machine {
     pub fn compile(&mut self, file: &str, source: &str) -> Result<Value, CompileError> {
         let def = parse_program(file, source)?;
         let mut compiler = Compiler::new(&mut self.heap, &mut self.protos, &mut self.constants);
-        let main = compiler.program(&def)?;
+        let main = compiler.program(&def);
+        self.caches.cover(&self.protos);
+        let main = main?;
         let oom = |_| CompileError {
             file: file.into(),
             line: 1,

@@ -235,6 +235,7 @@ pub fn arith(heap: &mut Heap, op: Arith, a: Value, b: Value) -> Result<Value, Fa
 }
 
 /// 32-bit integer arithmetic: wrapping, truncating division, division by zero an error.
+#[inline]
 pub fn int_arith(op: Arith, x: i32, y: i32) -> Result<Value, Fault> {
     Ok(Value::Int(match op {
         Arith::Add => x.wrapping_add(y),

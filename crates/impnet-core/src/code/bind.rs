@@ -76,7 +76,7 @@ impl DeviceCode {
             Call::ImpWakeup { callback: Some(id), .. } => Some(wakeup_handle(id)),
             _ => None,
         };
-        let then = m.then.map(|c| (c, site.clone()));
+        let then = m.then.map(|c| (*c, site.clone()));
         self.pending = Some(Pending { object: m.object, wakeup, then });
         seam::Yield::Call { call: m.call, site }
     }
@@ -150,7 +150,7 @@ impl seam::Program for DeviceCode {
         };
         match run_charged(&mut self.vm, budget, Program::task_instructions, run) {
             Err(e) => seam::Yield::OutOfBudget(e),
-            Ok(VmYield::Call(m)) => self.call(*m),
+            Ok(VmYield::Call(m)) => self.call(m),
             Ok(VmYield::Idle | VmYield::OutOfFuel) => seam::Yield::Finished,
             Ok(VmYield::Error(e)) => {
                 self.errored = true;

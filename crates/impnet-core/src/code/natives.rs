@@ -30,7 +30,7 @@ pub struct ModelCall {
     pub object: Option<Handle>,
     /// The model call the native makes once this one returned, at the same site
     /// (`server.sleepfor`: its flush, then the deep sleep).
-    pub then: Option<Call>,
+    pub then: Option<Box<Call>>,
 }
 
 /// The device's state as natives see it. The driver sets `now_us` before each run.
@@ -90,13 +90,14 @@ impl DeviceHost {
 }
 
 impl Host for DeviceHost {
-    /// Boxed: every native's result carries it, and most natives return a plain value.
-    type Suspend = Box<ModelCall>;
+    /// Not boxed: the VM parks a suspension's payload in place (an `agent.send` loop would
+    /// allocate and free a box per call).
+    type Suspend = ModelCall;
 }
 
 type Cx<'a> = Ctx<'a, DeviceHost>;
-type R = NativeResult<Box<ModelCall>>;
-type Fail = Interrupt<Box<ModelCall>>;
+type R = NativeResult<ModelCall>;
+type Fail = Interrupt<ModelCall>;
 
 /// §14: `time()` at power-on unless the scenario says otherwise.
 pub const DEFAULT_START_EPOCH: u64 = 1_735_689_600;
@@ -106,13 +107,13 @@ pub const SOFTWARE_VERSION: &str = "impnet-model-v2 (impOS model)";
 
 /// Suspends with `call` made at the script's current call site.
 fn model(ctx: &Cx<'_>, call: Call) -> R {
-    Err(Interrupt::Suspend(Box::new(ModelCall {
+    Err(Interrupt::Suspend(ModelCall {
         call,
         file: ctx.file_shared(),
         line: ctx.line(),
         object: None,
         then: None,
-    })))
+    }))
 }
 
 fn with(r: R, edit: impl FnOnce(&mut ModelCall)) -> R {
@@ -352,7 +353,7 @@ fn deep_sleep(vm: &mut Vm<DeviceHost>, table: Value, name: &'static str) {
         }
         let sleep = Call::DeepSleep { seconds };
         if flush {
-            with(model(ctx, Call::ServerFlush { timeout: SLEEPFOR_FLUSH_S }), |m| m.then = Some(sleep))
+            with(model(ctx, Call::ServerFlush { timeout: SLEEPFOR_FLUSH_S }), |m| m.then = Some(Box::new(sleep)))
         } else {
             model(ctx, sleep)
         }

@@ -15,7 +15,7 @@ use impnet_squirrel::{Handle, Heap, Outcome, RuntimeError, Value, Vm};
 #[derive(Debug)]
 pub enum Yield {
     /// The script made a model call: hand it to the model, then [`Program::resume`].
-    Call(Box<ModelCall>),
+    Call(ModelCall),
     /// The current task returned; Squirrel is idle.
     Idle,
     /// The current task failed and nothing caught it (§14: `squirrel_error`, then a restart).
@@ -214,7 +214,7 @@ mod tests {
             match p.run(0, 1_000_000) {
                 Yield::Call(c) => {
                     p.resume(reply(&c.call));
-                    calls.push(*c);
+                    calls.push(c);
                 }
                 Yield::Idle => return calls,
                 Yield::Error(e) => panic!("{e}"),
