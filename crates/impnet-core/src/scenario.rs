@@ -94,7 +94,7 @@ impl Default for Scenario {
 }
 
 /// SPEC §2 `device.*`.
-/// Read by `params` (one table-driven visitor for the number-only tables).
+/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceParams {
     pub buffer_default: u32,
@@ -122,8 +122,8 @@ impl Default for DeviceParams {
 
 /// SPEC §2 `network.*`. `rwnd` and `consume_bps` may also sit here (§13); `load` moves them to
 /// `server`/`agent` so the rest of the core reads them in one place.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the parameter tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkParams {
     pub rtt_ms: u64,
     pub uplink_bps: u64,
@@ -210,7 +210,7 @@ impl Rate {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the number-only tables).
+/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerParams {
     pub rwnd: u32,
@@ -222,8 +222,8 @@ impl Default for ServerParams {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Read by `params` (one table-driven visitor for the parameter tables).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentParams {
     pub consume_bps: Rate,
 }
@@ -234,7 +234,7 @@ impl Default for AgentParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the number-only tables).
+/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SuspendParams {
     pub connect_window_ms: u64,
@@ -247,7 +247,7 @@ impl Default for SuspendParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the number-only tables).
+/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecoverParams {
     pub grace_ms: u64,
@@ -259,7 +259,7 @@ impl Default for RecoverParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the number-only tables).
+/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeepaliveParams {
     pub idle_ms: u64,
@@ -272,7 +272,7 @@ impl Default for KeepaliveParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the number-only tables).
+/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UdpParams {
     pub burst: u32,

@@ -276,8 +276,8 @@ fn s10_integer_fields_refuse_fractions_and_overflow() {
 }
 
 #[test]
-fn s10_number_tables_read_every_field_and_keep_defaults_for_the_rest() {
-    // `scenario::params` reads [device], [server], [suspend], [recover], [keepalive] and [udp]
+fn s10_parameter_tables_read_every_field_and_keep_defaults_for_the_rest() {
+    // `scenario::params` reads every parameter table ([device], [network], [server], [agent], …)
     // through one table-driven visitor (issue 10 item 6): each field lands in its own place.
     let s = parse_toml(
         "[device]\nbuffer_default = 4000\nbuffer_max = 40000\nmss = 500\ntls_overhead = 30\nmsg_header = 9\n\
@@ -300,6 +300,19 @@ fn s10_number_tables_read_every_field_and_keep_defaults_for_the_rest() {
     assert_refused(&toml_err("[keepalive]\nidle_ms = \"soon\"\n"), "keepalive.idle_ms", "got \"soon\"");
     assert_refused(&toml_err("[udp]\nrefill = 1\n"), "udp.refill", "known: burst, refill_per_s, mtu");
     assert_refused(&toml_err("suspend = [1, 2]\n"), "suspend", "expected a table");
+    // [network] and [agent] go through the same reader: options, rates and outages included.
+    let s = parse_toml(
+        "[network]\nrtt_ms = 300\nuplink_bps = 9000\ndownlink_bps = 800\nloss = 0.25\nrto_ms = 900\n\
+         outages = [{ kind = \"upstream\", at_ms = 1, for_ms = 2 }]\n[agent]\nconsume_bps = 700\n",
+    )
+    .unwrap();
+    let n = &s.network;
+    assert_eq!((n.rtt_ms, n.uplink_bps, n.downlink_bps, n.loss, n.rto_ms), (300, 9000, Some(800), 0.25, Some(900)));
+    assert_eq!((n.outages.len(), n.outages[0].kind, s.agent.consume_bps), (1, OutageKind::Upstream, Rate::Bps(700)));
+    let s = parse_json(r#"{"network":{"rwnd":1000,"consume_bps":"unlimited","rto_ms":null}}"#).unwrap();
+    assert_eq!((s.server.rwnd, s.agent.consume_bps.bps(), s.network.rto_ms), (1000, None, None), "moved by normalise");
+    assert_refused(&toml_err("[network]\ndownlink_bps = -1\n"), "network.downlink_bps", "got -1");
+    assert_refused(&toml_err("[network]\nconsume_bps = \"fast\"\n"), "network.consume_bps", "unlimited");
 }
 
 #[test]

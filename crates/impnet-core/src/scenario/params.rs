@@ -1,52 +1,93 @@
-//! Reading the parameter tables that hold numbers only (`[device]`, `[server]`, `[suspend]`,
-//! `[recover]`, `[keepalive]`, `[udp]`), through one table-driven visitor.
+//! Reading the parameter tables (`[device]`, `[network]`, `[server]`, `[agent]`, `[suspend]`,
+//! `[recover]`, `[keepalive]`, `[udp]`) through one table-driven visitor.
 //!
 //! serde's derive writes a visitor per struct, and each was instantiated for every deserializer
-//! (≈ 19 KB of the playground's wasm for these six); here one visitor, [`Table`], reads any of
-//! them from a list of field names and number kinds, and each struct only copies the numbers
+//! (≈ 28 KB of the playground's wasm for these eight); here one visitor, [`Table`], reads any of
+//! them from a list of field names and value kinds, and each struct only copies the values
 //! out. The messages are serde's own (`unknown field`, `duplicate field`, `invalid type`, the
 //! number types' range errors), so `load::humanise` words them as before. Unlike the derive, a
 //! table given as an array (fields by position) is refused.
 
-use super::{DeviceParams, KeepaliveParams, RecoverParams, ServerParams, SuspendParams, UdpParams};
+use super::{
+    AgentParams, DeviceParams, KeepaliveParams, NetworkParams, Outage, Rate, RecoverParams, ServerParams, SuspendParams,
+    UdpParams,
+};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::fmt;
 
-/// How a field's number is read (and so which range error a bad one gets).
+/// How a field's value is read (and so which error a bad one gets): the field's own type.
 #[derive(Clone, Copy)]
 enum Kind {
     U32,
     U64,
     F64,
+    OptU32,
+    OptU64,
+    Rate,
+    OptRate,
+    Outages,
 }
 
-/// A number as read, for the struct to copy out.
-#[derive(Clone, Copy)]
+/// A value as read, for the struct to copy out.
 enum Num {
     U(u64),
     F(f64),
+    OptU(Option<u64>),
+    Rate(Rate),
+    OptRate(Option<Rate>),
+    Outages(Vec<Outage>),
 }
 
+// Each field is read with its own kind, so only the matching arm is ever taken; the others
+// give the type's zero rather than a panic.
 impl Num {
-    // Each field is read with its own kind, so only the matching arm is ever taken.
     fn u32(self) -> u32 {
-        match self {
-            Num::U(u) => u as u32,
-            Num::F(f) => f as u32,
-        }
+        self.u64() as u32
     }
 
     fn u64(self) -> u64 {
         match self {
             Num::U(u) => u,
-            Num::F(f) => f as u64,
+            _ => 0,
         }
     }
 
     fn f64(self) -> f64 {
         match self {
-            Num::U(u) => u as f64,
             Num::F(f) => f,
+            _ => 0.0,
+        }
+    }
+
+    fn opt_u32(self) -> Option<u32> {
+        self.opt_u64().map(|u| u as u32)
+    }
+
+    fn opt_u64(self) -> Option<u64> {
+        match self {
+            Num::OptU(u) => u,
+            _ => None,
+        }
+    }
+
+    fn rate(self) -> Rate {
+        match self {
+            Num::Rate(r) => r,
+            _ => Rate::Bps(0),
+        }
+    }
+
+    fn opt_rate(self) -> Option<Rate> {
+        match self {
+            Num::OptRate(r) => r,
+            _ => None,
+        }
+    }
+
+    fn outages(self) -> Vec<Outage> {
+        match self {
+            Num::Outages(o) => o,
+            _ => Vec::new(),
         }
     }
 }
@@ -67,7 +108,7 @@ impl<'de> Visitor<'de> for Table {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = vec![None; self.fields.len()];
+        let mut out: Vec<Option<Num>> = self.fields.iter().map(|_| None).collect();
         while let Some(key) = map.next_key::<String>()? {
             let Some(i) = self.fields.iter().position(|f| *f == key) else {
                 return Err(de::Error::unknown_field(&key, self.fields));
@@ -79,32 +120,38 @@ impl<'de> Visitor<'de> for Table {
                 Kind::U32 => Num::U(map.next_value::<u32>()?.into()),
                 Kind::U64 => Num::U(map.next_value::<u64>()?),
                 Kind::F64 => Num::F(map.next_value::<f64>()?),
+                Kind::OptU32 => Num::OptU(map.next_value::<Option<u32>>()?.map(u64::from)),
+                Kind::OptU64 => Num::OptU(map.next_value::<Option<u64>>()?),
+                Kind::Rate => Num::Rate(map.next_value::<Rate>()?),
+                Kind::OptRate => Num::OptRate(map.next_value::<Option<Rate>>()?),
+                Kind::Outages => Num::Outages(map.next_value::<Vec<Outage>>()?),
             });
         }
         Ok(out)
     }
 }
 
-/// `Deserialize` for a number-only parameter struct: its fields with their kinds (`u32`,
-/// `u64`, `f64`, spelled as in the struct). Fields not given keep `Default`'s values.
-macro_rules! number_table {
+/// `Deserialize` for a parameter struct: its fields with their kinds (`u32`, `u64`, `f64`,
+/// `opt_u32`, `opt_u64`, `rate`, `opt_rate`, `outages`: the field's type). Fields not given
+/// keep `Default`'s values.
+macro_rules! param_table {
     ($ty:ident { $($field:ident: $kind:ident),* $(,)? }) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 const FIELDS: &[&str] = &[$(stringify!($field)),*];
-                const KINDS: &[Kind] = &[$(number_table!(@kind $kind)),*];
+                const KINDS: &[Kind] = &[$(param_table!(@kind $kind)),*];
                 let table = Table { name: stringify!($ty), fields: FIELDS, kinds: KINDS };
                 let nums = d.deserialize_struct(stringify!($ty), FIELDS, table)?;
-                Ok($ty::from_nums(&nums))
+                Ok($ty::from_nums(nums))
             }
         }
 
         impl $ty {
-            fn from_nums(nums: &[Option<Num>]) -> Self {
+            fn from_nums(nums: Vec<Option<Num>>) -> Self {
                 let mut p = $ty::default();
                 // Every field of the struct is in the list (this pattern has no `..`).
                 let $ty { $($field: _),* } = &p;
-                let mut given = nums.iter();
+                let mut given = nums.into_iter();
                 $(
                     if let Some(Some(n)) = given.next() {
                         p.$field = n.$kind();
@@ -117,9 +164,14 @@ macro_rules! number_table {
     (@kind u32) => { Kind::U32 };
     (@kind u64) => { Kind::U64 };
     (@kind f64) => { Kind::F64 };
+    (@kind opt_u32) => { Kind::OptU32 };
+    (@kind opt_u64) => { Kind::OptU64 };
+    (@kind rate) => { Kind::Rate };
+    (@kind opt_rate) => { Kind::OptRate };
+    (@kind outages) => { Kind::Outages };
 }
 
-number_table!(DeviceParams {
+param_table!(DeviceParams {
     buffer_default: u32,
     buffer_max: u32,
     mss: u32,
@@ -128,8 +180,19 @@ number_table!(DeviceParams {
     connect_ms: u64,
     boot_squirrel_ms: u64,
 });
-number_table!(ServerParams { rwnd: u32 });
-number_table!(SuspendParams { connect_window_ms: u64, sleep_ms: u64 });
-number_table!(RecoverParams { grace_ms: u64 });
-number_table!(KeepaliveParams { idle_ms: u64, ack_ms: u64 });
-number_table!(UdpParams { burst: u32, refill_per_s: f64, mtu: u32 });
+param_table!(NetworkParams {
+    rtt_ms: u64,
+    uplink_bps: u64,
+    downlink_bps: opt_u64,
+    loss: f64,
+    rto_ms: opt_u64,
+    rwnd: opt_u32,
+    consume_bps: opt_rate,
+    outages: outages,
+});
+param_table!(ServerParams { rwnd: u32 });
+param_table!(AgentParams { consume_bps: rate });
+param_table!(SuspendParams { connect_window_ms: u64, sleep_ms: u64 });
+param_table!(RecoverParams { grace_ms: u64 });
+param_table!(KeepaliveParams { idle_ms: u64, ack_ms: u64 });
+param_table!(UdpParams { burst: u32, refill_per_s: f64, mtu: u32 });
