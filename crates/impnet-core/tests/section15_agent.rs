@@ -297,3 +297,20 @@ fn s15_a_dropped_downlink_note_says_its_message_is_a_downlink_one() {
         .collect();
     assert_eq!(notes, [(Some(0), None), (Some(0), Some(EventDetail::Downlink))], "{notes:?}");
 }
+
+#[test]
+fn section15_an_agent_imp_wakeup_0_poll_forever_stops_at_its_instant_with_the_callback_limit() {
+    // livecode item 4, the agent's side (§15: the agent has imp.wakeup; its tasks take no
+    // virtual time either): a timer re-armed with 0 forever stops the run after
+    // MAX_CALLBACKS_PER_INSTANT tasks at t = 0 with the device's note, instead of turning the
+    // whole work budget (seconds of CPU) at one instant.
+    let s = scenario("end_ms = 20000\n", "server.log(1);\n", "function poll() { imp.wakeup(0, poll); }\npoll();\n");
+    let t = run(&s, &RunOptions::default()).unwrap();
+    let stop = t.summary.stop.expect("the run stopped");
+    assert_eq!(stop.key(), "callback_limit", "{stop}");
+    assert!(matches!(stop, impnet_core::budget::Stop::Callbacks { at, .. } if at == impnet_core::time::Instant::ZERO), "{stop}");
+    assert!(t.summary.work < Budget::DEFAULT / 10, "stopped long before the budget: {} units", t.summary.work);
+    let ls: Vec<Value> = t.to_json_lines().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let note = events(&ls, "note");
+    assert!(note.last().unwrap()["why"].as_str().unwrap().contains("imp.wakeup(0, f)"), "{note:?}");
+}

@@ -30,7 +30,8 @@ mod queue;
 pub use natives::{AgentHost, AgentOutput};
 pub use payload::Payload;
 
-use crate::budget::{Budget, Exhausted, Work};
+use crate::budget::{Budget, Exhausted, Stop, Work};
+use crate::limits::MAX_CALLBACKS_PER_INSTANT;
 use crate::code::shared::run_charged;
 use crate::time::Instant;
 use queue::Task;
@@ -67,6 +68,9 @@ impl AgentEvent {
 pub struct Agent {
     vm: Vm<AgentHost>,
     events: VecDeque<AgentEvent>,
+    /// The instant tasks last ran at, and how many ran there (§14 "Time", as the device's
+    /// callbacks: bounded by `MAX_CALLBACKS_PER_INSTANT`).
+    instant_tasks: (Instant, u64),
 }
 
 impl Agent {
@@ -77,7 +81,7 @@ impl Agent {
         vm.seed(seed ^ 0xa6e7_0000_0000_0001);
         natives::install(&mut vm);
         vm.load(file, source)?;
-        Ok(Agent { vm, events: VecDeque::new() })
+        Ok(Agent { vm, events: VecDeque::new(), instant_tasks: (Instant::ZERO, 0) })
     }
 
     /// Runs the main body at `at`.
@@ -103,20 +107,38 @@ impl Agent {
 
     /// Runs every task due at or before `now`, each at its own due time; each task is a turn
     /// of the agent's event loop, charged to the run's budget like the simulation's own turns.
-    pub fn handle_timeout(&mut self, now: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
+    /// `Err` stops the run: the budget ran out, or a task that re-arms `imp.wakeup(0, f)`
+    /// forever held time still (the device's limit, `MAX_CALLBACKS_PER_INSTANT`).
+    pub fn handle_timeout(&mut self, now: Instant, budget: &mut Budget) -> Result<(), Stop> {
+        let spent = |exhausted| Stop::Budget { at: now, exhausted };
         while let Some((due, task)) = self.vm.host.queue.pop_due(now) {
-            budget.charge(Work::Turn, 1)?;
+            budget.charge(Work::Turn, 1).map_err(spent)?;
+            self.count_task(due)?;
             match task {
                 Task::Timer { callback } => {
                     // The VM is idle between tasks (agent natives never suspend), so this starts.
                     let started = self.vm.start_handle(callback, &[]).is_ok();
                     self.vm.release(callback);
                     if started {
-                        self.drive(due, budget)?;
+                        self.drive(due, budget).map_err(spent)?;
                     }
                 }
-                Task::Message { msg, name, payload } => self.deliver(due, msg, name, payload, budget)?,
+                Task::Message { msg, name, payload } => self.deliver(due, msg, name, payload, budget).map_err(spent)?,
             }
+        }
+        Ok(())
+    }
+
+    /// Tasks take no virtual time (§14 "Time"): past `MAX_CALLBACKS_PER_INSTANT` at one
+    /// instant the run stops rather than spend its whole budget there.
+    fn count_task(&mut self, at: Instant) -> Result<(), Stop> {
+        let (last, n) = &mut self.instant_tasks;
+        if *last != at {
+            (*last, *n) = (at, 0);
+        }
+        *n += 1;
+        if *n > MAX_CALLBACKS_PER_INSTANT {
+            return Err(Stop::Callbacks { at, limit: MAX_CALLBACKS_PER_INSTANT });
         }
         Ok(())
     }

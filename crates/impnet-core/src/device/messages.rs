@@ -7,7 +7,7 @@ use super::{Device, Vm};
 use crate::rules::Rule;
 use crate::agent::inbox::Inbound;
 use crate::agent::Payload;
-use crate::budget::{Budget, Exhausted, Stop, Work};
+use crate::budget::{Budget, Stop, Work};
 use crate::program::{Call, Program};
 use crate::time::Instant;
 use crate::trace::{Entry, EventDetail, EventKind, EventLine, Handler, Line};
@@ -80,10 +80,11 @@ impl Device {
         &mut self.budget
     }
 
-    /// Work done outside the device (the agent) ran the budget out: the run stops with a note.
-    pub fn halt_exhausted(&mut self, now: Instant, exhausted: Exhausted) {
+    /// Work done outside the device (the agent) stopped the run (its budget ran out, its
+    /// callbacks held time still): the run stops with a note.
+    pub fn halt_from_outside(&mut self, now: Instant, stop: Stop) {
         if self.stop.is_none() {
-            self.halt(now, Stop::Budget { at: now, exhausted });
+            self.halt(now, stop);
         }
     }
 }

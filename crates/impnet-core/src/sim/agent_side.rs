@@ -70,6 +70,7 @@ impl AgentSide {
     /// The agent is up before the device (t = 0): its main body runs.
     pub fn start(&mut self, dev: &mut Device) {
         let r = self.agent.start(Instant::ZERO, dev.budget_mut());
+        let r = r.map_err(|exhausted| crate::budget::Stop::Budget { at: Instant::ZERO, exhausted });
         self.after_agent(Instant::ZERO, r, dev);
     }
 
@@ -160,7 +161,7 @@ impl AgentSide {
     }
 
     /// Writes what the agent did and sends its `device.send` messages down.
-    fn after_agent(&mut self, now: Instant, r: Result<(), crate::budget::Exhausted>, dev: &mut Device) {
+    fn after_agent(&mut self, now: Instant, r: Result<(), crate::budget::Stop>, dev: &mut Device) {
         while let Some(e) = self.agent.poll() {
             let at = e.at();
             match e {
@@ -194,8 +195,8 @@ impl AgentSide {
                 }
             }
         }
-        if let Err(exhausted) = r {
-            dev.halt_exhausted(now, exhausted);
+        if let Err(stop) = r {
+            dev.halt_from_outside(now, stop);
         }
     }
 
