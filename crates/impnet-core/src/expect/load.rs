@@ -7,11 +7,11 @@
 use super::{CallSelect, Check, Count, EventSelect, Expect, Figure, Pattern, RetValue, Window, EVENT_NAMES, STATES};
 use crate::scenario::load::StepError;
 use crate::scenario::{Arg, MAX_END_MS};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// An expectation as written: every key any kind takes, all optional.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An expectation as written: every key any kind takes, all optional. Read by
+/// `scenario::params`'s table-driven visitor (one for every flat record), written by serde.
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RawExpect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -253,6 +253,19 @@ fn toml_as_json(text: &str) -> Result<crate::Scenario, crate::ScenarioError> {
 }
 
 #[test]
+fn s13_expect_keys_go_through_the_table_reader_with_serdes_messages() {
+    // `RawExpect` is read by scenario::params's table-driven visitor (issue 10 item 6): an
+    // unknown key lists every known one in order, a key twice (JSON) and a wrong type are named.
+    refused("[[expect]]\nret = 0\nnthh = 1\n", "expect[0].nthh", "known: name, call, step, iter, line, file, handler, nth, ret");
+    refused("[[expect]]\nret = 0\nnth = \"first\"\n", "expect[0].nth", "expected an integer");
+    refused("[[expect]]\nnever = \"OFFLINE\"\nfrom_ms = true\n", "expect[0].from_ms", "expected a number");
+    let e = parse_json(r#"{"expect":[{"ret":0,"nth":1,"nth":2}]}"#).unwrap_err();
+    assert_eq!((e.path.as_str(), e.reason.as_str()), ("expect[0].nth", "given twice"));
+    let s = parse_toml("[[expect]]\ncall = \"server.log\"\nfile = \"lib.nut\"\nline = 3\nhandler = \"main\"\nnth = 2\nret = 0\n").unwrap();
+    assert_eq!(serde_json::to_value(&s.expect[0]).unwrap(), json!({"call": "server.log", "line": 3, "file": "lib.nut", "handler": "main", "nth": 2, "ret": 0}));
+}
+
+#[test]
 fn s13_expect_refusals_name_their_path() {
     refused("[[expect]]\nevent = \"lost\"\n[[expect]]\nnever = \"OFFLINE\"\nwithin_ms = -1\n", "expect[1].within_ms", "0 to");
     refused("[[expect]]\nret = 0\nwithinms = 5\n", "expect[0].withinms", "unknown field");

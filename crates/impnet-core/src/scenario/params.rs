@@ -1,5 +1,6 @@
 //! Reading the parameter tables (`[device]`, `[network]`, `[server]`, `[agent]`, `[suspend]`,
-//! `[recover]`, `[keepalive]`, `[udp]`) through one table-driven visitor.
+//! `[recover]`, `[keepalive]`, `[udp]`) and the flat `[[expect]]` record (`expect::load`)
+//! through one table-driven visitor.
 //!
 //! serde's derive writes a visitor per struct, and each was instantiated for every deserializer
 //! (≈ 28 KB of the playground's wasm for these eight); here one visitor, [`Table`], reads any of
@@ -9,9 +10,10 @@
 //! table given as an array (fields by position) is refused.
 
 use super::{
-    AgentParams, DeviceParams, KeepaliveParams, NetworkParams, Outage, Rate, RecoverParams, ServerParams, SuspendParams,
+    AgentParams, Arg, DeviceParams, KeepaliveParams, NetworkParams, Outage, Rate, RecoverParams, ServerParams, SuspendParams,
     UdpParams,
 };
+use crate::expect::load::RawExpect;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::fmt;
 
@@ -26,6 +28,10 @@ enum Kind {
     Rate,
     OptRate,
     Outages,
+    OptStr,
+    OptI64,
+    OptF64,
+    OptArg,
 }
 
 /// A value as read, for the struct to copy out.
@@ -36,6 +42,10 @@ enum Num {
     Rate(Rate),
     OptRate(Option<Rate>),
     Outages(Vec<Outage>),
+    OptStr(Option<String>),
+    OptI(Option<i64>),
+    OptF(Option<f64>),
+    OptArg(Option<Arg>),
 }
 
 // Each field is read with its own kind, so only the matching arm is ever taken; the others
@@ -90,6 +100,34 @@ impl Num {
             _ => Vec::new(),
         }
     }
+
+    fn opt_str(self) -> Option<String> {
+        match self {
+            Num::OptStr(s) => s,
+            _ => None,
+        }
+    }
+
+    fn opt_i64(self) -> Option<i64> {
+        match self {
+            Num::OptI(i) => i,
+            _ => None,
+        }
+    }
+
+    fn opt_f64(self) -> Option<f64> {
+        match self {
+            Num::OptF(f) => f,
+            _ => None,
+        }
+    }
+
+    fn opt_arg(self) -> Option<Arg> {
+        match self {
+            Num::OptArg(a) => a,
+            _ => None,
+        }
+    }
 }
 
 /// One table's shape: its struct's name (for "expected struct …"), field names and kinds.
@@ -125,6 +163,10 @@ impl<'de> Visitor<'de> for Table {
                 Kind::Rate => Num::Rate(map.next_value::<Rate>()?),
                 Kind::OptRate => Num::OptRate(map.next_value::<Option<Rate>>()?),
                 Kind::Outages => Num::Outages(map.next_value::<Vec<Outage>>()?),
+                Kind::OptStr => Num::OptStr(map.next_value::<Option<String>>()?),
+                Kind::OptI64 => Num::OptI(map.next_value::<Option<i64>>()?),
+                Kind::OptF64 => Num::OptF(map.next_value::<Option<f64>>()?),
+                Kind::OptArg => Num::OptArg(map.next_value::<Option<Arg>>()?),
             });
         }
         Ok(out)
@@ -132,8 +174,8 @@ impl<'de> Visitor<'de> for Table {
 }
 
 /// `Deserialize` for a parameter struct: its fields with their kinds (`u32`, `u64`, `f64`,
-/// `opt_u32`, `opt_u64`, `rate`, `opt_rate`, `outages`: the field's type). Fields not given
-/// keep `Default`'s values.
+/// `opt_u32`, `opt_u64`, `rate`, `opt_rate`, `outages`, `opt_str`, `opt_i64`, `opt_f64`,
+/// `opt_arg`: the field's type). Fields not given keep `Default`'s values.
 macro_rules! param_table {
     ($ty:ident { $($field:ident: $kind:ident),* $(,)? }) => {
         impl<'de> Deserialize<'de> for $ty {
@@ -169,6 +211,10 @@ macro_rules! param_table {
     (@kind rate) => { Kind::Rate };
     (@kind opt_rate) => { Kind::OptRate };
     (@kind outages) => { Kind::Outages };
+    (@kind opt_str) => { Kind::OptStr };
+    (@kind opt_i64) => { Kind::OptI64 };
+    (@kind opt_f64) => { Kind::OptF64 };
+    (@kind opt_arg) => { Kind::OptArg };
 }
 
 param_table!(DeviceParams {
@@ -196,3 +242,27 @@ param_table!(SuspendParams { connect_window_ms: u64, sleep_ms: u64 });
 param_table!(RecoverParams { grace_ms: u64 });
 param_table!(KeepaliveParams { idle_ms: u64, ack_ms: u64 });
 param_table!(UdpParams { burst: u32, refill_per_s: f64, mtu: u32 });
+param_table!(RawExpect {
+    name: opt_str,
+    call: opt_str,
+    step: opt_u64,
+    iter: opt_u64,
+    line: opt_u64,
+    file: opt_str,
+    handler: opt_str,
+    nth: opt_u64,
+    ret: opt_arg,
+    error: opt_str,
+    max_blocked_ms: opt_f64,
+    event: opt_str,
+    reason: opt_i64,
+    msg: opt_u64,
+    log: opt_str,
+    summary: opt_str,
+    never: opt_str,
+    count: opt_u64,
+    min: opt_f64,
+    max: opt_f64,
+    from_ms: opt_f64,
+    within_ms: opt_f64,
+});
