@@ -170,9 +170,9 @@ impl Scenario {
 // Steps: every call shares one flat record (`RawStep`); `Step`'s `TryFrom` checks the call is
 // known and carries exactly the arguments it takes.
 
-/// A step as written: every argument any call takes, all optional.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A step as written: every argument any call takes, all optional. Read by `params`'s
+/// table-driven visitor (one for every flat record), written by serde.
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RawStep {
     pub call: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

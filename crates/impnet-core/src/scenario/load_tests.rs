@@ -313,6 +313,14 @@ fn s10_parameter_tables_read_every_field_and_keep_defaults_for_the_rest() {
     assert_eq!((s.server.rwnd, s.agent.consume_bps.bps(), s.network.rto_ms), (1000, None, None), "moved by normalise");
     assert_refused(&toml_err("[network]\ndownlink_bps = -1\n"), "network.downlink_bps", "got -1");
     assert_refused(&toml_err("[network]\nconsume_bps = \"fast\"\n"), "network.consume_bps", "unlimited");
+    // A step's flat record too: every key lands, a key twice is named.
+    let s = parse_toml(
+        "[[steps]]\ncall = \"server.connect\"\ntimeout = 2.5\nrepeat = 3\non_ret = { \"2\" = \"retry\" }\nretry_after_s = 4\n",
+    )
+    .unwrap();
+    let st = &s.steps[0];
+    assert_eq!((&st.call, st.repeat, st.on_ret.len(), st.retry_after_s), (&Call::ServerConnect { timeout: 2.5 }, 3, 1, 4.0));
+    assert_refused(&json_err(r#"{"steps":[{"call":"server.log","bytes":1,"bytes":2}]}"#), "steps[0].bytes", "given twice");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Reading the parameter tables (`[device]`, `[network]`, `[server]`, `[agent]`, `[suspend]`,
-//! `[recover]`, `[keepalive]`, `[udp]`) and the flat `[[expect]]` record (`expect::load`)
-//! through one table-driven visitor.
+//! `[recover]`, `[keepalive]`, `[udp]`) and the flat records of a step (`load::RawStep`) and
+//! an `[[expect]]` (`expect::load`) through one table-driven visitor.
 //!
 //! serde's derive writes a visitor per struct, and each was instantiated for every deserializer
 //! (≈ 28 KB of the playground's wasm for these eight); here one visitor, [`Table`], reads any of
@@ -9,10 +9,12 @@
 //! number types' range errors), so `load::humanise` words them as before. Unlike the derive, a
 //! table given as an array (fields by position) is refused.
 
+use super::load::RawStep;
 use super::{
-    AgentParams, Arg, DeviceParams, KeepaliveParams, NetworkParams, Outage, Rate, RecoverParams, ServerParams, SuspendParams,
-    UdpParams,
+    AgentParams, Arg, DeviceParams, KeepaliveParams, NetworkParams, Outage, Rate, RecoverParams, RetAction, ServerParams,
+    SuspendParams, UdpParams,
 };
+use std::collections::BTreeMap;
 use crate::expect::load::RawExpect;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::fmt;
@@ -32,6 +34,9 @@ enum Kind {
     OptI64,
     OptF64,
     OptArg,
+    /// Required: a record without it is refused (`missing field`).
+    Str,
+    OptRetMap,
 }
 
 /// A value as read, for the struct to copy out.
@@ -46,6 +51,8 @@ enum Num {
     OptI(Option<i64>),
     OptF(Option<f64>),
     OptArg(Option<Arg>),
+    Str(String),
+    OptRetMap(Option<BTreeMap<String, RetAction>>),
 }
 
 // Each field is read with its own kind, so only the matching arm is ever taken; the others
@@ -122,6 +129,20 @@ impl Num {
         }
     }
 
+    fn str(self) -> String {
+        match self {
+            Num::Str(s) => s,
+            _ => String::new(),
+        }
+    }
+
+    fn opt_ret_map(self) -> Option<BTreeMap<String, RetAction>> {
+        match self {
+            Num::OptRetMap(m) => m,
+            _ => None,
+        }
+    }
+
     fn opt_arg(self) -> Option<Arg> {
         match self {
             Num::OptArg(a) => a,
@@ -167,7 +188,12 @@ impl<'de> Visitor<'de> for Table {
                 Kind::OptI64 => Num::OptI(map.next_value::<Option<i64>>()?),
                 Kind::OptF64 => Num::OptF(map.next_value::<Option<f64>>()?),
                 Kind::OptArg => Num::OptArg(map.next_value::<Option<Arg>>()?),
+                Kind::Str => Num::Str(map.next_value::<String>()?),
+                Kind::OptRetMap => Num::OptRetMap(map.next_value::<Option<BTreeMap<String, RetAction>>>()?),
             });
+        }
+        if let Some(i) = (0..out.len()).find(|&i| matches!(self.kinds[i], Kind::Str) && out[i].is_none()) {
+            return Err(de::Error::missing_field(self.fields[i]));
         }
         Ok(out)
     }
@@ -175,7 +201,8 @@ impl<'de> Visitor<'de> for Table {
 
 /// `Deserialize` for a parameter struct: its fields with their kinds (`u32`, `u64`, `f64`,
 /// `opt_u32`, `opt_u64`, `rate`, `opt_rate`, `outages`, `opt_str`, `opt_i64`, `opt_f64`,
-/// `opt_arg`: the field's type). Fields not given keep `Default`'s values.
+/// `opt_arg`, `str` (required), `opt_ret_map`: the field's type). Fields not given keep
+/// `Default`'s values.
 macro_rules! param_table {
     ($ty:ident { $($field:ident: $kind:ident),* $(,)? }) => {
         impl<'de> Deserialize<'de> for $ty {
@@ -215,6 +242,8 @@ macro_rules! param_table {
     (@kind opt_i64) => { Kind::OptI64 };
     (@kind opt_f64) => { Kind::OptF64 };
     (@kind opt_arg) => { Kind::OptArg };
+    (@kind str) => { Kind::Str };
+    (@kind opt_ret_map) => { Kind::OptRetMap };
 }
 
 param_table!(DeviceParams {
@@ -265,4 +294,19 @@ param_table!(RawExpect {
     max: opt_f64,
     from_ms: opt_f64,
     within_ms: opt_f64,
+});
+param_table!(RawStep {
+    call: str,
+    name: opt_str,
+    bytes: opt_u64,
+    size: opt_arg,
+    reconnect: opt_arg,
+    wait: opt_arg,
+    timeout: opt_arg,
+    seconds: opt_f64,
+    address: opt_arg,
+    port: opt_arg,
+    repeat: opt_u64,
+    on_ret: opt_ret_map,
+    retry_after_s: opt_f64,
 });
