@@ -82,11 +82,18 @@ fn no_string_slots(v: Value) -> bool {
 }
 
 impl Machine {
-    /// `obj.key` ([`Machine::get`]) through cache `at`.
+    /// `obj.key` ([`Machine::get`]) through cache `at`. The check is inlined in the
+    /// interpreter loop; a miss is not.
+    #[inline(always)]
     pub(crate) fn get_cached(&mut self, at: usize, obj: Value, key: Value) -> Result<Value, Fault> {
-        if let Some(v) = self.hit(self.caches.ics[at], obj, key) {
-            return Ok(v);
+        match self.hit(self.caches.ics[at], obj, key) {
+            Some(v) => Ok(v),
+            None => self.get_missed(at, obj, key),
         }
+    }
+
+    #[inline(never)]
+    fn get_missed(&mut self, at: usize, obj: Value, key: Value) -> Result<Value, Fault> {
         if let Some((v, ic)) = self.locate(obj, key) {
             self.caches.ics[at] = ic;
             return Ok(v);
@@ -94,17 +101,23 @@ impl Machine {
         self.get(obj, key)
     }
 
-    /// The unresolved name `key` ([`Machine::get_name`]) through cache `at`.
+    /// The unresolved name `key` ([`Machine::get_name`]) through cache `at`, checked inline.
+    #[inline(always)]
     pub(crate) fn get_name_cached(
         &mut self,
         at: usize,
         this: Value,
         key: Value,
     ) -> Result<Value, Fault> {
-        let ic = self.caches.ics[at];
-        if let Some(v) = self.hit(ic, this, key) {
-            return Ok(v);
+        match self.hit(self.caches.ics[at], this, key) {
+            Some(v) => Ok(v),
+            None => self.get_name_missed(at, this, key),
         }
+    }
+
+    #[inline(never)]
+    fn get_name_missed(&mut self, at: usize, this: Value, key: Value) -> Result<Value, Fault> {
+        let ic = self.caches.ics[at];
         if let (Ic::Global { class, idx, epoch }, Value::Instance(i)) = (ic, this) {
             if self.heap.instance(i).class == class && self.heap.collections() == epoch {
                 if let Some(v) = entry(self.heap.table(self.root), idx, key) {
@@ -132,7 +145,7 @@ impl Machine {
     }
 
     /// The value `ic` points at, if it still holds `key` for `obj`.
-    #[inline]
+    #[inline(always)]
     fn hit(&self, ic: Ic, obj: Value, key: Value) -> Option<Value> {
         match (ic, obj) {
             (Ic::Table { table, idx }, Value::Table(t)) if t == table => {

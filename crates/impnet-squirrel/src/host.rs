@@ -50,18 +50,16 @@ pub(crate) fn erase<H: Host>(
 ) -> Native {
     Rc::new(move |cx: &mut Cx<'_>, args: &[Value]| {
         let mut ctx = cx.typed::<H>();
-        let r = f(&mut ctx, args);
-        park(r, ctx.parked)
+        match f(&mut ctx, args) {
+            Ok(v) => Ok(v),
+            Err(i) => Err(park(i, ctx.parked)),
+        }
     })
 }
 
-/// A typed native's result for the VM: a suspension's payload goes to the `parked` slot.
-fn park<S: 'static>(r: NativeResult<S>, parked: &mut dyn Any) -> NativeResult<Parked> {
-    let i = match r {
-        Ok(v) => return Ok(v),
-        Err(i) => i,
-    };
-    Err(match i {
+/// A typed native's interrupt for the VM: a suspension's payload goes to the `parked` slot.
+fn park<S: 'static>(i: Interrupt<S>, parked: &mut dyn Any) -> Interrupt<Parked> {
+    match i {
         Interrupt::Suspend(p) => {
             if let Some(slot) = parked.downcast_mut::<Option<S>>() {
                 *slot = Some(p);
@@ -73,7 +71,7 @@ fn park<S: 'static>(r: NativeResult<S>, parked: &mut dyn Any) -> NativeResult<Pa
         Interrupt::OutOfMemory => Interrupt::OutOfMemory,
         Interrupt::Call { callee, this, args } => Interrupt::Call { callee, this, args },
         Interrupt::Watchdog => Interrupt::Watchdog,
-    })
+    }
 }
 
 /// How a native leaves other than by returning a value.
