@@ -13,7 +13,9 @@ pub struct GcRef(pub(crate) u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NativeId(pub(crate) u32);
 
+// Aligned as a u64: copies are one load and one store, not a field at a time.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(8))]
 pub enum Value {
     Null,
     Bool(bool),
