@@ -137,7 +137,9 @@ impl Machine {
     /// Inlined into `run`, whose local `left` then lives in a register, not in memory.
     #[inline(always)]
     fn dispatch(&mut self, seat: &mut Seat<'_>, left: &mut u64, slack: u64) -> Result<Exit, Fault> {
-        let mut frame = *self.frames.last().expect("dispatch with a frame");
+        // The innermost frame, as locals; its closure and kind are read from `self.frames`
+        // by the few instructions that need them (fewer locals for the loop to keep).
+        let frame = *self.frames.last().expect("dispatch with a frame");
         let mut proto: Rc<Proto> = self.protos[frame.proto as usize].clone();
         let mut ip = frame.ip as usize;
         let mut base = frame.base as usize;
@@ -153,11 +155,16 @@ impl Machine {
         }
         macro_rules! reload {
             () => {
-                frame = *self.frames.last().expect("a frame");
+                let frame = *self.frames.last().expect("a frame");
                 proto = self.protos[frame.proto as usize].clone();
                 ip = frame.ip as usize;
                 base = frame.base as usize;
                 caches = self.caches.start(frame.proto);
+            };
+        }
+        macro_rules! closure {
+            () => {
+                self.frames.last().expect("a frame").closure
             };
         }
         macro_rules! tri {
@@ -262,10 +269,10 @@ impl Machine {
                 }
                 Op::GetLocal(s) => self.stack.push(self.stack[base + s as usize]),
                 Op::SetLocal(s) => self.stack[base + s as usize] = top!(),
-                Op::GetOuter(i) => self.stack.push(self.outer_get(frame.closure, i)),
+                Op::GetOuter(i) => self.stack.push(self.outer_get(closure!(), i)),
                 Op::SetOuter(i) => {
                     let v = top!();
-                    self.outer_set(frame.closure, i, v);
+                    self.outer_set(closure!(), i, v);
                 }
                 Op::GetName(k) => {
                     let key = proto.consts[k as usize];
@@ -287,7 +294,7 @@ impl Machine {
                 }
                 Op::Root => self.stack.push(Value::Table(self.root)),
                 Op::GetBase => {
-                    let b = self.heap.closure(frame.closure).base;
+                    let b = self.heap.closure(closure!()).base;
                     self.stack.push(b.map_or(Value::Null, Value::Class));
                 }
                 Op::Get => {
@@ -352,7 +359,8 @@ impl Machine {
                     } else {
                         Value::Null
                     };
-                    if let FrameKind::Constructor = frame.kind {
+                    let kind = self.frames.last().expect("a frame").kind;
+                    if let FrameKind::Constructor = kind {
                         v = self.stack[base];
                     }
                     let depth = self.frames.len() as u32 - 1;
@@ -367,7 +375,7 @@ impl Machine {
                         self.close_outers(base as u32);
                     }
                     self.stack.truncate(base - 1);
-                    if let FrameKind::Operand(depth) = frame.kind {
+                    if let FrameKind::Operand(depth) = kind {
                         let at = self.stack.len() - depth as usize;
                         self.stack[at] = v;
                     } else {
@@ -388,7 +396,7 @@ impl Machine {
                         let u = if d.from_parent_local {
                             tri!(self.capture((base + d.index as usize) as u32))
                         } else {
-                            self.heap.closure(frame.closure).outers[d.index as usize]
+                            self.heap.closure(closure!()).outers[d.index as usize]
                         };
                         outers.push(u);
                     }
@@ -611,9 +619,9 @@ impl Machine {
                     delta,
                     postfix,
                 } => {
-                    let old = self.outer_get(frame.closure, idx);
+                    let old = self.outer_get(closure!(), idx);
                     let new = tri!(increment(old, delta));
-                    self.outer_set(frame.closure, idx, new);
+                    self.outer_set(closure!(), idx, new);
                     self.stack.push(if postfix { old } else { new });
                 }
                 Op::IncName {
