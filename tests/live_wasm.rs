@@ -13,6 +13,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlDocument, HtmlElement, HtmlTextAreaElement};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
+mod support;
+use support::mount_with_header;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const REFUSED: &str = r#"
@@ -113,20 +116,8 @@ connect_window_ms = 2000
 
 /// The whole page with its live header (as `App` renders it), opened on `preset` in code form.
 async fn mount_with_live(preset: &str) -> web_sys::Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
-        root.clone(),
-        impnet_playground::app::PlaygroundProps {
-            init: Init { preset: Some(preset.into()), ..Init::default() },
-            persist: false,
-            header_extra: yew::html! { <impnet_playground::live::LiveHeader /> },
-        },
-    )
-    .render();
-    settle(10).await;
-    root
+    let init = Init { preset: Some(preset.into()), ..Init::default() };
+    mount_with_header(init, yew::html! { <impnet_playground::live::LiveHeader /> }).await
 }
 
 async fn settle(ms: u32) {

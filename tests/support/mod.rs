@@ -8,6 +8,12 @@ use web_sys::Element;
 
 /// `Playground` in a fresh div of the page's body, rendered and settled.
 pub async fn mount_playground(init: Init) -> Element {
+    mount_with_header(init, Default::default()).await
+}
+
+/// Like [`mount_playground`], with `header_extra` in the page's header (as `App` puts the live
+/// controls there).
+pub async fn mount_with_header(init: Init, header_extra: yew::Html) -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
@@ -16,7 +22,7 @@ pub async fn mount_playground(init: Init) -> Element {
         impnet_playground::app::PlaygroundProps {
             init,
             persist: false,
-            header_extra: Default::default(),
+            header_extra,
         },
     )
     .render();
