@@ -12,6 +12,7 @@
 //! charge does not fit, the run stops where it is with a note and a typed [`Stop`] in its
 //! summary, saying which limit and how far it got.
 
+use crate::limits::MAX_CALLBACKS_PER_INSTANT;
 use crate::time::Instant;
 use std::fmt;
 
@@ -151,6 +152,30 @@ impl Budget {
 impl Default for Budget {
     fn default() -> Self {
         Budget::new(Budget::DEFAULT)
+    }
+}
+
+/// Squirrel callbacks take no virtual time (§14 "Time"), so one that re-arms
+/// `imp.wakeup(0, f)` forever would hold the run at one instant until the trace or the work
+/// budget overflows. The device and the agent each count the callbacks begun at the current
+/// instant; past `MAX_CALLBACKS_PER_INSTANT` the run stops with [`Stop::Callbacks`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InstantCallbacks {
+    at: Instant,
+    n: u64,
+}
+
+impl InstantCallbacks {
+    /// One more callback begins at `at`: `Err` once the instant has seen too many.
+    pub fn count(&mut self, at: Instant) -> Result<(), Stop> {
+        if self.at != at {
+            (self.at, self.n) = (at, 0);
+        }
+        self.n += 1;
+        if self.n > MAX_CALLBACKS_PER_INSTANT {
+            return Err(Stop::Callbacks { at, limit: MAX_CALLBACKS_PER_INSTANT });
+        }
+        Ok(())
     }
 }
 

@@ -30,8 +30,7 @@ mod queue;
 pub use natives::{AgentHost, AgentOutput};
 pub use payload::Payload;
 
-use crate::budget::{Budget, Exhausted, Stop, Work};
-use crate::limits::MAX_CALLBACKS_PER_INSTANT;
+use crate::budget::{Budget, Exhausted, InstantCallbacks, Stop, Work};
 use crate::code::shared::run_charged;
 use crate::time::Instant;
 use queue::Task;
@@ -68,9 +67,8 @@ impl AgentEvent {
 pub struct Agent {
     vm: Vm<AgentHost>,
     events: VecDeque<AgentEvent>,
-    /// The instant tasks last ran at, and how many ran there (§14 "Time", as the device's
-    /// callbacks: bounded by `MAX_CALLBACKS_PER_INSTANT`).
-    instant_tasks: (Instant, u64),
+    /// Tasks begun at the current instant (bounded as the device's callbacks are).
+    instant_tasks: InstantCallbacks,
 }
 
 impl Agent {
@@ -81,7 +79,7 @@ impl Agent {
         vm.seed(seed ^ 0xa6e7_0000_0000_0001);
         natives::install(&mut vm);
         vm.load(file, source)?;
-        Ok(Agent { vm, events: VecDeque::new(), instant_tasks: (Instant::ZERO, 0) })
+        Ok(Agent { vm, events: VecDeque::new(), instant_tasks: InstantCallbacks::default() })
     }
 
     /// Runs the main body at `at`.
@@ -113,7 +111,7 @@ impl Agent {
         let spent = |exhausted| Stop::Budget { at: now, exhausted };
         while let Some((due, task)) = self.vm.host.queue.pop_due(now) {
             budget.charge(Work::Turn, 1).map_err(spent)?;
-            self.count_task(due)?;
+            self.instant_tasks.count(due)?;
             match task {
                 Task::Timer { callback } => {
                     // The VM is idle between tasks (agent natives never suspend), so this starts.
@@ -125,20 +123,6 @@ impl Agent {
                 }
                 Task::Message { msg, name, payload } => self.deliver(due, msg, name, payload, budget).map_err(spent)?,
             }
-        }
-        Ok(())
-    }
-
-    /// Tasks take no virtual time (§14 "Time"): past `MAX_CALLBACKS_PER_INSTANT` at one
-    /// instant the run stops rather than spend its whole budget there.
-    fn count_task(&mut self, at: Instant) -> Result<(), Stop> {
-        let (last, n) = &mut self.instant_tasks;
-        if *last != at {
-            (*last, *n) = (at, 0);
-        }
-        *n += 1;
-        if *n > MAX_CALLBACKS_PER_INSTANT {
-            return Err(Stop::Callbacks { at, limit: MAX_CALLBACKS_PER_INSTANT });
         }
         Ok(())
     }

@@ -35,7 +35,7 @@ mod tasks;
 mod timers;
 
 use crate::rules::Rule;
-use crate::budget::{Budget, Stop, Work};
+use crate::budget::{Budget, InstantCallbacks, Stop, Work};
 use crate::buffer::{SendBuffer, Segment};
 use crate::policy::{Reason, SendTimeoutPolicy};
 use crate::program::{Call, CallbackId, Program, Site};
@@ -204,9 +204,8 @@ pub struct Device {
     seq: u64,
     next_task: u64,
     retries: u64,
-    /// The instant callbacks last began at, and how many began there (§14: bounded by
-    /// `MAX_CALLBACKS_PER_INSTANT`).
-    instant_callbacks: (Instant, u64),
+    /// Callbacks begun at the current instant (§14: bounded).
+    instant_callbacks: InstantCallbacks,
     /// The run stopped itself (retry limit, work budget).
     stop: Option<Stop>,
     budget: Budget,
@@ -268,7 +267,7 @@ impl Device {
             seq: 0,
             next_task: 0,
             retries: 0,
-            instant_callbacks: (Instant::ZERO, 0),
+            instant_callbacks: InstantCallbacks::default(),
             stop: None,
             budget: Budget::default(),
             cmds: VecDeque::new(),

@@ -4,7 +4,6 @@
 //! `idle` and run in the order they became ready, ties in the order they were queued.
 
 use super::{Device, RestartCause, Vm, MAX_RETRIES};
-use crate::limits::MAX_CALLBACKS_PER_INSTANT;
 use crate::rules::Rule;
 use crate::budget::{Stop, Work};
 use crate::policy::Reason;
@@ -218,21 +217,16 @@ impl Device {
         }
     }
 
-    /// A callback begins at `now`. Callbacks take no virtual time (§14), so one that re-arms
-    /// `imp.wakeup(0, f)` forever would keep the run at one instant until the trace or the
-    /// work budget overflows; past `MAX_CALLBACKS_PER_INSTANT` the run stops with a note
-    /// instead (a step list's own pauses resume its task and are not counted).
+    /// A callback begins at `now` (`budget::InstantCallbacks`; a step list's own pauses resume
+    /// its task and are not counted): false when the run stopped there.
     fn count_callback(&mut self, now: Instant) -> bool {
-        let (at, n) = &mut self.instant_callbacks;
-        if *at != now {
-            (*at, *n) = (now, 0);
+        match self.instant_callbacks.count(now) {
+            Ok(()) => true,
+            Err(stop) => {
+                self.halt(now, stop);
+                false
+            }
         }
-        *n += 1;
-        if *n > MAX_CALLBACKS_PER_INSTANT {
-            self.halt(now, Stop::Callbacks { at: now, limit: MAX_CALLBACKS_PER_INSTANT });
-            return false;
-        }
-        true
     }
 
     /// Executes `cur`, paid for from the budget (else the run stops and it never returns).
