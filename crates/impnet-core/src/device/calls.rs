@@ -84,8 +84,9 @@ impl Device {
                 self.ret_silent(now, NULL);
             }
             &Call::CancelWakeup { callback } => {
-                self.cancel_wakeup(callback);
-                self.ret_silent(now, NULL);
+                if self.cancel_wakeup(now, callback) {
+                    self.ret_silent(now, NULL);
+                }
             }
             &Call::DeepSleep { seconds } => self.deep_sleep(now, Duration::from_secs_f64(seconds)),
             Call::OpenUdp { port } => {

@@ -49,7 +49,7 @@ use std::collections::VecDeque;
 
 use lifecycle::RestartCause;
 pub use tasks::ERROR_RESTART;
-use tasks::{Cur, Task, Wait};
+use tasks::{Cur, ReadyQueue, Task, Wait};
 use timers::{Timer, Timers};
 
 /// What the device asks of the network.
@@ -197,7 +197,7 @@ pub struct Device {
     running: Option<Task>,
     next: Option<(Call, Site)>,
     /// Tasks waiting for a time (retry pauses, a step list's imp.wakeup), due callbacks.
-    idle: Vec<Task>,
+    idle: ReadyQueue,
     /// The callbacks registered for the connection's events (C1, C5).
     on_connect: Option<CallbackId>,
     on_unexpected_disconnect: Option<CallbackId>,
@@ -261,7 +261,7 @@ impl Device {
             wait: Wait::None,
             running: None,
             next: None,
-            idle: Vec::new(),
+            idle: ReadyQueue::default(),
             on_connect: None,
             on_unexpected_disconnect: None,
             seq: 0,
@@ -375,7 +375,7 @@ impl Device {
         debug_assert!(self.timers.get(Timer::SquirrelStart).is_none() || self.vm == Vm::NotStarted);
         let t = self.timers.next().map(|(_, at)| at);
         if self.vm == Vm::Alive && self.cur.is_none() && self.running.is_none() {
-            if let Some(ready) = self.idle.iter().map(|t| t.ready_at).min() {
+            if let Some(ready) = self.idle.next_ready_at() {
                 return Some(t.map_or(ready, |t| t.min(ready)));
             }
         }

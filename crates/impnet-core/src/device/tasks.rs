@@ -9,6 +9,8 @@ use crate::budget::{Stop, Work};
 use crate::policy::Reason;
 use crate::program::{Program, Call, CallbackId, CodeSite, Site, Start, TaskId, Yield};
 use crate::time::{Duration, Instant};
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use crate::trace::{CallLine, Carried, CodeCall, Entry, EventDetail, EventKind, Handler, Line, Outcome, Side};
 
 /// §14 [choice]: Squirrel restarts this long after an uncaught runtime error.
@@ -23,6 +25,72 @@ pub(crate) struct Task {
     pub handler: Option<Handler>,
     pub ready_at: Instant,
     seq: u64,
+}
+
+/// Tasks waiting to run, earliest `ready_at` first and ties in the order they were queued
+/// (`seq`): a heap, so a program that keeps many wakeups pending pays a logarithm per task,
+/// not a scan of them all.
+#[derive(Default)]
+pub(crate) struct ReadyQueue(BinaryHeap<Reverse<Queued>>);
+
+/// A task keyed by `(ready_at, seq)`: `seq` is unique, so the order is total.
+struct Queued(Task);
+
+impl Queued {
+    fn key(&self) -> (Instant, u64) {
+        (self.0.ready_at, self.0.seq)
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl ReadyQueue {
+    pub fn push(&mut self, task: Task) {
+        self.0.push(Reverse(Queued(task)));
+    }
+
+    /// The earliest task if it is ready at `now`.
+    pub fn pop_ready(&mut self, now: Instant) -> Option<Task> {
+        if self.next_ready_at()? > now {
+            return None;
+        }
+        self.0.pop().map(|Reverse(Queued(t))| t)
+    }
+
+    pub fn next_ready_at(&self) -> Option<Instant> {
+        self.0.peek().map(|Reverse(q)| q.0.ready_at)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&Task) -> bool) {
+        self.0.retain(|Reverse(q)| keep(&q.0));
+    }
 }
 
 /// What decided a call that had to wait for the connection; overrides the rule on its line.
@@ -130,10 +198,7 @@ impl Device {
     }
 
     fn pop_ready(&mut self, now: Instant) -> Option<Task> {
-        let i = (0..self.idle.len())
-            .filter(|&i| self.idle[i].ready_at <= now)
-            .min_by_key(|&i| (self.idle[i].ready_at, self.idle[i].seq))?;
-        Some(self.idle.swap_remove(i))
+        self.idle.pop_ready(now)
     }
 
     /// Makes `task` the running one and lets the program run it to its first call. A
@@ -314,8 +379,14 @@ impl Device {
 
     /// `imp.cancelwakeup(handle)`: the wakeup's callback leaves the queue. One that already ran
     /// (or never was) is not there: harmless, as in impOS.
-    pub(super) fn cancel_wakeup(&mut self, callback: CallbackId) {
+    /// The walk over the waiting tasks is paid from the budget (a program can keep many pending
+    /// and cancel them one by one); false when the run stopped there.
+    pub(super) fn cancel_wakeup(&mut self, now: Instant, callback: CallbackId) -> bool {
+        if !self.charge(now, Work::Instruction, self.idle.len() as u64) {
+            return false;
+        }
         self.idle.retain(|t| !matches!(t.start, Some(Start::Callback { callback: c, kind: Handler::Wakeup, .. }) if c == callback));
+        true
     }
 
     /// `imp.onidle(fn)`: runs once Squirrel is next idle.
