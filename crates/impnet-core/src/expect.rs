@@ -23,7 +23,7 @@
 //! Layout: `load` reads and checks the written form, `pattern` is the small glob, `eval` is the
 //! one-pass checker and its verdicts.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub mod eval;
 pub mod load;
@@ -36,8 +36,9 @@ pub use pattern::Pattern;
 pub const MAX_EXPECTS: usize = 1_000;
 
 /// One `[[expect]]` entry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "load::RawExpect", into = "load::RawExpect")]
+/// Read (by `scenario::read`) and written as `load::RawExpect`, one flat record for every kind.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "load::RawExpect")]
 pub struct Expect {
     /// A label for reports; the description is generated when absent.
     pub name: Option<String>,

@@ -1,71 +1,57 @@
-//! The scenario: what a user writes (SPEC §10, §13 "Scenario"). Parsing and validation live in
-//! `scenario::load`; this module holds the typed form every other part of the core reads.
+//! The scenario: what a user writes (SPEC §10, §13 "Scenario"). Parsing lives in `scenario::load`
+//! (`tree`, `read`) and validation in `scenario::validate`; this module holds the typed form
+//! every other part of the core reads. Each type is read by `read` and written by serde.
 //!
 //! Parameters are plain numbers in the units the SPEC names (ms, bytes, bytes/s). Calls are a
 //! typed enum; arguments whose bad values are *runtime* errors in impOS (B4, C6, U1–U4) are
 //! kept loose (`Arg`) so the model can raise the error at run time as the device would.
 
 use crate::program::CallKind;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub mod load;
-mod params;
+mod read;
+mod tree;
 pub mod validate;
 pub use load::{parse_json, parse_toml, ScenarioError};
 pub use validate::validate;
 
 pub use crate::limits::MAX_END_MS;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scenario {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub title: String,
-    #[serde(default)]
     pub seed: u64,
-    #[serde(default = "default_end_ms")]
     pub end_ms: u64,
-    #[serde(default)]
     pub device: DeviceParams,
-    #[serde(default)]
     pub network: NetworkParams,
-    #[serde(default)]
     pub server: ServerParams,
-    #[serde(default)]
     pub agent: AgentParams,
-    #[serde(default)]
     pub suspend: SuspendParams,
-    #[serde(default)]
     pub recover: RecoverParams,
-    #[serde(default)]
     pub keepalive: KeepaliveParams,
-    #[serde(default)]
     pub udp: UdpParams,
-    #[serde(default)]
     pub steps: Vec<Step>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_connect: Vec<Step>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_unexpected_disconnect: Vec<Step>,
     /// Device code in Squirrel instead of `steps` and the handler lists (§14; `crate::code`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The files `code`'s `#require`/`@include` lines name, by file name (§14): filled from
     /// `impnet run --lib DIR`, carried by share links.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub libs: BTreeMap<String, String>,
     /// Agent code in Squirrel, run beside `code` (§15; `crate::agent`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_code: Option<String>,
     /// What the run must show (issue #12; `crate::expect`). Checked by `impnet check` and the
     /// playground's checklist; the run itself ignores them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expect: Vec<crate::expect::Expect>,
-}
-
-fn default_end_ms() -> u64 {
-    MAX_END_MS
 }
 
 impl Default for Scenario {
@@ -94,7 +80,6 @@ impl Default for Scenario {
 }
 
 /// SPEC §2 `device.*`.
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DeviceParams {
     pub buffer_default: u32,
@@ -122,7 +107,6 @@ impl Default for DeviceParams {
 
 /// SPEC §2 `network.*`. `rwnd` and `consume_bps` may also sit here (§13); `load` moves them to
 /// `server`/`agent` so the rest of the core reads them in one place.
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkParams {
     pub rtt_ms: u64,
@@ -169,7 +153,7 @@ impl NetworkParams {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutageKind {
     /// The device sees it at once (L2).
@@ -178,16 +162,14 @@ pub enum OutageKind {
     Upstream,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outage {
     pub kind: OutageKind,
     pub at_ms: u64,
     pub for_ms: u64,
 }
 
-/// A byte rate that may be unlimited (`consume_bps = "unlimited"`). Deserialised by hand in
-/// `load` so a bad value says what is accepted instead of "did not match any variant".
+/// A byte rate that may be unlimited (`consume_bps = "unlimited"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Rate {
@@ -195,7 +177,7 @@ pub enum Rate {
     Unlimited(Unlimited),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unlimited {
     Unlimited,
@@ -210,7 +192,6 @@ impl Rate {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServerParams {
     pub rwnd: u32,
@@ -222,7 +203,6 @@ impl Default for ServerParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentParams {
     pub consume_bps: Rate,
@@ -234,7 +214,6 @@ impl Default for AgentParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SuspendParams {
     pub connect_window_ms: u64,
@@ -247,7 +226,6 @@ impl Default for SuspendParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RecoverParams {
     pub grace_ms: u64,
@@ -259,7 +237,6 @@ impl Default for RecoverParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KeepaliveParams {
     pub idle_ms: u64,
@@ -272,7 +249,6 @@ impl Default for KeepaliveParams {
     }
 }
 
-/// Read by `params` (one table-driven visitor for the parameter tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UdpParams {
     pub burst: u32,
@@ -288,9 +264,7 @@ impl Default for UdpParams {
 
 /// A value whose type impOS checks at run time (B4, C6, U1, U2): kept as written so the model
 /// can throw the same runtime error the device would.
-///
-/// Deserialised by hand in `load`: any scalar is accepted, tables and arrays are refused with a
-/// message that says so (serde's untagged enums only say "did not match any variant").
+/// `read` accepts any scalar and refuses tables and arrays by name.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Arg {
@@ -301,8 +275,9 @@ pub enum Arg {
 }
 
 /// One step of a script: a call, how often it repeats, and what to do on given return values.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "load::RawStep", into = "load::RawStep")]
+/// Read and written as `load::RawStep`, one flat record for every call.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "load::RawStep")]
 pub struct Step {
     pub call: Call,
     /// 0 skips the step; default 1.
@@ -313,7 +288,7 @@ pub struct Step {
     pub retry_after_s: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RetAction {
     Retry,

@@ -2,7 +2,7 @@
 //! (`ret`, `error`, `max_blocked_ms`, `event`, `log`, `summary`, `never`) says the kind, as a
 //! step's `call` does. `TryFrom` checks that exactly one subject is given, that every other key
 //! applies to that kind, and every range; refusals name the field (`expect[2].within_ms`)
-//! through the scenario loader's path machinery.
+//! through the scenario reader's path.
 
 use super::{CallSelect, Check, Count, EventSelect, Expect, Figure, Pattern, RetValue, Window, EVENT_NAMES, STATES};
 use crate::scenario::load::StepError;
@@ -10,7 +10,7 @@ use crate::scenario::{Arg, MAX_END_MS};
 use serde::Serialize;
 
 /// An expectation as written: every key any kind takes, all optional. Read by
-/// `scenario::params`'s table-driven visitor (one for every flat record), written by serde.
+/// `scenario::read` (one walk for every table), written by serde.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RawExpect {
     #[serde(default, skip_serializing_if = "Option::is_none")]

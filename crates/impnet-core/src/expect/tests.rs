@@ -253,9 +253,9 @@ fn toml_as_json(text: &str) -> Result<crate::Scenario, crate::ScenarioError> {
 }
 
 #[test]
-fn s13_expect_keys_go_through_the_table_reader_with_serdes_messages() {
-    // `RawExpect` is read by scenario::params's table-driven visitor (issue 10 item 6): an
-    // unknown key lists every known one in order, a key twice (JSON) and a wrong type are named.
+fn s13_expect_keys_go_through_the_table_reader() {
+    // `RawExpect` is read by scenario::read's one table walk (issue 10 item 6): an unknown key
+    // lists every known one in order, a key twice (JSON) and a wrong type are named.
     refused("[[expect]]\nret = 0\nnthh = 1\n", "expect[0].nthh", "known: name, call, step, iter, line, file, handler, nth, ret");
     refused("[[expect]]\nret = 0\nnth = \"first\"\n", "expect[0].nth", "expected an integer");
     refused("[[expect]]\nnever = \"OFFLINE\"\nfrom_ms = true\n", "expect[0].from_ms", "expected a number");

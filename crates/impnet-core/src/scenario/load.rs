@@ -1,23 +1,19 @@
 //! Reading a scenario from TOML or JSON, with errors that name the field path and the reason.
 //!
-//! Both formats go through the same serde types; the path comes from `path` (TOML documents
-//! and links) or `serde_path_to_error` (JSON files, whose duplicate keys only a streaming
-//! deserializer sees), and `humanise` rewrites serde's messages ("invalid type: string
-//! \"many\", expected u64") into ones a scenario author reads ("expected an integer (0 or
-//! more), got \"many\"") in the words of the format at hand (TOML tables, JSON objects).
-//! After parsing, `normalise` and `validate::validate` apply the §13 limits, so every entry
-//! point refuses the same things.
+//! Every format becomes one tree first (`tree`: TOML's parse tree, a link's JSON value, a JSON
+//! file read by serde_json's streaming parser), and one reader (`read`) makes the `Scenario` of
+//! it, so every format refuses the same things in the same words. A syntax error says where it
+//! is (TOML: line and column; JSON files: the field path serde_path_to_error saw). After
+//! reading, `normalise` and `validate::validate` apply the §13 limits.
 
+use super::read;
+use super::tree::Value;
 use super::validate::{validate, MAX_FILE_BYTES};
-use super::{Arg, Call, Rate, RetAction, Scenario, Step, Unlimited};
+use super::{Arg, Call, RetAction, Scenario, Step};
 use crate::program::CallKind;
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-
-#[path = "load_path.rs"]
-mod path;
 
 /// Why a scenario was refused. `path` is the field (`steps[3].bytes`), empty for the whole file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,26 +61,24 @@ fn refuse_oversize(text: &str) -> Result<(), ScenarioError> {
 /// Parses, normalises and validates a TOML scenario (the file format).
 pub fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
     refuse_oversize(text)?;
-    // toml 1 parses the whole document before deserializing, so a syntax error surfaces here.
-    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, "", &e))?;
-    // The document becomes a format-neutral value first so that TOML and links share one
-    // path-tracking deserializer of `Scenario`: serde_path_to_error instantiated per format
-    // was the largest single item in the playground's wasm. (serde_json::Value would lose
-    // NaN and inf, which validation must see to name them.)
-    let v = serde_value::Value::deserialize(de).map_err(|e| toml_error(text, "", &e))?;
-    from_value(v, Format::Toml)
+    // toml's own parse tree, walked without serde (keeps NaN and inf, which validation must
+    // see to name them).
+    let root = toml::de::DeTable::parse(text)
+        .map_err(|e| toml_error(text, e.span().map(|s| s.start), e.message()))?;
+    let v = Value::from_toml(root.into_inner()).map_err(|(offset, msg)| toml_error(text, Some(offset), msg))?;
+    checked(read::scenario(v, Format::Toml)?)
 }
 
-fn toml_error(text: &str, path: &str, inner: &toml::de::Error) -> ScenarioError {
-    let mut err = humanise(path, inner.message(), Format::Toml);
-    if err.path.is_empty() {
-        // A syntax error has no field to name: say where it is instead.
-        if let Some(span) = inner.span() {
-            let (line, col) = line_col(text, span.start);
-            err.reason = format!("TOML syntax error at line {line}, column {col}: {}", err.reason);
+/// A syntax error has no field to name: it says where it is instead.
+fn toml_error(text: &str, offset: Option<usize>, msg: &str) -> ScenarioError {
+    let msg = msg.trim().replace('\n', "; ");
+    match offset {
+        Some(offset) => {
+            let (line, col) = line_col(text, offset);
+            ScenarioError::new("", format!("TOML syntax error at line {line}, column {col}: {msg}"))
         }
+        None => ScenarioError::new("", msg),
     }
-    err
 }
 
 /// Parses, normalises and validates a JSON scenario (the form links carry).
@@ -94,40 +88,28 @@ pub fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
     if !text.trim_start().starts_with('{') {
         return Err(ScenarioError::new("", "a JSON scenario is an object: it starts with `{`"));
     }
+    // Streamed (serde_json's `Value` would keep only the last of a key given twice), with the
+    // path of a syntax error.
     let mut de = serde_json::Deserializer::from_str(text);
-    let mut s: Scenario = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    let tree = serde_path_to_error::deserialize::<_, super::tree::Doc>(&mut de).map_err(|e| {
+        // The tree takes any JSON, so every error here is the text's.
+        ScenarioError::new(clean_path(&e.path().to_string()), format!("JSON syntax error: {}", e.into_inner()))
+    })?;
     de.end().map_err(|e| ScenarioError::new("", format!("JSON syntax error: {e}")))?;
-    s.normalise()?;
-    validate(&s)?;
-    Ok(s)
+    checked(read::scenario(tree.0, Format::Json)?)
 }
 
 /// A scenario from an already-parsed JSON value (the link codec's path). Same checks as
 /// `parse_json`.
 pub(crate) fn from_json_value(v: serde_json::Value) -> Result<Scenario, ScenarioError> {
-    let v = serde_value::Value::deserialize(v).map_err(|e| ScenarioError::new("", e.to_string()))?;
-    from_value(v, Format::Json)
+    checked(read::scenario(Value::from_json(v), Format::Json)?)
 }
 
-fn from_value(v: serde_value::Value, fmt: Format) -> Result<Scenario, ScenarioError> {
-    let mut s: Scenario = path::deserialize(v).map_err(|e| humanise(&e.path, &e.message, fmt))?;
+/// `s` after `normalise` and `validate`, which every entry point applies.
+fn checked(mut s: Scenario) -> Result<Scenario, ScenarioError> {
     s.normalise()?;
     validate(&s)?;
     Ok(s)
-}
-
-fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    let full = inner.to_string();
-    match inner.classify() {
-        serde_json::error::Category::Data => {
-            // Data errors name their field; the position would only repeat it.
-            let suffix = format!(" at line {} column {}", inner.line(), inner.column());
-            humanise(&path, full.strip_suffix(&suffix).unwrap_or(&full), Format::Json)
-        }
-        _ => ScenarioError::new(clean_path(&path), format!("JSON syntax error: {full}")),
-    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -170,8 +152,8 @@ impl Scenario {
 // Steps: every call shares one flat record (`RawStep`); `Step`'s `TryFrom` checks the call is
 // known and carries exactly the arguments it takes.
 
-/// A step as written: every argument any call takes, all optional. Read by `params`'s
-/// table-driven visitor (one for every flat record), written by serde.
+/// A step as written: every argument any call takes, all optional. Read by `read` (one walk
+/// for every table), written by serde.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RawStep {
     pub call: String,
@@ -223,25 +205,16 @@ fn call_args(call: &str) -> Option<(CallKind, &'static [&'static str])> {
     Some((kind, args))
 }
 
-/// A step refused by `TryFrom<RawStep>`. serde turns it into a string, so `Display` puts the
-/// field first (`timeout: …`) and `humanise` moves it back into the path.
+/// A step refused by `TryFrom<RawStep>` (or an expectation by `TryFrom<RawExpect>`); `read`
+/// puts the entry's path in front (`steps[3]` + `timeout`).
 pub struct StepError {
-    field: Option<&'static str>,
-    reason: String,
-}
-
-impl fmt::Display for StepError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.field {
-            Some(field) => write!(f, "{STEP_FIELD_MARK}{field}: {}", self.reason),
-            None => write!(f, "{}", self.reason),
-        }
-    }
+    pub(super) field: Option<&'static str>,
+    pub(super) reason: String,
 }
 
 impl StepError {
-    /// A refusal of one field of a list entry; `humanise` appends the field to the entry's path
-    /// (`expect[2]` + `within_ms`). Shared with `expect::load`.
+    /// A refusal of one field of a list entry (`expect[2]` + `within_ms`). Shared with
+    /// `expect::load`.
     pub(crate) fn at(field: &'static str, reason: impl Into<String>) -> Self {
         StepError { field: Some(field), reason: reason.into() }
     }
@@ -251,9 +224,6 @@ impl StepError {
         StepError { field: None, reason: reason.into() }
     }
 }
-
-/// Marks a step error that belongs to one field, so it cannot be confused with other text.
-const STEP_FIELD_MARK: &str = "\u{1}field ";
 
 fn need<T>(v: Option<T>, call: &str, field: &'static str) -> Result<T, StepError> {
     v.ok_or_else(|| StepError { field: Some(field), reason: format!("required by {call}, missing") })
@@ -422,175 +392,11 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Hand-written deserialisers for the loose values, so a wrong type reads as what is accepted.
-
-impl<'de> Deserialize<'de> for Arg {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Arg, D::Error> {
-        struct ArgVisitor;
-        impl Visitor<'_> for ArgVisitor {
-            type Value = Arg;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number, boolean or string")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Arg, E> {
-                Ok(Arg::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Arg, E> {
-                Ok(Arg::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Arg, E> {
-                Ok(i64::try_from(v).map(Arg::Int).unwrap_or(Arg::Float(v as f64)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Arg, E> {
-                Ok(Arg::Float(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Arg, E> {
-                Ok(Arg::Str(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Arg, E> {
-                Ok(Arg::Str(v))
-            }
-        }
-        d.deserialize_any(ArgVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for Rate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Rate, D::Error> {
-        struct RateVisitor;
-        impl Visitor<'_> for RateVisitor {
-            type Value = Rate;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a rate in bytes/s (an integer, 0 or more) or \"unlimited\"")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rate, E> {
-                Ok(Rate::Bps(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rate, E> {
-                u64::try_from(v).map(Rate::Bps).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rate, E> {
-                if v == "unlimited" {
-                    Ok(Rate::Unlimited(Unlimited::Unlimited))
-                } else {
-                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
-                }
-            }
-        }
-        d.deserialize_any(RateVisitor)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Messages.
-
-/// Rewrites one serde message at `path` into a `ScenarioError` in the author's words.
-pub(crate) fn humanise(path: &str, msg: &str, fmt: Format) -> ScenarioError {
-    // A key is a client's text: each is cut to 64 characters, like the field names below.
-    let path = clean_path(path).split('.').map(|seg| truncate(seg, 64)).collect::<Vec<_>>().join(".");
-    let path = path.as_str();
-    // serde_path_to_error has sometimes already pushed the field the message names.
-    let join = |field: &str| {
-        if path.is_empty() || path == field {
-            field.to_string()
-        } else if path.ends_with(&format!(".{field}")) {
-            path.to_string()
-        } else {
-            format!("{path}.{field}")
-        }
-    };
-
-    // A step error tied to one argument: `steps[3]` + `timeout: …` → `steps[3].timeout`.
-    if let Some(pos) = msg.find(STEP_FIELD_MARK) {
-        let rest = &msg[pos + STEP_FIELD_MARK.len()..];
-        if let Some((field, reason)) = rest.split_once(": ") {
-            return ScenarioError::new(join(field), reason);
-        }
-    }
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        if let Some((field, known)) = rest.split_once('`') {
-            let field = &truncate(field, 64);
-            let known = list_names(known);
-            let reason =
-                if known.is_empty() { "unknown field".to_string() } else { format!("unknown field (known: {known})") };
-            return ScenarioError::new(join(field), reason);
-        }
-    }
-    if let Some(rest) = msg.strip_prefix("unknown variant `") {
-        if let Some((name, known)) = rest.split_once('`') {
-            let name = truncate(name, 64);
-            return ScenarioError::new(path, format!("unknown value `{name}` (known: {})", list_names(known)));
-        }
-    }
-    if let Some(rest) = msg.strip_prefix("missing field `") {
-        let field = rest.trim_end_matches('`');
-        return ScenarioError::new(join(field), "required, missing");
-    }
-    if let Some(rest) = msg.strip_prefix("duplicate field `") {
-        return ScenarioError::new(join(&truncate(rest.trim_end_matches('`'), 64)), "given twice");
-    }
-    for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = msg.strip_prefix(prefix) {
-            if let Some((got, expected)) = rest.split_once(", expected ") {
-                return ScenarioError::new(
-                    path,
-                    format!("expected {}, got {}", expected_words(expected, fmt), got_words(got, fmt)),
-                );
-            }
-        }
-    }
-    ScenarioError::new(path, msg.trim().replace('\n', "; "))
-}
-
 /// serde_path_to_error writes `.` for the root and `?` where it lost track; neither helps.
 fn clean_path(path: &str) -> String {
     let p = path.replace(".?", "").replace('?', "");
     let p = p.trim_start_matches('.');
     p.to_string()
-}
-
-/// "expected one of `a`, `b`" → "a, b".
-fn list_names(s: &str) -> String {
-    s.split('`').skip(1).step_by(2).collect::<Vec<_>>().join(", ")
-}
-
-fn container(fmt: Format) -> &'static str {
-    match fmt {
-        Format::Toml => "a table",
-        Format::Json => "an object",
-    }
-}
-
-fn expected_words(exp: &str, fmt: Format) -> String {
-    match exp {
-        "u8" | "u16" | "u64" | "usize" => "an integer (0 or more)".into(),
-        "u32" => "an integer from 0 to 4294967295".into(),
-        "i8" | "i16" | "i32" | "i64" | "isize" => "an integer".into(),
-        "f32" | "f64" => "a number".into(),
-        "a sequence" => "an array".into(),
-        "a map" => container(fmt).into(),
-        "variant identifier" | "a borrowed string" => "a string".into(),
-        e if e.starts_with("struct ") => container(fmt).into(),
-        e => e.into(),
-    }
-}
-
-fn got_words(got: &str, fmt: Format) -> String {
-    for prefix in ["integer `", "floating point `", "boolean `", "character `"] {
-        if let Some(rest) = got.strip_prefix(prefix) {
-            return rest.trim_end_matches('`').into();
-        }
-    }
-    if let Some(rest) = got.strip_prefix("string ") {
-        return truncate(rest, 80);
-    }
-    match got {
-        "map" => container(fmt).into(),
-        "sequence" => "an array".into(),
-        "unit value" | "Option value" => "nothing".into(),
-        g => g.into(),
-    }
 }
 
 #[cfg(test)]

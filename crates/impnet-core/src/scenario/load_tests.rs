@@ -277,8 +277,8 @@ fn s10_integer_fields_refuse_fractions_and_overflow() {
 
 #[test]
 fn s10_parameter_tables_read_every_field_and_keep_defaults_for_the_rest() {
-    // `scenario::params` reads every parameter table ([device], [network], [server], [agent], …)
-    // through one table-driven visitor (issue 10 item 6): each field lands in its own place.
+    // `scenario::read` reads every parameter table ([device], [network], [server], [agent], …)
+    // through one table walk (issue 10 item 6): each field lands in its own place.
     let s = parse_toml(
         "[device]\nbuffer_default = 4000\nbuffer_max = 40000\nmss = 500\ntls_overhead = 30\nmsg_header = 9\n\
          connect_ms = 1600\nboot_squirrel_ms = 9000\n[server]\nrwnd = 5000\n[suspend]\nconnect_window_ms = 5000\n\
@@ -369,6 +369,61 @@ fn s13_deep_nesting_is_refused_quickly() {
     assert!(parse_json(&json).is_err());
     let toml = format!("x = {}1{}\n", "{a=".repeat(depth), "}".repeat(depth));
     assert!(parse_toml(&toml).is_err());
+}
+
+#[test]
+fn s10_toml_json_files_and_links_refuse_alike() {
+    // One reader for every format (issue 10 item 6): the same mistake gets the same path and
+    // reason, in the format's words.
+    let cases = [
+        (r#"{"network":{"outages":[{"kind":"wifii","at_ms":1,"for_ms":2}]}}"#, "network.outages[0].kind", "unknown value `wifii` (known: wifi, upstream)"),
+        (r#"{"steps":[{"call":"server.log","bytes":-1}]}"#, "steps[0].bytes", "expected an integer (0 or more), got -1"),
+        (r#"{"udp":{"burst":5000000000}}"#, "udp.burst", "expected an integer from 0 to 4294967295, got 5000000000"),
+        (r#"{"libs":{"a.nut":3}}"#, "libs.a.nut", "expected a string, got 3"),
+        (r#"{"steps":[{"call":"server.log","bytes":1,"on_ret":{"4":"again"}}]}"#, "steps[0].on_ret.4", "unknown value `again` (known: retry)"),
+        (r#"{"expect":[{"ret":0,"nth":0}]}"#, "expect[0].nth", "counts from 1 (the first selected call), got 0"),
+        (r#"{"seed":2.5}"#, "seed", "expected an integer (0 or more), got 2.5"),
+        (r#"{"title":1e300}"#, "title", "expected a string, got 1e300"),
+    ];
+    for (json, path, reason) in cases {
+        let file = json_err(json);
+        assert_eq!((file.path.as_str(), file.reason.as_str()), (path, reason), "{json}");
+        let v: toml::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(toml_err(&toml::to_string(&v).unwrap()), file, "TOML of {json}");
+        let mut link: serde_json::Value = serde_json::from_str(json).unwrap();
+        link["v"] = 3.into();
+        let link = format!("j{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, link.to_string()));
+        assert_eq!(crate::codec::decode(&link).unwrap_err().reason, format!("its scenario is invalid: {file}"), "link of {json}");
+    }
+    // A table is "a table" in TOML, "an object" in JSON.
+    assert_refused(&json_err(r#"{"steps":[3]}"#), "steps[0]", "expected an object, got 3");
+    assert_refused(&toml_err("steps = [3]
+"), "steps[0]", "expected a table, got 3");
+}
+
+#[test]
+fn s10_a_table_key_named_like_its_table_is_named_in_full() {
+    // The path is the table's plus the key (it once lost the key when both were `device`).
+    assert_refused(&toml_err("[device]
+device = 1
+"), "device.device", "unknown field (known: buffer_default");
+}
+
+#[test]
+fn s10_an_outage_is_a_table_not_fields_by_position() {
+    // serde's derive took `["wifi", 1, 2]` as an outage; every other table refused arrays.
+    assert_refused(&toml_err("[network]
+outages = [[\"wifi\", 1, 2]]
+"), "network.outages[0]", "expected a table, got an array");
+}
+
+#[test]
+fn s10_an_integer_past_64_bits_is_refused_where_it_stands() {
+    let e = toml_err("title = \"x\"
+seed = 99999999999999999999999
+");
+    assert_eq!(e.to_string(), "TOML syntax error at line 2, column 8: integer number overflowed");
+    assert_refused(&json_err(r#"{"seed":null}"#), "seed", "expected an integer (0 or more), got null");
 }
 
 proptest! {
