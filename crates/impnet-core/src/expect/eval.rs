@@ -134,32 +134,75 @@ struct Progress {
     summary_seen: bool,
 }
 
-/// Checks expectations over trace lines fed one at a time, in order.
+/// Checks expectations over trace lines fed one at a time, in order, within a work budget
+/// (`limits::MAX_CHECK_WORK`): a link from a stranger may pair a thousand expectations with a
+/// two-million-line run, and the page checks every run.
 pub struct Checker<'a> {
     expects: &'a [Expect],
     progress: Vec<Progress>,
     index: usize,
+    work: u64,
+    limit: u64,
+    /// Lines fed before the budget ran out; later lines are not read.
+    stopped_after: Option<usize>,
 }
 
 impl<'a> Checker<'a> {
     pub fn new(expects: &'a [Expect]) -> Self {
-        Checker { expects, progress: vec![Progress::default(); expects.len()], index: 0 }
+        Self::with_budget(expects, crate::limits::MAX_CHECK_WORK)
+    }
+
+    /// A checker that stops reading lines once checking them has cost more than `limit` units
+    /// (one per line per expectation still open, one per character a pattern reads).
+    pub fn with_budget(expects: &'a [Expect], limit: u64) -> Self {
+        let progress = vec![Progress::default(); expects.len()];
+        Checker { expects, progress, index: 0, work: 0, limit, stopped_after: None }
     }
 
     /// Feed the next trace line (a call, an event, or the `{"summary": …}` line).
     pub fn feed(&mut self, line: &Map<String, Value>) {
+        if self.stopped_after.is_some() {
+            return;
+        }
         let index = self.index;
         self.index += 1;
         for (e, p) in self.expects.iter().zip(self.progress.iter_mut()) {
             if p.failed.is_none() {
-                step(e, p, index, line);
+                self.work += 1;
+                step(e, p, index, line, &mut self.work);
             }
+        }
+        if self.work > self.limit {
+            self.stopped_after = Some(self.index);
         }
     }
 
-    /// The verdicts, in the order of the expectations.
+    /// Whether the budget ran out, so further lines are not read.
+    pub fn out_of_budget(&self) -> bool {
+        self.stopped_after.is_some()
+    }
+
+    /// The verdicts, in the order of the expectations. Past the budget, an expectation not
+    /// already broken fails as not checked: passing it on part of the trace would be a guess.
     pub fn finish(self) -> Vec<Verdict> {
-        self.expects.iter().zip(self.progress).map(|(e, p)| verdict(e, p)).collect()
+        let (limit, stopped_after) = (self.limit, self.stopped_after);
+        let n = self.expects.len();
+        self.expects
+            .iter()
+            .zip(self.progress)
+            .map(|(e, p)| match stopped_after {
+                Some(lines) if p.failed.is_none() => Verdict {
+                    passed: false,
+                    found: format!(
+                        "not checked: checking {n} expectations over the first {lines} trace lines \
+                         used the whole checking budget ({limit} units: one per line per expectation, \
+                         one per character a pattern reads); the lines after were not read"
+                    ),
+                    evidence: None,
+                },
+                _ => verdict(e, p),
+            })
+            .collect()
     }
 }
 
@@ -172,7 +215,7 @@ pub fn check_lines<'l>(expects: &[Expect], lines: impl IntoIterator<Item = &'l M
     c.finish()
 }
 
-fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>) {
+fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>, work: &mut u64) {
     if let Check::Summary { figure, min, max } = &e.check {
         let Some(Value::Object(s)) = l.get("summary") else { return };
         p.summary_seen = true;
@@ -208,7 +251,7 @@ fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>) {
             if !select.matches(l) || !nth_selected(select, p) {
                 return;
             }
-            let ok = l.get("error").and_then(Value::as_str).is_some_and(|t| error.matches(t));
+            let ok = l.get("error").and_then(Value::as_str).is_some_and(|t| error.matches_counting(t, work));
             record(p, ok, ev(), found_ret(l));
         }
         Check::Blocked { select, max_ms } => {
@@ -230,7 +273,7 @@ fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>) {
             }
         }
         Check::Log { pattern, count } => {
-            if log_text(l).is_some_and(|text| pattern.matches(text)) {
+            if log_text(l).is_some_and(|text| pattern.matches_counting(text, work)) {
                 counted(p, *count, ev());
             }
         }
@@ -317,6 +360,9 @@ pub fn check_trace(expects: &[Expect], trace: &crate::trace::Trace) -> Vec<Verdi
     }
     let mut c = Checker::new(expects);
     for e in &trace.entries {
+        if c.out_of_budget() {
+            return c.finish();
+        }
         c.feed(&e.to_json());
     }
     if let Ok(Value::Object(summary)) = serde_json::from_str(&trace.summary.to_json_line()) {

@@ -27,22 +27,32 @@ impl Pattern {
     }
 
     pub fn matches(&self, text: &str) -> bool {
+        self.matches_counting(text, &mut 0)
+    }
+
+    /// `matches`, adding the characters it read to `work`: a glob with a star retries the text
+    /// from each position, so a long pattern on a long text reads up to their product.
+    pub fn matches_counting(&self, text: &str, work: &mut u64) -> bool {
         match &self.glob {
             Some(p) => {
                 let t: Vec<char> = text.chars().collect();
-                glob(p, &t)
+                glob(p, &t, work)
             }
-            None => text.contains(self.text.as_str()),
+            None => {
+                *work += text.len() as u64;
+                text.contains(self.text.as_str())
+            }
         }
     }
 }
 
 /// Iterative glob with one backtrack point (the last `*`): linear in practice, never
 /// exponential however many stars the pattern holds.
-fn glob(p: &[char], t: &[char]) -> bool {
+fn glob(p: &[char], t: &[char], work: &mut u64) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
+        *work += 1;
         match p.get(pi) {
             Some('*') => {
                 star = Some((pi, ti));

@@ -319,3 +319,63 @@ fn issue12_an_expectation_from_a_line_passes_on_its_own_trace() {
         assert!(!check_lines(std::slice::from_ref(&e), changed.iter())[0].passed, "{e}");
     }
 }
+
+/// Bounded work: checking is paid from `MAX_CHECK_WORK` (one unit per line per open
+/// expectation, one per character a pattern reads). Within it, verdicts are as without a
+/// budget; past it, expectations not already broken fail as "not checked" and later lines are
+/// not read, so a link pairing 1 000 expectations with a huge trace cannot hold the page.
+#[test]
+fn checking_stops_at_its_work_budget() {
+    let toml = "[[expect]]\nnever = \"offline\"\n[[expect]]\nlog = \"booted*\"\n[[expect]]\nnever = \"connected\"\n";
+    let trace = squirrel_trace();
+    let unbounded = check_lines(&expects(toml), &trace);
+    assert!(unbounded[0].passed && unbounded[1].passed && !unbounded[2].passed);
+
+    let exs = expects(toml);
+    let mut roomy = Checker::with_budget(&exs, 1_000);
+    trace.iter().for_each(|l| roomy.feed(l));
+    assert!(!roomy.out_of_budget());
+    assert_eq!(roomy.finish(), unbounded, "within the budget the verdicts are unchanged");
+
+    // Line 1 costs 3 units (three open expectations) and breaks `never = "connected"`; line 2
+    // costs 2 more plus the 11 characters "booted v1.2" the glob reads: 16 > 15.
+    let mut tight = Checker::with_budget(&exs, 15);
+    for l in &trace {
+        tight.feed(l);
+    }
+    assert!(tight.out_of_budget());
+    let v = tight.finish();
+    assert!(!v[0].passed && v[0].found.starts_with("not checked: checking 3 expectations over the first 2 trace lines"), "{v:?}");
+    assert!(!v[1].passed && v[1].found.contains("checking budget (15 units"), "{v:?}");
+    assert_eq!(v[2], unbounded[2], "a verdict decided before the budget ran out stands");
+}
+
+/// A glob pays for every character it reads, retries after a star included: a long pattern
+/// over a long text is charged their product, not one unit.
+#[test]
+fn a_glob_is_charged_for_its_backtracking() {
+    let p = Pattern::new(format!("*{}b", "a".repeat(20)));
+    let text = "a".repeat(200);
+    let mut work = 0;
+    assert!(!p.matches_counting(&text, &mut work));
+    assert!(work > 200 * 10, "backtracking charged: {work}");
+    let mut plain = 0;
+    assert!(Pattern::new("zz").matches_counting("abzz", &mut plain) && plain == 4);
+}
+
+/// `check_trace` (the page and `impnet check`) uses the default budget: 1 000 log expectations
+/// each reading 200 log texts of 1 KiB (the most a trace keeps) would cost twice `MAX_CHECK_WORK`.
+#[test]
+fn check_trace_uses_the_default_budget() {
+    let code = "local s = \"x\";\nfor (local i = 0; i < 10; i++) s += s;\nfor (local i = 0; i < 200; i++) server.log(s);\n";
+    let mut toml = format!("code = '''\n{code}'''\n");
+    for i in 0..crate::expect::MAX_EXPECTS {
+        toml.push_str(&format!("[[expect]]\nlog = \"y{i}\"\n"));
+    }
+    let s = parse_toml(&toml).unwrap();
+    let trace = crate::sim::run(&s, &Default::default()).expect("runs");
+    assert!(crate::expect::MAX_EXPECTS as u64 * 200 * (1 << 10) > crate::limits::MAX_CHECK_WORK);
+    let v = check_trace(&s.expect, &trace);
+    assert!(v.iter().all(|v| !v.passed && v.found.starts_with("not checked")), "{:?}", &v[..1]);
+    assert!(v[0].found.contains(&format!("budget ({} units", crate::limits::MAX_CHECK_WORK)), "{:?}", v[0]);
+}
