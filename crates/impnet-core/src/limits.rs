@@ -50,6 +50,11 @@ pub const MAX_SAMPLES: usize = 50_000;
 /// The run's work budget (issue 13): `crate::budget::Budget::DEFAULT`.
 pub const WORK_BUDGET: u64 = 200_000_000;
 
+/// Work allowed to check a run's expectations (one unit per trace line per expectation still
+/// open, plus one per character a `log`/`error` pattern reads): 1 000 expectations over a
+/// 2 000 000-line trace would otherwise take minutes. [choice]: the docs have no checker.
+pub const MAX_CHECK_WORK: u64 = 100_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,7 +72,3 @@ mod tests {
         assert!(parse_toml(&format!("[server]\nrwnd = {}\n", MAX_RWND + 1)).is_err());
     }
 }
-/// Work allowed to check a run's expectations (one unit per trace line per expectation still
-/// open, plus one per character a `log`/`error` pattern reads): 1 000 expectations over a
-/// 2 000 000-line trace would otherwise take minutes. [choice]: the docs have no checker.
-pub const MAX_CHECK_WORK: u64 = 100_000_000;
