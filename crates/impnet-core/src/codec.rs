@@ -124,9 +124,14 @@ pub fn decode(input: &str) -> Result<Scenario, LinkError> {
     if json.len() > MAX_FILE_BYTES {
         return fail(format!("its scenario is over the {MAX_FILE_BYTES}-byte limit"));
     }
+    // Read as text: serde_json's parser over `&str` is the one the rest of the bundle already
+    // carries (agent JSON, live frames); a second one over bytes cost ≈ 5 KB of wasm.
+    let Ok(json) = String::from_utf8(json) else {
+        return fail("it is damaged (its payload is not UTF-8 text); was it edited?");
+    };
     // A key given twice is refused, as in a JSON file (issue 13 item 10); serde_json's own
     // `Value` would keep the last one silently.
-    let payload = match serde_json::from_slice::<UniqueKeys>(&json) {
+    let payload = match serde_json::from_str::<UniqueKeys>(&json) {
         Ok(UniqueKeys(v)) => v,
         Err(e) if e.is_data() => return fail(format!("its scenario is invalid: {e}")),
         Err(e) => return fail(format!("it is damaged (its payload is not JSON: {e})")),

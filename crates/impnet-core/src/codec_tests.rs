@@ -163,6 +163,16 @@ fn s10_link_payload_goes_through_scenario_validation() {
 }
 
 #[test]
+fn link_payload_that_is_not_utf8_is_called_damaged() {
+    // The payload is read as text; bytes that are not UTF-8 (inside a string or out) say so.
+    for payload in [&b"{\"v\":3,\"title\":\"\xff\"}"[..], &b"\xfe{}"[..]] {
+        let e = decode(&format!("j{}", URL_SAFE_NO_PAD.encode(payload))).unwrap_err();
+        assert!(e.reason.contains("not UTF-8"), "{e}");
+        assert!(decode(&zlib_link(payload)).unwrap_err().reason.contains("not UTF-8"));
+    }
+}
+
+#[test]
 fn s13_link_normalises_rwnd_in_network() {
     let s = decode(&raw_link(r#"{"v":1,"network":{"rwnd":1000}}"#)).unwrap();
     assert_eq!(s.server.rwnd, 1000);
