@@ -138,8 +138,8 @@ pub enum DeviceFrame {
     Msg { id: u64, name: String, len: u64 },
 }
 
-/// Server → device frames (text, JSON, tagged by `type`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Server → device frames (text, JSON, tagged by `type`). Read by [`decode_server`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ServerFrame {
     /// Answer to `hello`: the knobs in force and the initial window.
@@ -268,12 +268,83 @@ pub fn decode_inbound(raw: Raw<'_>) -> Result<Inbound, WireError> {
     }
 }
 
-/// Decodes a server → device frame (the device drivers' side).
+/// Decodes a server → device frame (the device drivers' side, the browser's among them).
+///
+/// Read from a `serde_json::Value` by hand: serde's derive for an internally tagged enum
+/// buffers each frame in its own `Content` tree and brought ≈ 10 KB into the playground's wasm
+/// (issue #10 item 6). The checks are the derive's: a known `type`, every field present and in
+/// range, no other field.
 pub fn decode_server(text: &str) -> Result<ServerFrame, WireError> {
     if text.len() > MAX_CONTROL_FRAME {
         return Err(WireError::TooLarge { kind: "control", len: text.len(), limit: MAX_CONTROL_FRAME });
     }
-    serde_json::from_str(text).map_err(|e| WireError::Malformed(e.to_string()))
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| WireError::Malformed(e.to_string()))?;
+    server_frame(v).map_err(WireError::Malformed)
+}
+
+type Fields = serde_json::Map<String, serde_json::Value>;
+
+fn server_frame(v: serde_json::Value) -> Result<ServerFrame, String> {
+    let serde_json::Value::Object(mut m) = v else { return Err(format!("a frame is a JSON object, got {v}")) };
+    let kind = match m.remove("type") {
+        Some(serde_json::Value::String(t)) => t,
+        Some(other) => return Err(format!("`type`: expected a string, got {other}")),
+        None => return Err("missing field `type`".into()),
+    };
+    let frame = match kind.as_str() {
+        "welcome" => ServerFrame::Welcome {
+            version: take_u32(&mut m, "version")?,
+            rwnd: take_u32(&mut m, "rwnd")?,
+            knobs: Knobs::from_json(m.remove("knobs").ok_or("missing field `knobs`")?)?,
+        },
+        "ack" => ServerFrame::Ack { acked_total: take_u64(&mut m, "acked_total")?, window: take_u32(&mut m, "window")? },
+        "delivered" => ServerFrame::Delivered { id: take_u64(&mut m, "id")? },
+        other => {
+            let other: String = other.chars().take(64).collect();
+            return Err(format!("unknown frame type `{other}` (known: welcome, ack, delivered)"));
+        }
+    };
+    match m.keys().next() {
+        Some(extra) => Err(format!("unknown field `{}` in a `{kind}` frame", extra.chars().take(64).collect::<String>())),
+        None => Ok(frame),
+    }
+}
+
+fn take_u64(m: &mut Fields, field: &str) -> Result<u64, String> {
+    let v = m.remove(field).ok_or_else(|| format!("missing field `{field}`"))?;
+    v.as_u64().ok_or_else(|| format!("`{field}`: expected an integer (0 or more), got {v}"))
+}
+
+fn take_u32(m: &mut Fields, field: &str) -> Result<u32, String> {
+    let n = take_u64(m, field)?;
+    u32::try_from(n).map_err(|_| format!("`{field}`: expected an integer from 0 to 4294967295, got {n}"))
+}
+
+impl Knobs {
+    /// The knobs of a `welcome` frame; `null` is "not set", as a missing knob is.
+    fn from_json(v: serde_json::Value) -> Result<Knobs, String> {
+        let serde_json::Value::Object(mut m) = v else { return Err(format!("`knobs`: expected an object, got {v}")) };
+        m.retain(|_, v| !v.is_null());
+        let mut take = |field| if m.contains_key(field) { take_u64(&mut m, field).map(Some) } else { Ok(None) };
+        let mut k = Knobs {
+            delay_ms: take("delay_ms")?,
+            rwnd: None,
+            consume_bps: take("consume_bps")?,
+            stall_at_ms: take("stall_at_ms")?,
+            stall_for_ms: take("stall_for_ms")?,
+            agent_stop_at_ms: take("agent_stop_at_ms")?,
+            drop_after_bytes: take("drop_after_bytes")?,
+            drop_at_ms: take("drop_at_ms")?,
+            refuse_for_ms: take("refuse_for_ms")?,
+        };
+        if m.contains_key("rwnd") {
+            k.rwnd = Some(take_u32(&mut m, "rwnd")?);
+        }
+        match m.keys().next() {
+            Some(extra) => Err(format!("unknown field `knobs.{}`", extra.chars().take(64).collect::<String>())),
+            None => Ok(k),
+        }
+    }
 }
 
 impl DeviceFrame {
@@ -357,6 +428,42 @@ mod tests {
         for t in [r#"{"type":"hello","version":1,"x":1}"#, r#"{"type":"nope"}"#, "not json", r#"{"type":"msg","id":-1,"name":"","len":1}"#] {
             let e = decode_inbound(Raw::Text(t)).unwrap_err();
             assert_eq!(e.close_code(), CloseCode::InvalidData, "{t}: {e}");
+        }
+    }
+
+    #[test]
+    fn server_frames_round_trip_and_bad_ones_are_malformed() {
+        // decode_server reads frames by hand (issue 10 item 6): every frame the server writes
+        // reads back the same, and whatever the derive refused is still refused.
+        let knobs = Knobs { delay_ms: Some(5), rwnd: Some(9000), refuse_for_ms: Some(1), ..Knobs::default() };
+        for f in [
+            ServerFrame::Welcome { version: VERSION, rwnd: 9000, knobs: knobs.clone() },
+            ServerFrame::Welcome { version: VERSION, rwnd: 1, knobs: Knobs::default() },
+            ServerFrame::Ack { acked_total: u64::MAX, window: u32::MAX },
+            ServerFrame::Delivered { id: 7 },
+        ] {
+            assert_eq!(decode_server(&f.to_text()), Ok(f.clone()), "{}", f.to_text());
+        }
+        let with_null = r#"{"type":"welcome","version":1,"rwnd":5,"knobs":{"delay_ms":null,"rwnd":5}}"#;
+        let Ok(ServerFrame::Welcome { knobs, .. }) = decode_server(with_null) else { panic!("{with_null}") };
+        assert_eq!((knobs.delay_ms, knobs.rwnd), (None, Some(5)));
+        for (bad, says) in [
+            ("not json", "expected ident"),
+            ("[1]", "a frame is a JSON object"),
+            (r#"{"acked_total":1,"window":2}"#, "missing field `type`"),
+            (r#"{"type":"nack"}"#, "unknown frame type `nack`"),
+            (r#"{"type":"ack","acked_total":1}"#, "missing field `window`"),
+            (r#"{"type":"ack","acked_total":1,"window":2,"x":0}"#, "unknown field `x` in a `ack` frame"),
+            (r#"{"type":"ack","acked_total":-1,"window":2}"#, "`acked_total`: expected an integer (0 or more), got -1"),
+            (r#"{"type":"ack","acked_total":1,"window":4294967296}"#, "`window`: expected an integer from 0 to 4294967295"),
+            (r#"{"type":"delivered","id":"7"}"#, "`id`: expected an integer (0 or more), got \"7\""),
+            (r#"{"type":"welcome","version":1,"rwnd":5}"#, "missing field `knobs`"),
+            (r#"{"type":"welcome","version":1,"rwnd":5,"knobs":{"delay":1}}"#, "unknown field `knobs.delay`"),
+            (r#"{"type":"welcome","version":1,"rwnd":5,"knobs":[]}"#, "`knobs`: expected an object"),
+        ] {
+            let e = decode_server(bad).unwrap_err();
+            assert_eq!(e.close_code(), CloseCode::InvalidData, "{bad}");
+            assert!(e.to_string().contains(says), "{bad}: {e}");
         }
     }
 
