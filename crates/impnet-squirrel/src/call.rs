@@ -48,8 +48,8 @@ impl Machine {
                         }
                         None => (&self.no_file, 0, Value::Null),
                     };
-                    // The arguments stay where they are: natives never touch the stack.
-                    let stack = std::mem::take(&mut self.stack);
+                    // The arguments stay where they are (borrowed from the stack, a field
+                    // of its own): natives never touch the stack.
                     let mut ctx = Ctx {
                         heap: &mut self.heap,
                         host: &mut *seat.host,
@@ -64,8 +64,7 @@ impl Machine {
                         work: &mut self.work,
                         work_cap: self.work_cap,
                     };
-                    let r = f(&mut ctx, &stack[slot + 2..]);
-                    self.stack = stack;
+                    let r = f(&mut ctx, &self.stack[slot + 2..]);
                     self.stack.truncate(slot);
                     match r {
                         Ok(v) => {

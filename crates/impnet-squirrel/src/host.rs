@@ -52,20 +52,24 @@ pub(crate) fn erase<H: Host>(
         let mut ctx = cx.typed::<H>();
         match f(&mut ctx, args) {
             Ok(v) => Ok(v),
-            Err(i) => Err(park(i, ctx.parked)),
+            // A suspension's payload moves once, straight to the slot (a loop of model calls
+            // suspends once a turn).
+            Err(Interrupt::Suspend(p)) => {
+                if let Some(slot) = ctx.parked.downcast_mut::<Option<H::Suspend>>() {
+                    *slot = Some(p);
+                }
+                Err(Interrupt::Suspend(Parked))
+            }
+            Err(i) => Err(unsuspended(i)),
         }
     })
 }
 
-/// A typed native's interrupt for the VM: a suspension's payload goes to the `parked` slot.
-fn park<S: 'static>(i: Interrupt<S>, parked: &mut dyn Any) -> Interrupt<Parked> {
+/// A typed native's interrupt other than a suspension, for the VM.
+#[cold]
+fn unsuspended<S>(i: Interrupt<S>) -> Interrupt<Parked> {
     match i {
-        Interrupt::Suspend(p) => {
-            if let Some(slot) = parked.downcast_mut::<Option<S>>() {
-                *slot = Some(p);
-            }
-            Interrupt::Suspend(Parked)
-        }
+        Interrupt::Suspend(_) => Interrupt::Suspend(Parked),
         Interrupt::Throw(v) => Interrupt::Throw(v),
         Interrupt::Error(m) => Interrupt::Error(m),
         Interrupt::OutOfMemory => Interrupt::OutOfMemory,

@@ -2,7 +2,7 @@
 //! device starts tasks and callbacks, the VM runs until its next model call, the device
 //! carries the call out and resumes the VM with its result (SPEC §14 "Blocking calls").
 
-use super::natives::{wakeup_handle, ModelCall};
+use super::natives::wakeup_handle;
 use super::program::{Boot, Program, Yield as VmYield};
 use super::shared::run_charged;
 use super::{Code, CodeError, MAIN_FILE};
@@ -13,6 +13,7 @@ use crate::time::Instant;
 use crate::trace::{Handler, Outcome, Ret};
 use impnet_squirrel::{Handle, Value};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// A Squirrel program the device runs.
@@ -20,14 +21,16 @@ pub struct DeviceCode {
     code: Code,
     boot: Boot,
     vm: Program,
-    /// The model call the VM is suspended in.
-    pending: Option<Pending>,
+    /// What the model call the VM is suspended in gives Squirrel back.
+    pending: Pending,
     /// Why the next restart happens: an uncaught error (wakereason 5) or a warm boot (1).
     errored: bool,
     /// Agent messages waiting for their `agent.on` task, by the callback that runs it (§15).
     messages: BTreeMap<CallbackId, Payload>,
     /// Virtual time of the current run (the device's, `set_now`).
     now: Instant,
+    /// The file of the last call site and its name as a site gives it (`None`: the main file).
+    site_file: Option<(Rc<str>, Option<Arc<str>>)>,
     /// Work units a restart cost (a fresh VM, the imp API installed, every file compiled),
     /// charged to the run's budget at the next resume.
     owed: u64,
@@ -41,20 +44,22 @@ const RESTART_UNITS: u64 = 500_000;
 const RESTART_UNITS_PER_BYTE: u64 = 25;
 
 /// What the suspended call gives Squirrel besides (or instead of) the model's return value.
+/// Small: it is written at every call.
+#[derive(Default)]
 struct Pending {
     /// `interface.openudp`: the udpsocket object.
     object: Option<Handle>,
     /// `imp.wakeup(s, fn)`: the timer's handle.
     wakeup: Option<Value>,
     /// The native's next model call at the same site (`server.sleepfor`'s deep sleep).
-    then: Option<(Call, Site)>,
+    then: Option<Box<(Call, Site)>>,
 }
 
 impl DeviceCode {
     pub fn new(code: Code, seed: u64) -> Result<DeviceCode, CodeError> {
         let boot = Boot { seed, ..Boot::default() };
         let vm = Program::new(&code, boot)?;
-        Ok(DeviceCode { code, boot, vm, pending: None, errored: false, messages: BTreeMap::new(), now: Instant::ZERO, owed: 0 })
+        Ok(DeviceCode { code, boot, vm, pending: Pending::default(), errored: false, messages: BTreeMap::new(), now: Instant::ZERO, site_file: None, owed: 0 })
     }
 
     /// No agent code runs (§15): `agent.send` hands the model its wire size, not a copy of
@@ -66,18 +71,40 @@ impl DeviceCode {
     }
 
     fn site(&self, file: &str, line: u32) -> Site {
-        let file = (file != MAIN_FILE && Some(file) != self.code.files.last().map(|f| f.name.as_str())).then(|| Arc::from(file));
-        Site::Code(CodeSite { line, file })
+        Site::Code(CodeSite { line, file: self.file_name(file) })
     }
 
-    fn call(&mut self, m: ModelCall) -> seam::Yield {
-        let site = self.site(&m.file, m.line);
+    /// A site's `file`: `None` for the main file.
+    fn file_name(&self, file: &str) -> Option<Arc<str>> {
+        (file != MAIN_FILE && Some(file) != self.code.files.last().map(|f| f.name.as_str())).then(|| Arc::from(file))
+    }
+
+    /// [`DeviceCode::site`] of a call: the last call's file answers again without comparing
+    /// names (a loop's calls share the VM's `Rc` of their file).
+    fn call_site(&mut self, file: &Rc<str>, line: u32) -> Site {
+        let named = match &self.site_file {
+            Some((last, named)) if Rc::ptr_eq(last, file) => named.clone(),
+            _ => {
+                let named = self.file_name(file);
+                self.site_file = Some((file.clone(), named.clone()));
+                named
+            }
+        };
+        Site::Code(CodeSite { line, file: named })
+    }
+
+    /// The model call the VM stopped at, handed to the device (moved once, out of the VM).
+    fn call(&mut self) -> seam::Yield {
+        let Some(m) = self.vm.take_call() else { return seam::Yield::Finished };
+        let site = self.call_site(&m.file, m.line);
         let wakeup = match m.call {
             Call::ImpWakeup { callback: Some(id), .. } => Some(wakeup_handle(id)),
             _ => None,
         };
-        let then = m.then.map(|c| (*c, site.clone()));
-        self.pending = Some(Pending { object: m.object, wakeup, then });
+        // Field by field (a whole `Pending` is dropped and written through a call).
+        self.pending.object = m.object;
+        self.pending.wakeup = wakeup;
+        self.pending.then = m.then.map(|then| Box::new((*then, site.clone())));
         seam::Yield::Call { call: m.call, site }
     }
 }
@@ -125,18 +152,18 @@ impl seam::Program for DeviceCode {
             }
         }
         if let Some(o) = outcome {
-            let p = self.pending.take();
-            if let Some((call, site)) = p.as_ref().and_then(|p| p.then.clone()) {
+            let p = std::mem::take(&mut self.pending);
+            if let Some(then) = p.then {
                 // The native is not done: its next model call (no return to Squirrel between).
-                self.pending = Some(Pending { object: None, wakeup: None, then: None });
+                let (call, site) = *then;
                 return seam::Yield::Call { call, site };
             }
             match value_of(o) {
                 Err(e) => self.vm.resume_error(e),
                 Ok(v) => {
                     let v = match p {
-                        Some(Pending { object: Some(h), .. }) => self.vm.vm().release(h).unwrap_or(v),
-                        Some(Pending { wakeup: Some(w), .. }) => w,
+                        Pending { object: Some(h), .. } => self.vm.vm().release(h).unwrap_or(v),
+                        Pending { wakeup: Some(w), .. } => w,
                         _ => v,
                     };
                     self.vm.resume(v);
@@ -150,9 +177,10 @@ impl seam::Program for DeviceCode {
         };
         match run_charged(&mut self.vm, budget, Program::task_instructions, run) {
             Err(e) => seam::Yield::OutOfBudget(e),
-            Ok(VmYield::Call(m)) => self.call(m),
+            Ok(VmYield::Call) => self.call(),
             Ok(VmYield::Idle | VmYield::OutOfFuel) => seam::Yield::Finished,
             Ok(VmYield::Error(e)) => {
+                let e = *e;
                 self.errored = true;
                 let site = self.site(&e.file, e.line);
                 seam::Yield::Error { error: e.message, site }
@@ -172,7 +200,8 @@ impl seam::Program for DeviceCode {
         if let Ok(next) = self.vm.restart(&self.code, boot) {
             self.vm = next;
         }
-        self.pending = None;
+        self.pending = Pending::default();
+        self.site_file = None;
         self.messages.clear();
     }
 

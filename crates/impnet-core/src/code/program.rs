@@ -14,12 +14,14 @@ use impnet_squirrel::{Handle, Heap, Outcome, RuntimeError, Value, Vm};
 /// What a `run` ended with.
 #[derive(Debug)]
 pub enum Yield {
-    /// The script made a model call: hand it to the model, then [`Program::resume`].
-    Call(ModelCall),
+    /// The script made a model call: take it ([`Program::take_call`]), hand it to the model,
+    /// then [`Program::resume`].
+    Call,
     /// The current task returned; Squirrel is idle.
     Idle,
     /// The current task failed and nothing caught it (§14: `squirrel_error`, then a restart).
-    Error(RuntimeError),
+    /// Boxed: a `Yield` is returned at every model call, an error once.
+    Error(Box<RuntimeError>),
     /// The fuel is spent; `run` again to go on.
     OutOfFuel,
 }
@@ -123,17 +125,23 @@ impl Program {
                     return Yield::Idle;
                 }
             }
-            match self.vm.run(fuel) {
-                Outcome::Suspended(call) => return Yield::Call(call),
+            match self.vm.run_in_place(fuel) {
+                Outcome::Suspended(()) => return Yield::Call,
                 Outcome::Finished(_) if self.next_file.is_some() => continue,
                 Outcome::Finished(_) => return Yield::Idle,
                 Outcome::Error(e) => {
                     self.next_file = None;
-                    return Yield::Error(e);
+                    return Yield::Error(Box::new(e));
                 }
                 Outcome::OutOfFuel => return Yield::OutOfFuel,
             }
         }
+    }
+
+    /// The model call a [`Yield::Call`] stopped at, left in the VM so that it moves once, to
+    /// the device (issue 9 item 6).
+    pub fn take_call(&mut self) -> Option<ModelCall> {
+        self.vm.take_suspension()
     }
 
     /// Instructions the current task has executed (the watchdog counts these).
@@ -212,7 +220,8 @@ mod tests {
         let mut calls = Vec::new();
         loop {
             match p.run(0, 1_000_000) {
-                Yield::Call(c) => {
+                Yield::Call => {
+                    let c = p.take_call().expect("a call");
                     p.resume(reply(&c.call));
                     calls.push(c);
                 }
@@ -297,7 +306,8 @@ mod tests {
         let c = code("imp.wakeup(1, function() { server.log(\"woke\"); });\n", &[]);
         let mut p = Program::new(&c, Boot::default()).unwrap();
         p.start_main();
-        let Yield::Call(w) = p.run(0, 1_000_000) else { panic!() };
+        let Yield::Call = p.run(0, 1_000_000) else { panic!() };
+        let w = p.take_call().expect("a call");
         let Call::ImpWakeup { seconds, callback: Some(cb) } = w.call else { panic!("{w:?}") };
         assert_eq!(seconds, 1.0);
         p.resume(Value::Int(1));

@@ -120,7 +120,26 @@ pub(crate) fn own_bytes(heap: &Heap, v: Value) -> usize {
 
 /// §14: the serialised size of `v` in bytes, the payload of `agent.send(name, v)`.
 pub fn serialised_size(heap: &Heap, v: Value) -> Result<u64, Unsendable> {
-    size_in(heap, v, &mut Walk::default())
+    match v {
+        Value::Array(_) | Value::Table(_) => size_in(heap, v, &mut Walk::default()),
+        // Not a container (a loop's `agent.send(name, string)`): nothing to walk.
+        _ => {
+            let own = own_bytes(heap, v);
+            Walk::default().visit(v, own)?;
+            Ok(leaf_size(v, own))
+        }
+    }
+}
+
+/// The serialised size of a value that is not a container, holding `own` bytes.
+fn leaf_size(v: Value, own: usize) -> u64 {
+    match v {
+        Value::Null => 1,
+        Value::Bool(_) => 2,
+        Value::Str(_) | Value::Blob(_) => 5 + own as u64,
+        // Numbers (what is neither a leaf nor sendable never gets here).
+        _ => 5,
+    }
 }
 
 /// Shared (non-cyclic) sub-values are counted once per occurrence, as a serialiser writes them.
@@ -128,10 +147,7 @@ fn size_in(heap: &Heap, v: Value, walk: &mut Walk) -> Result<u64, Unsendable> {
     let own = own_bytes(heap, v);
     walk.visit(v, own)?;
     Ok(match v {
-        Value::Null => 1,
-        Value::Bool(_) => 2,
-        Value::Int(_) | Value::Float(_) => 5,
-        Value::Str(_) | Value::Blob(_) => 5 + own as u64,
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Blob(_) => leaf_size(v, own),
         Value::Array(r) | Value::Table(r) => {
             walk.enter(r)?;
             let mut total = 5u64;
