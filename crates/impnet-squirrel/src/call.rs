@@ -4,7 +4,7 @@
 
 use crate::error::ErrorKind;
 use crate::heap::{Obj, Upval};
-use crate::host::{Ctx, Interrupt, Seat};
+use crate::host::{Ctx, Interrupt, Parked, Seat};
 use crate::machine::{Frame, FrameKind, Machine, TaskState};
 use crate::ops::Fault;
 use crate::value::{GcRef, Value};
@@ -71,7 +71,9 @@ impl Machine {
                             self.stack.push(v);
                             return Ok(Called::Value);
                         }
-                        Err(Interrupt::Suspend(_)) => {
+                        // Bound, not `_`: the interrupt is then moved, not dropped.
+                        Err(Interrupt::Suspend(parked)) => {
+                            let Parked = parked;
                             self.stack.push(Value::Null);
                             self.state = TaskState::Suspended { slot: slot as u32 };
                             return Ok(Called::Suspend);

@@ -6,14 +6,15 @@ use std::rc::Rc;
 
 use crate::bytecode::{Arith, Op, Proto};
 use crate::call::Called;
+use crate::rare::{Flow, Regs};
 use crate::error::ErrorKind;
-use crate::host::{Outcome, Parked, Seat};
+use crate::host::{Outcome, Seat};
 use crate::machine::{FrameKind, Machine, TaskState};
 use crate::ops::{self, Fault};
 use crate::value::Value;
 
 /// Why the loop stopped without a fault.
-enum Exit {
+pub(crate) enum Exit {
     /// The task's outermost call returned.
     Finished(Value),
     /// A native suspended (its payload is parked in the seat).
@@ -29,8 +30,9 @@ impl Machine {
     /// suspended (call [`Vm::resume`] then `run` again), [`Outcome::Error`] when the task failed
     /// (uncaught error, watchdog, memory or call depth), or [`Outcome::OutOfFuel`] when `fuel`
     /// ran out first (`run` again to continue). On an idle VM it returns `Finished(null)`; on a
-    /// suspended one it first resumes the call with `null`.
-    pub fn run(&mut self, seat: &mut Seat<'_>, fuel: u64) -> Outcome<Parked> {
+    /// suspended one it first resumes the call with `null`. A suspension's payload waits in
+    /// the seat, where [`crate::Vm::run`] takes it.
+    pub fn run(&mut self, seat: &mut Seat<'_>, fuel: u64) -> Outcome<()> {
         match self.state {
             TaskState::Idle => return Outcome::Finished(Value::Null),
             TaskState::Suspended { .. } => self.resume(Value::Null),
@@ -44,7 +46,7 @@ impl Machine {
             self.task_instructions += work;
             fuel = fuel.saturating_sub(work);
             match called {
-                Ok(Called::Suspend) => return Outcome::Suspended(Parked),
+                Ok(Called::Suspend) => return Outcome::Suspended(()),
                 Ok(_) => {}
                 Err(fault) => {
                     if let Err(e) = self.unwind(fault) {
@@ -91,7 +93,7 @@ impl Machine {
                     self.end_task();
                     return Outcome::Finished(v);
                 }
-                Ok(Exit::Suspend) => return Outcome::Suspended(Parked),
+                Ok(Exit::Suspend) => return Outcome::Suspended(()),
                 Ok(Exit::Budget) => {}
                 Err(fault) => {
                     if let Err(e) = self.unwind(fault) {
@@ -134,7 +136,10 @@ impl Machine {
     /// or a fault needs unwinding.
     ///
     /// `slack` is what the watchdog allows past `left`: charged work may use it (see `run`).
-    /// Inlined into `run`, whose local `left` then lives in a register, not in memory.
+    /// Inlined into `run`, whose local `left` then lives in a register, not in memory. Only
+    /// the frequent instructions (and the fast cases of the others) are here; the rest run
+    /// out of line ([`Machine::rare`]), so the loop is small enough to keep its locals in
+    /// registers.
     #[inline(always)]
     fn dispatch(&mut self, seat: &mut Seat<'_>, left: &mut u64, slack: u64) -> Result<Exit, Fault> {
         // The innermost frame, as locals; its closure and kind are read from `self.frames`
@@ -188,9 +193,9 @@ impl Machine {
                 *self.stack.last().unwrap_or(&Value::Null)
             };
         }
-        // Charged work: `open!` before a step that may charge (natives, string `+`, `clone`,
-        // ...) lets it charge up to the watchdog; `fold!` after takes what it charged from
-        // `left`, past it into `overdraw`. `pay!` takes work already done (a collection).
+        // Charged work: `open!` before a step that may charge (natives) lets it charge up to
+        // the watchdog; `fold!` after takes what it charged from `left`, past it into
+        // `overdraw`. `pay!` takes work already done (a collection).
         macro_rules! pay {
             ($units:expr) => {{
                 let units: u64 = $units;
@@ -238,6 +243,23 @@ impl Machine {
                 }
             }};
         }
+        // `op` out of line: the instructions not below, and the slow cases of those that are
+        // (whose operands are still in place).
+        macro_rules! rare {
+            ($op:expr) => {{
+                let mut at = Regs { ip, left: *left };
+                let flow = self.rare(seat, $op, &proto, base, slack, &mut at);
+                ip = at.ip;
+                *left = at.left;
+                match flow? {
+                    Flow::Next => {}
+                    Flow::Reload => {
+                        reload!();
+                    }
+                    Flow::Exit(exit) => return Ok(exit),
+                }
+            }};
+        }
 
         loop {
             if *left == 0 {
@@ -280,23 +302,6 @@ impl Machine {
                     let v = tri!(self.get_name_cached(caches + k as usize, this, key));
                     self.stack.push(v);
                 }
-                Op::SetName(k) => {
-                    let key = proto.consts[k as usize];
-                    let this = self.stack[base];
-                    let v = top!();
-                    tri!(self.set_name(this, key, v));
-                }
-                Op::NewSlotName(k) => {
-                    let key = proto.consts[k as usize];
-                    let this = self.stack[base];
-                    let v = top!();
-                    tri!(self.new_slot(this, key, v));
-                }
-                Op::Root => self.stack.push(Value::Table(self.root)),
-                Op::GetBase => {
-                    let b = self.heap.closure(closure!()).base;
-                    self.stack.push(b.map_or(Value::Null, Value::Class));
-                }
                 Op::Get => {
                     let key = pop!();
                     let obj = pop!();
@@ -314,22 +319,6 @@ impl Machine {
                     let key = pop!();
                     let obj = pop!();
                     tri!(self.set(obj, key, v));
-                    self.stack.push(v);
-                }
-                Op::NewSlot => {
-                    let v = pop!();
-                    let key = pop!();
-                    let obj = pop!();
-                    tri!(self.new_slot(obj, key, v));
-                    self.stack.push(v);
-                }
-                Op::Delete => {
-                    let key = pop!();
-                    let obj = pop!();
-                    open!();
-                    let v = self.delete(obj, key);
-                    fold!();
-                    let v = tri!(v);
                     self.stack.push(v);
                 }
                 Op::PrepCall => {
@@ -387,139 +376,24 @@ impl Machine {
                     }
                     reload!();
                 }
-                Op::Closure(i) => {
-                    gc!();
-                    let global = proto.protos[i as usize];
-                    let child = self.protos[global as usize].clone();
-                    let mut outers = Vec::with_capacity(child.outers.len());
-                    for d in &child.outers {
-                        let u = if d.from_parent_local {
-                            tri!(self.capture((base + d.index as usize) as u32))
-                        } else {
-                            self.heap.closure(closure!()).outers[d.index as usize]
-                        };
-                        outers.push(u);
-                    }
-                    let nd = child.ndefaults as usize;
-                    let defaults = self.stack.split_off(self.stack.len() - nd);
-                    let c = tri!(self.make_closure(global, outers.into(), defaults.into()));
-                    self.stack.push(c);
-                }
-                Op::NewTable => {
-                    gc!();
-                    let t = tri!(self.heap.new_table());
-                    self.stack.push(t);
-                }
-                Op::TableSlot => {
-                    let v = pop!();
-                    let key = pop!();
-                    let t = top!();
-                    tri!(self.new_slot(t, key, v));
-                }
-                Op::NewArray(n) => {
-                    gc!();
-                    tri!(self.heap.ensure_room(n as usize * 8));
-                    let items = self.stack.split_off(self.stack.len() - n as usize);
-                    let a = tri!(self.heap.new_array(items));
-                    self.stack.push(a);
-                }
-                Op::NewClass(has_base) => {
-                    gc!();
-                    let base_class = if has_base { Some(pop!()) } else { None };
-                    let c = tri!(self.new_class(base_class));
-                    self.stack.push(c);
-                }
-                Op::ClassMember { is_static } => {
-                    let v = pop!();
-                    let key = pop!();
-                    let Value::Class(c) = top!() else {
-                        unreachable!("class member without class")
-                    };
-                    tri!(self.class_set(c, key, v, is_static));
-                }
                 Op::Arith(a) => {
                     let len = self.stack.len();
-                    let (x, y) = (self.stack[len - 2], self.stack[len - 1]);
-                    if let Some((depth, f, inst)) = self.string_cat_operand(a, x, y) {
-                        // Run `_tostring` first; its result takes the operand's place and
-                        // this `+` runs again (ip back on it) with two strings.
-                        ip -= 1;
-                        save!();
-                        let slot = self.stack.len();
-                        self.stack.push(f);
-                        self.stack.push(inst);
-                        open!();
-                        let called = self.call(seat, slot, 0, FrameKind::Operand(depth));
-                        fold!();
-                        match called? {
-                            Called::Frame => {
-                                reload!();
-                            }
-                            Called::Value => {
-                                let s = pop!();
-                                let at = self.stack.len() - depth as usize;
-                                self.stack[at] = s;
-                            }
-                            Called::Suspend => return Ok(Exit::Suspend),
-                        }
-                        continue;
-                    }
-                    let r = match (x, y) {
+                    let r = match (self.stack[len - 2], self.stack[len - 1]) {
                         (Value::Int(x), Value::Int(y)) => tri!(ops::int_arith(a, x, y)),
                         (Value::Float(x), Value::Float(y)) if a == Arith::Add => {
                             Value::Float(x + y)
                         }
                         _ => {
-                            gc!();
-                            open!();
-                            tri!(self.charge(ops::arith_work(&self.heap, a, x, y)));
-                            fold!();
-                            tri!(ops::arith(&mut self.heap, a, x, y))
+                            rare!(op);
+                            continue;
                         }
                     };
                     self.stack.truncate(len - 1);
                     self.stack[len - 2] = r;
                 }
-                Op::Neg => {
-                    let v = pop!();
-                    let r = match v {
-                        Value::Int(i) => Value::Int(i.wrapping_neg()),
-                        Value::Float(f) => Value::Float(-f),
-                        _ => tri!(Err(Fault::msg(format!(
-                            "attempt to negate a {}",
-                            v.type_name()
-                        )))),
-                    };
-                    self.stack.push(r);
-                }
                 Op::Not => {
                     let v = pop!();
                     self.stack.push(Value::Bool(!v.truthy()));
-                }
-                Op::BitNot => {
-                    let v = pop!();
-                    let r = match v {
-                        Value::Int(i) => Value::Int(!i),
-                        _ => tri!(Err(Fault::msg(format!(
-                            "attempt to perform a bitwise op on a {}",
-                            v.type_name()
-                        )))),
-                    };
-                    self.stack.push(r);
-                }
-                Op::Typeof => {
-                    let v = pop!();
-                    let s = tri!(self.heap.str(v.type_name()));
-                    self.stack.push(s);
-                }
-                Op::Clone => {
-                    let v = pop!();
-                    gc!();
-                    open!();
-                    let c = self.clone_value(v);
-                    fold!();
-                    let c = tri!(c);
-                    self.stack.push(c);
                 }
                 Op::Eq | Op::Ne => {
                     let b = pop!();
@@ -529,37 +403,14 @@ impl Machine {
                         .push(Value::Bool(if let Op::Eq = op { eq } else { !eq }));
                 }
                 Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Cmp3 => {
-                    let b = pop!();
-                    let a = pop!();
-                    let ord = match (a, b) {
-                        (Value::Int(x), Value::Int(y)) => x.cmp(&y),
-                        _ => {
-                            open!();
-                            tri!(self.charge(ops::compare_work(&self.heap, a, b)));
-                            fold!();
-                            tri!(ops::compare(&self.heap, a, b))
-                        }
+                    let len = self.stack.len();
+                    let (Value::Int(x), Value::Int(y)) = (self.stack[len - 2], self.stack[len - 1])
+                    else {
+                        rare!(op);
+                        continue;
                     };
-                    use std::cmp::Ordering::*;
-                    self.stack.push(match op {
-                        Op::Lt => Value::Bool(ord == Less),
-                        Op::Le => Value::Bool(ord != Greater),
-                        Op::Gt => Value::Bool(ord == Greater),
-                        Op::Ge => Value::Bool(ord != Less),
-                        _ => Value::Int(ord as i32),
-                    });
-                }
-                Op::In => {
-                    let obj = pop!();
-                    let key = pop!();
-                    let r = tri!(self.contains(obj, key));
-                    self.stack.push(Value::Bool(r));
-                }
-                Op::Instanceof => {
-                    let class = pop!();
-                    let v = pop!();
-                    let r = tri!(self.instance_of(v, class));
-                    self.stack.push(Value::Bool(r));
+                    self.stack.truncate(len - 1);
+                    self.stack[len - 2] = ordered(op, x.cmp(&y));
                 }
                 Op::Jump(t) => ip = t as usize,
                 Op::JumpIfFalse(t) => {
@@ -587,22 +438,6 @@ impl Machine {
                         ip = exit as usize;
                     }
                 }
-                Op::CloseOuters(s) => self.close_outers((base + s as usize) as u32),
-                Op::PushTrap(handler) => {
-                    self.traps.push(crate::machine::Trap {
-                        frame: self.frames.len() as u32 - 1,
-                        stack: self.stack.len() as u32,
-                        handler,
-                    });
-                }
-                Op::PopTrap => {
-                    self.traps.pop();
-                }
-                Op::Throw => {
-                    let v = pop!();
-                    save!();
-                    return Err(Fault::Value(v));
-                }
                 Op::IncLocal {
                     slot,
                     delta,
@@ -610,76 +445,53 @@ impl Machine {
                 } => {
                     let at = base + slot as usize;
                     let old = self.stack[at];
-                    let new = tri!(increment(old, delta));
+                    let Value::Int(i) = old else {
+                        rare!(op);
+                        continue;
+                    };
+                    let new = Value::Int(i.wrapping_add(delta as i32));
                     self.stack[at] = new;
-                    self.stack.push(if postfix { old } else { new });
-                }
-                Op::IncOuter {
-                    idx,
-                    delta,
-                    postfix,
-                } => {
-                    let old = self.outer_get(closure!(), idx);
-                    let new = tri!(increment(old, delta));
-                    self.outer_set(closure!(), idx, new);
-                    self.stack.push(if postfix { old } else { new });
-                }
-                Op::IncName {
-                    name,
-                    delta,
-                    postfix,
-                } => {
-                    let key = proto.consts[name as usize];
-                    let this = self.stack[base];
-                    let old = tri!(self.get_name(this, key));
-                    let new = tri!(increment(old, delta));
-                    tri!(self.set_name(this, key, new));
-                    self.stack.push(if postfix { old } else { new });
-                }
-                Op::IncIndex { delta, postfix } => {
-                    let key = pop!();
-                    let obj = pop!();
-                    let old = tri!(self.get(obj, key));
-                    let new = tri!(increment(old, delta));
-                    tri!(self.set(obj, key, new));
                     self.stack.push(if postfix { old } else { new });
                 }
                 Op::AddLocalInt { slot, n } => {
                     let at = base + slot as usize;
-                    self.stack[at] = match self.stack[at] {
-                        Value::Int(i) => Value::Int(i.wrapping_add(n)),
-                        other => {
-                            open!();
-                            let work =
-                                ops::arith_work(&self.heap, Arith::Add, other, Value::Int(n));
-                            tri!(self.charge(work));
-                            fold!();
-                            tri!(ops::arith(&mut self.heap, Arith::Add, other, Value::Int(n)))
-                        }
-                    };
+                    match self.stack[at] {
+                        Value::Int(i) => self.stack[at] = Value::Int(i.wrapping_add(n)),
+                        _ => rare!(op),
+                    }
                 }
                 Op::LtLocalJump { slot, target } => {
-                    let limit = pop!();
-                    let v = self.stack[base + slot as usize];
-                    let less = match (v, limit) {
-                        (Value::Int(a), Value::Int(b)) => a < b,
-                        _ => {
-                            open!();
-                            tri!(self.charge(ops::compare_work(&self.heap, v, limit)));
-                            fold!();
-                            tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less
-                        }
+                    let len = self.stack.len();
+                    let (Value::Int(v), Value::Int(limit)) =
+                        (self.stack[base + slot as usize], self.stack[len - 1])
+                    else {
+                        rare!(op);
+                        continue;
                     };
-                    if !less {
+                    self.stack.truncate(len - 1);
+                    if v >= limit {
                         ip = target as usize;
                     }
                 }
+                _ => rare!(op),
             }
         }
     }
 }
 
-fn increment(v: Value, delta: i8) -> Result<Value, Fault> {
+/// `Lt`, `Le`, `Gt`, `Ge` or `Cmp3` of two operands ordered `ord`.
+pub(crate) fn ordered(op: Op, ord: std::cmp::Ordering) -> Value {
+    use std::cmp::Ordering::*;
+    match op {
+        Op::Lt => Value::Bool(ord == Less),
+        Op::Le => Value::Bool(ord != Greater),
+        Op::Gt => Value::Bool(ord == Greater),
+        Op::Ge => Value::Bool(ord != Less),
+        _ => Value::Int(ord as i32),
+    }
+}
+
+pub(crate) fn increment(v: Value, delta: i8) -> Result<Value, Fault> {
     match v {
         Value::Int(i) => Ok(Value::Int(i.wrapping_add(delta as i32))),
         Value::Float(f) => Ok(Value::Float(f + delta as f32)),

@@ -87,6 +87,7 @@ mod machine;
 mod ops;
 mod parser;
 mod rand;
+mod rare;
 mod value;
 mod vm;
 pub mod work;

@@ -36,7 +36,11 @@ impl<H: Host> Vm<H> {
     /// ran out first (`run` again to continue). On an idle VM it returns `Finished(null)`; on a
     /// suspended one it first resumes the call with `null`.
     pub fn run(&mut self, fuel: u64) -> Outcome<H::Suspend> {
-        match self.run_in_place(fuel) {
+        let mut seat = Seat {
+            host: &mut self.host,
+            parked: &mut self.parked,
+        };
+        match self.machine.run(&mut seat, fuel) {
             Outcome::Finished(v) => Outcome::Finished(v),
             Outcome::Suspended(()) => match self.parked.take() {
                 Some(p) => Outcome::Suspended(p),
@@ -45,27 +49,6 @@ impl<H: Host> Vm<H> {
             Outcome::Error(e) => Outcome::Error(e),
             Outcome::OutOfFuel => Outcome::OutOfFuel,
         }
-    }
-
-    /// [`Vm::run`] that leaves a suspension's payload in the VM until
-    /// [`Vm::take_suspension`]: a host on a hot path moves it once, to where it is used, not
-    /// out through each layer in between (an `agent.send` loop suspends once a turn).
-    pub fn run_in_place(&mut self, fuel: u64) -> Outcome<()> {
-        let mut seat = Seat {
-            host: &mut self.host,
-            parked: &mut self.parked,
-        };
-        match self.machine.run(&mut seat, fuel) {
-            Outcome::Finished(v) => Outcome::Finished(v),
-            Outcome::Suspended(_) => Outcome::Suspended(()),
-            Outcome::Error(e) => Outcome::Error(e),
-            Outcome::OutOfFuel => Outcome::OutOfFuel,
-        }
-    }
-
-    /// The payload of the suspension [`Vm::run_in_place`] stopped at (once).
-    pub fn take_suspension(&mut self) -> Option<H::Suspend> {
-        self.parked.take()
     }
 
     pub fn limits(&self) -> Limits {

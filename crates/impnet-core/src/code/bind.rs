@@ -101,10 +101,13 @@ impl DeviceCode {
             Call::ImpWakeup { callback: Some(id), .. } => Some(wakeup_handle(id)),
             _ => None,
         };
-        // Field by field (a whole `Pending` is dropped and written through a call).
+        // Field by field (a whole `Pending` is dropped and written through a call); `then`
+        // only when there is one: the previous call's was taken when it returned.
         self.pending.object = m.object;
         self.pending.wakeup = wakeup;
-        self.pending.then = m.then.map(|then| Box::new((*then, site.clone())));
+        if let Some(then) = m.then {
+            self.pending.then = Some(Box::new((*then, site.clone())));
+        }
         seam::Yield::Call { call: m.call, site }
     }
 }

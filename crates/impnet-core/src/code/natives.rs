@@ -53,6 +53,8 @@ pub struct DeviceHost {
     pub agent_reads: bool,
     /// Message names `agent.send` used lately.
     pub names: MessageNames,
+    /// The model call the VM is suspended in, until the device takes it.
+    pub call: Option<ModelCall>,
 }
 
 /// Message names shared by every `agent.send` that sends one again: a loop sending "d"
@@ -90,14 +92,15 @@ impl DeviceHost {
 }
 
 impl Host for DeviceHost {
-    /// Not boxed: the VM parks a suspension's payload in place (an `agent.send` loop would
-    /// allocate and free a box per call).
-    type Suspend = ModelCall;
+    /// Nothing: a native builds its model call in `DeviceHost::call`, where the device takes
+    /// it, rather than handing it out through the VM (an `agent.send` loop suspends once a
+    /// turn; each move of the call costs as much as a VM instruction).
+    type Suspend = ();
 }
 
 type Cx<'a> = Ctx<'a, DeviceHost>;
-type R = NativeResult<ModelCall>;
-type Fail = Interrupt<ModelCall>;
+type R = NativeResult<()>;
+type Fail = Interrupt<()>;
 
 /// §14: `time()` at power-on unless the scenario says otherwise.
 pub const DEFAULT_START_EPOCH: u64 = 1_735_689_600;
@@ -106,24 +109,17 @@ pub const DEFAULT_START_EPOCH: u64 = 1_735_689_600;
 pub const SOFTWARE_VERSION: &str = "impnet-model-v2 (impOS model)";
 
 /// Suspends with `call` made at the script's current call site.
-fn model(ctx: &Cx<'_>, call: Call) -> R {
-    Err(Interrupt::Suspend(ModelCall {
-        call,
-        file: ctx.file_shared(),
-        line: ctx.line(),
-        object: None,
-        then: None,
-    }))
+#[inline]
+fn model(ctx: &mut Cx<'_>, call: Call) -> R {
+    suspend(ctx, call, None, None)
 }
 
-fn with(r: R, edit: impl FnOnce(&mut ModelCall)) -> R {
-    match r {
-        Err(Interrupt::Suspend(mut m)) => {
-            edit(&mut m);
-            Err(Interrupt::Suspend(m))
-        }
-        other => other,
-    }
+/// [`model`] with what the call gives back on success and the call after it, if any. The
+/// call is built where the device takes it from (`DeviceHost::call`): it moves once.
+#[inline]
+fn suspend(ctx: &mut Cx<'_>, call: Call, object: Option<Handle>, then: Option<Box<Call>>) -> R {
+    ctx.host.call = Some(ModelCall { call, file: ctx.file_shared(), line: ctx.line(), object, then });
+    Err(Interrupt::Suspend(()))
 }
 
 /// A loosely typed argument, kept as written so the model raises B4/C6/U1–U2 as impOS would.
@@ -353,7 +349,7 @@ fn deep_sleep(vm: &mut Vm<DeviceHost>, table: Value, name: &'static str) {
         }
         let sleep = Call::DeepSleep { seconds };
         if flush {
-            with(model(ctx, Call::ServerFlush { timeout: SLEEPFOR_FLUSH_S }), |m| m.then = Some(Box::new(sleep)))
+            suspend(ctx, Call::ServerFlush { timeout: SLEEPFOR_FLUSH_S }, None, Some(Box::new(sleep)))
         } else {
             model(ctx, sleep)
         }
@@ -392,7 +388,7 @@ fn net(vm: &mut Vm<DeviceHost>, imp: Value) {
         // The interface callback (`openudp(fn)`, incoming datagrams) never fires: impnet
         // models no UDP receive.
         let _ = h;
-        with(model(ctx, Call::OpenUdp { port }), |m| m.object = Some(kept))
+        suspend(ctx, Call::OpenUdp { port }, Some(kept), None)
     });
     let Ok(interface) = vm.heap_mut().new_table() else { return };
     let _ = vm.set_slot(interface, "openudp", openudp);

@@ -125,7 +125,7 @@ impl Program {
                     return Yield::Idle;
                 }
             }
-            match self.vm.run_in_place(fuel) {
+            match self.vm.run(fuel) {
                 Outcome::Suspended(()) => return Yield::Call,
                 Outcome::Finished(_) if self.next_file.is_some() => continue,
                 Outcome::Finished(_) => return Yield::Idle,
@@ -138,10 +138,10 @@ impl Program {
         }
     }
 
-    /// The model call a [`Yield::Call`] stopped at, left in the VM so that it moves once, to
-    /// the device (issue 9 item 6).
+    /// The model call a [`Yield::Call`] stopped at, built in the host so that it moves once,
+    /// to the device (issue 9 item 6).
     pub fn take_call(&mut self) -> Option<ModelCall> {
-        self.vm.take_suspension()
+        self.vm.host.call.take()
     }
 
     /// Instructions the current task has executed (the watchdog counts these).

@@ -10,7 +10,9 @@ pub(crate) const SLICE: u64 = 10_000;
 
 /// Runs a VM task in slices of [`SLICE`] instructions, charging each slice to the run's budget
 /// (issue 13, SPEC §14 limits), until `run` gives something other than out-of-fuel (`None`).
-/// Device code and agent code both run this way.
+/// Device code and agent code both run this way. Inlined: device code runs it at every model
+/// call.
+#[inline]
 pub(crate) fn run_charged<T, Y>(
     vm: &mut T,
     budget: &mut Budget,
