@@ -84,7 +84,7 @@ fn toml_error(text: &str, offset: Option<usize>, msg: &str) -> ScenarioError {
 /// Parses, normalises and validates a JSON scenario (the form links carry).
 pub fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
     refuse_oversize(text)?;
-    // serde's derived structs also accept a JSON array (fields by position): not a scenario.
+    // Said first: whatever else a non-object is wrong about, this is what to fix.
     if !text.trim_start().starts_with('{') {
         return Err(ScenarioError::new("", "a JSON scenario is an object: it starts with `{`"));
     }
