@@ -640,6 +640,22 @@ mod tests {
         println!("{}", report.join("\n"));
     }
 
+    /// SPEC §15 with §14 "Where the code comes from": a pair's link carrying the agent's
+    /// `#require`d library opens with it and runs it (the playground runs the core's `run`).
+    #[test]
+    fn section15_a_pair_link_carrying_agent_libraries_runs_them() {
+        let mut sc = presets::PAIRS[0].scenario().unwrap();
+        sc.agent_code = Some("#require \"Helper.lib.nut:1.0.0\"\nserver.log(helper.tag);\n".into());
+        sc.libs.insert("Helper.lib.nut".into(), "helper <- { tag = \"from the library\" };\n".into());
+        let s = State::new(Init { fragment: Some(codec::encode(&sc)), ..Init::default() });
+        assert_eq!((s.notice.as_deref(), s.run_error.as_deref()), (None, None));
+        assert_eq!(*s.scenario, sc);
+        assert!(crate::logic::log::log_lines(&s.trace).iter().any(|l| l.text == "from the library"), "{}", s.trace.to_json_lines());
+        // An edit of the agent program keeps its libraries.
+        let s = reduce(s, Action::EditAgentCode("#require \"Helper.lib.nut:1.0.0\"\nserver.log(helper.tag + \"!\");\n".into()));
+        assert!(crate::logic::log::log_lines(&s.trace).iter().any(|l| l.text == "from the library!"), "{}", s.trace.to_json_lines());
+    }
+
     #[test]
     fn an_unknown_preset_names_itself_in_the_message() {
         let s = State::new(Init { preset: Some("no_such_thing".into()), ..Init::default() });

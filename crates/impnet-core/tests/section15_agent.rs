@@ -314,3 +314,50 @@ fn section15_an_agent_imp_wakeup_0_poll_forever_stops_at_its_instant_with_the_ca
     let note = events(&ls, "note");
     assert!(note.last().unwrap()["why"].as_str().unwrap().contains("imp.wakeup(0, f)"), "{note:?}");
 }
+
+/// SPEC §15 with §14 "Where the code comes from": agent code's `#require`/`@include` lines find
+/// their files among the scenario's `libs`, as device code's do (they are not comments to it).
+#[test]
+fn s15_s14_agent_require_and_include_resolve_from_libs_and_run_first() {
+    let mut s = parse_toml("end_ms = 10000\n").unwrap();
+    s.code = Some("agent.send(\"r\", 20);\n".into());
+    s.agent_code = Some(
+        "#require \"Helper.lib.nut:1.0.0\"\n@include once \"lib/twice.nut\"\ndevice.on(\"r\", function(v) { server.log(helper.tag + twice(v)); });\n"
+            .into(),
+    );
+    s.libs.insert("Helper.lib.nut".into(), "helper <- { tag = \"h:\" };\nserver.log(\"helper loaded\");\n".into());
+    s.libs.insert("twice.nut".into(), "function twice(x) { return 2 * x; }\n".into());
+    validate(&s).unwrap();
+    let ls = lines_of(&s);
+    assert!(events(&ls, "squirrel_error").is_empty(), "{ls:?}");
+    assert_eq!(texts(&ls, Some("agent")), ["helper loaded", "h:40"]);
+    // The library's own line is named by its file; the main agent file's lines are not.
+    let logs = calls(&ls, "server.log", Some("agent"));
+    assert_eq!((logs[0]["file"].as_str(), logs[0]["line"].as_u64()), (Some("Helper.lib.nut"), Some(2)));
+    assert_eq!((logs[1].get("file"), logs[1]["line"].as_u64()), (None, Some(3)));
+    // A share link carries the agent's libraries with the rest, and opens to the same run.
+    let back = impnet_core::codec::decode(&impnet_core::codec::encode(&s)).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(lines_of(&back), ls);
+}
+
+#[test]
+fn s15_s14_an_agent_library_missing_from_libs_is_refused_naming_the_agent_file_and_line() {
+    let mut s = parse_toml("").unwrap();
+    s.code = Some("server.log(1);\n".into());
+    s.agent_code = Some("// helpers\n#require \"Helper.lib.nut:1.0.0\"\n".into());
+    let e = validate(&s).unwrap_err();
+    assert_eq!(e.path, "agent_code");
+    assert!(e.to_string().contains("agent.nut:2: #require \"Helper.lib.nut:1.0.0\": no file named Helper.lib.nut"), "{e}");
+    // A library's own compile error names the library's file.
+    s.libs.insert("Helper.lib.nut".into(), "helper <- {\n".into());
+    let e = validate(&s).unwrap_err();
+    assert!(e.to_string().contains("Helper.lib.nut:"), "{e}");
+    // An uncaught error in a library ends the agent's main body: later files do not run.
+    s.libs.insert("Helper.lib.nut".into(), "throw \"no\";\n".into());
+    s.agent_code = Some("#require \"Helper.lib.nut:1.0.0\"\nserver.log(\"main ran\");\n".into());
+    validate(&s).unwrap();
+    let ls = lines_of(&s);
+    assert!(texts(&ls, Some("agent")).is_empty(), "{ls:?}");
+    assert_eq!(events(&ls, "squirrel_error").len(), 1);
+}

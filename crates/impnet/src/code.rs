@@ -1,7 +1,7 @@
 //! `impnet run|link DEVICE.nut [--agent AGENT.nut] [--scenario S.toml] [--lib DIR]...`: device
 //! code from a file (SPEC §14 "Where the code comes from"), and agent code beside it (§15). The `.nut` file is the program; `--scenario` adds
 //! parameters, outages, seed and `end_ms` (its `steps` must be absent); each `--lib` folder
-//! resolves `#require`/`@include` by file name. Everything refused here is the user's input:
+//! resolves `#require`/`@include` by file name, for device and agent code alike. Everything refused here is the user's input:
 //! exit 2, with compile errors as `file:line:col: message`.
 
 use crate::input::{self, InputError};
@@ -45,18 +45,52 @@ pub fn load(arg: &str, flags: &CodeArgs) -> Result<Scenario, InputError> {
     };
     let mut s = from_nut(Path::new(arg), base, &flags.libs).map_err(InputError)?;
     if let Some(path) = &flags.agent {
-        s.agent_code = Some(agent_code(path).map_err(InputError)?);
+        let (agent, libs) = agent_code(path, &flags.libs).map_err(InputError)?;
+        s.agent_code = Some(agent);
+        // One `libs` table serves both sides: a file both require is the same file.
+        s.libs.extend(libs);
         validate(&s).map_err(|e| InputError(e.to_string()))?;
     }
     Ok(s)
 }
 
-/// Reads and compiles agent code under the file's own name, so errors point into it.
-fn agent_code(path: &Path) -> Result<String, String> {
-    let src = read(path)?;
+/// Reads agent code and the libraries its `#require`/`@include` lines name, as device code's
+/// are, and compiles them under the file's own name, so errors point into it (§15).
+fn agent_code(path: &Path, lib_dirs: &[PathBuf]) -> Result<(String, Libs), String> {
+    let (main, program, libs) = resolve_file(path, lib_dirs)?;
     let start = impnet_core::code::natives::DEFAULT_START_EPOCH;
-    impnet_core::agent::Agent::load(&path.display().to_string(), &src, 0, start).map_err(|e| e.to_string())?;
-    Ok(src)
+    impnet_core::agent::Agent::load(&program, 0, start).map_err(|e| e.to_string())?;
+    Ok((main, libs))
+}
+
+/// Files by the name a directive gives them.
+type Libs = std::collections::BTreeMap<String, String>;
+
+/// Reads the program at `path` and every file its directives name from `lib_dirs` (the first
+/// folder holding the name wins): its text, the program resolved under the file's own name,
+/// and the libraries as read (the scenario keeps them: share links carry them).
+fn resolve_file(path: &Path, lib_dirs: &[PathBuf]) -> Result<(String, code::Code, Libs), String> {
+    let main = read(path)?;
+    let mut read_libs = Libs::new();
+    let mut lookup_error = None;
+    let mut lookup = |name: &str| -> Option<String> {
+        let file = lib_dirs.iter().map(|d| d.join(name)).find(|p| p.is_file())?;
+        match read(&file) {
+            Ok(text) => {
+                read_libs.insert(name.to_string(), text.clone());
+                Some(text)
+            }
+            Err(e) => {
+                lookup_error.get_or_insert(e);
+                None
+            }
+        }
+    };
+    let program = code::resolve(&path.display().to_string(), &main, &mut lookup);
+    if let Some(e) = lookup_error {
+        return Err(e);
+    }
+    Ok((main, program.map_err(|e| e.to_string())?, read_libs))
 }
 
 /// The scenario `--scenario` names, as `impnet::input` loads it. A preset (named by its id,
@@ -92,30 +126,9 @@ fn from_nut(path: &Path, mut base: Scenario, lib_dirs: &[PathBuf]) -> Result<Sce
     if base.code.is_some() {
         return Err("--scenario: the scenario holds code of its own; give one program".into());
     }
-    let main = read(path)?;
-    // Every file a directive names, as read: the scenario keeps them (share links carry them)
-    // and resolves its code against them again.
-    let mut read_libs = std::collections::BTreeMap::new();
-    let mut lookup_error = None;
-    let mut lookup = |name: &str| -> Option<String> {
-        let file = lib_dirs.iter().map(|d| d.join(name)).find(|p| p.is_file())?;
-        match read(&file) {
-            Ok(text) => {
-                read_libs.insert(name.to_string(), text.clone());
-                Some(text)
-            }
-            Err(e) => {
-                lookup_error.get_or_insert(e);
-                None
-            }
-        }
-    };
-    let program = code::resolve(&path.display().to_string(), &main, &mut lookup);
-    if let Some(e) = lookup_error {
-        return Err(e);
-    }
+    let (main, program, read_libs) = resolve_file(path, lib_dirs)?;
     // Compile under the file's own name, so errors point into the user's file.
-    program.and_then(|p| p.check()).map_err(|e| e.to_string())?;
+    program.check().map_err(|e| e.to_string())?;
     base.libs = read_libs;
     base.code = Some(main);
     validate(&base).map_err(|e| e.to_string())?;

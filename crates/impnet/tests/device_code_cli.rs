@@ -144,3 +144,49 @@ fn issue9_a_preset_name_as_scenario_brings_its_conditions_and_the_nut_is_the_pro
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no-such-preset"), "{}", stderr(&o));
 }
+
+/// SPEC §15 with §14 "Where the code comes from": `--lib` folders serve agent code's
+/// `#require`/`@include` too (before, `#` made the line a comment and the handler failed with
+/// "the index 'helper' does not exist"); a link of the pair carries the libraries either side
+/// needs.
+#[test]
+fn section15_agent_require_resolves_from_lib_folders_and_links_carry_its_libraries() {
+    let dir = tempfile::tempdir().unwrap();
+    let libs = dir.path().join("libs");
+    std::fs::create_dir(&libs).unwrap();
+    write(&libs, "Helper.lib.nut", "helper <- { greet = function(v) { return \"hello \" + v; } };\n");
+    write(&libs, "Dev.lib.nut", "function payload() { return 7; }\n");
+    let dev = write(dir.path(), "dev.nut", "#require \"Dev.lib.nut:1.0.0\"\nagent.send(\"hi\", payload());\n");
+    let agent = write(dir.path(), "agent.nut", "#require \"Helper.lib.nut:1.0.0\"\ndevice.on(\"hi\", function(v) { server.log(helper.greet(v)); });\n");
+    let lib = libs.display().to_string();
+    let o = impnet(&["run", &dev, "--agent", &agent, "--lib", &lib, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!lines.iter().any(|l| l["event"] == "squirrel_error"), "{lines:?}");
+    let log = lines.iter().find(|l| l["call"] == "server.log" && l["side"] == "agent").expect("the agent's log line");
+    assert_eq!(log["text"], "hello 7");
+    let o = impnet(&["link", &dev, "--agent", &agent, "--lib", &lib]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sc = impnet_core::codec::decode(String::from_utf8(o.stdout).unwrap().trim()).unwrap();
+    let names: Vec<_> = sc.libs.keys().map(String::as_str).collect();
+    assert_eq!(names, ["Dev.lib.nut", "Helper.lib.nut"]);
+    let code = impnet_core::agent::code_of(&sc).unwrap().unwrap();
+    let order: Vec<_> = code.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(order, ["Helper.lib.nut", "agent.nut"]);
+    // The link's own run is the pair's run.
+    let t = impnet_core::run(&sc, &impnet_core::RunOptions::default()).unwrap();
+    assert!(t.to_json_lines().contains("\"text\":\"hello 7\""));
+}
+
+#[test]
+fn section15_an_agent_library_missing_from_the_lib_folders_exits_2_naming_the_agent_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = write(dir.path(), "dev.nut", "server.log(1);\n");
+    let agent = write(dir.path(), "agent.nut", "// helpers\n#require \"Helper.lib.nut:1.0.0\"\n");
+    for cmd in ["run", "link"] {
+        let o = impnet(&[cmd, &dev, "--agent", &agent, "--lib", &dir.path().display().to_string()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let want = format!("impnet {cmd}: {agent}:2: #require \"Helper.lib.nut:1.0.0\": no file named Helper.lib.nut");
+        assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
+    }
+}

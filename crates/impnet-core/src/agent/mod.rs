@@ -4,7 +4,8 @@
 //! Sans-IO like the rest of the core: the driver hands in time and device messages, and reads
 //! back what the agent did.
 //! - [`Agent::start`] runs the program's main body (at t = 0: the agent is up before the
-//!   device).
+//!   device): its libraries' top levels first (`#require`/`@include`, resolved as device code's
+//!   are: `code::resolve`), then its own.
 //! - [`Agent::receive`] queues a device message whose last byte the agent has drained (T5).
 //! - [`Agent::poll_timeout`] says when the next task is due; [`Agent::handle_timeout`] runs
 //!   every task due by then, in the order they became due, ties by registration order (§14
@@ -32,13 +33,21 @@ pub use payload::Payload;
 
 use crate::budget::{Budget, Exhausted, InstantCallbacks, Stop, Work};
 use crate::code::shared::run_charged;
+use crate::code::{Code, CodeError};
 use crate::time::Instant;
 use queue::Task;
-use impnet_squirrel::{CompileError, ErrorKind, Outcome, Vm};
+use impnet_squirrel::{ErrorKind, Handle, Outcome, Vm};
 use std::collections::VecDeque;
 
 /// The file name agent code has in traces and errors.
 pub const AGENT_FILE: &str = "agent.nut";
+
+/// A scenario's agent code resolved against its `libs` (the same files device code's
+/// `#require`/`@include` find); `None` without agent code.
+pub fn code_of(sc: &crate::Scenario) -> Option<Result<Code, CodeError>> {
+    let main = sc.agent_code.as_deref()?;
+    Some(crate::code::resolve(AGENT_FILE, main, &mut |name| sc.libs.get(name).cloned()))
+}
 
 /// What the agent did, for the model and the trace (§15 "Trace").
 #[derive(Clone, Debug, PartialEq)]
@@ -66,25 +75,40 @@ impl AgentEvent {
 
 pub struct Agent {
     vm: Vm<AgentHost>,
+    /// Each file's top level in run order, libraries first: the main body runs them all.
+    files: Vec<Handle>,
     events: VecDeque<AgentEvent>,
     /// Tasks begun at the current instant (bounded as the device's callbacks are).
     instant_tasks: InstantCallbacks,
 }
 
 impl Agent {
-    /// Compiles agent code (refused at load with `file:line:col: message`); nothing runs yet.
-    pub fn load(file: &str, source: &str, seed: u64, start_epoch: u64) -> Result<Agent, CompileError> {
+    /// Compiles agent code, every file of it (refused at load with `file:line:col: message`);
+    /// nothing runs yet.
+    pub fn load(code: &Code, seed: u64, start_epoch: u64) -> Result<Agent, CodeError> {
         let mut vm = Vm::new(AgentHost::new(start_epoch));
         // Its own math.rand() stream: the agent's draws never shift the device's.
         vm.seed(seed ^ 0xa6e7_0000_0000_0001);
         natives::install(&mut vm);
-        vm.load(file, source)?;
-        Ok(Agent { vm, events: VecDeque::new(), instant_tasks: InstantCallbacks::default() })
+        let mut files = Vec::with_capacity(code.files.len());
+        for f in &code.files {
+            let top = vm.compile(&f.name, &f.text).map_err(CodeError::Compile)?;
+            files.push(vm.keep(top));
+        }
+        Ok(Agent { vm, files, events: VecDeque::new(), instant_tasks: InstantCallbacks::default() })
     }
 
-    /// Runs the main body at `at`.
+    /// Runs the main body at `at`: the files' top levels one after another, as device code's
+    /// main task does; an uncaught error ends it and later files do not run.
     pub fn start(&mut self, at: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
-        self.drive(at, budget)
+        for h in std::mem::take(&mut self.files) {
+            let started = self.vm.start_handle(h, &[]).is_ok();
+            self.vm.release(h);
+            if !started || !self.drive(at, budget)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// `device.isconnected()` from now on (§15: the server's view).
@@ -139,7 +163,7 @@ impl Agent {
         };
         self.events.push_back(AgentEvent::Received { at, msg, name });
         match payload.to_value(self.vm.heap_mut()) {
-            Ok(v) if self.vm.start_handle(h, &[v]).is_ok() => self.drive(at, budget),
+            Ok(v) if self.vm.start_handle(h, &[v]).is_ok() => self.drive(at, budget).map(drop),
             Ok(_) => Ok(()),
             Err(_) => {
                 let error = "out of memory".to_string();
@@ -150,8 +174,8 @@ impl Agent {
     }
 
     /// Runs the started task to its end at `at` (agent natives never suspend), charging its
-    /// instructions to the run's budget.
-    fn drive(&mut self, at: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
+    /// instructions to the run's budget. `Ok(false)` when an uncaught error ended it.
+    fn drive(&mut self, at: Instant, budget: &mut Budget) -> Result<bool, Exhausted> {
         self.vm.host.now = at;
         let run = |vm: &mut Vm<AgentHost>, fuel| match vm.run(fuel) {
             Outcome::OutOfFuel => None,
@@ -166,11 +190,11 @@ impl Agent {
             Outcome::Error(e) => {
                 let watchdog = e.kind == ErrorKind::Watchdog;
                 self.events.push_back(AgentEvent::Error { at, error: e.message, file: e.file, line: e.line, watchdog });
+                Ok(false)
             }
-            Outcome::Finished(_) | Outcome::OutOfFuel => {}
+            Outcome::Finished(_) | Outcome::OutOfFuel => Ok(true),
             Outcome::Suspended(never) => match never {},
         }
-        Ok(())
     }
 }
 

@@ -5,8 +5,14 @@ use crate::budget::Budget;
 use crate::code::natives::DEFAULT_START_EPOCH;
 use crate::code::wire_size::serialised_size;
 
+/// Agent code of one file, without libraries.
+fn load(src: &str, seed: u64, start_epoch: u64) -> Result<Agent, CodeError> {
+    let code = crate::code::resolve(AGENT_FILE, src, &mut |_| None).expect("no directives");
+    Agent::load(&code, seed, start_epoch)
+}
+
 fn agent(src: &str) -> (Agent, Budget) {
-    let mut a = Agent::load(AGENT_FILE, src, 1, DEFAULT_START_EPOCH).expect("compiles");
+    let mut a = load(src, 1, DEFAULT_START_EPOCH).expect("compiles");
     let mut budget = Budget::default();
     a.start(Instant::ZERO, &mut budget).unwrap();
     (a, budget)
@@ -192,7 +198,7 @@ fn s14_watchdog_ends_a_runaway_agent_task_and_later_callbacks_still_run() {
 
 #[test]
 fn issue13_agent_instructions_draw_from_the_run_budget_and_stop_it_when_spent() {
-    let mut a = Agent::load(AGENT_FILE, "local i = 0; while (i < 1000000) i++;", 1, 0).unwrap();
+    let mut a = load("local i = 0; while (i < 1000000) i++;", 1, 0).unwrap();
     let mut budget = Budget::new(50_000);
     let e = a.start(Instant::ZERO, &mut budget).unwrap_err();
     assert_eq!(e.work, Work::Instruction);
@@ -210,7 +216,7 @@ fn s15_device_isconnected_answers_the_servers_view() {
 
 #[test]
 fn s15_agent_code_that_does_not_compile_is_refused_with_file_line_col() {
-    let e = Agent::load(AGENT_FILE, "local x = ;", 0, 0).err().expect("refused");
+    let e = load("local x = ;", 0, 0).err().expect("refused");
     assert!(e.to_string().starts_with("agent.nut:1:"), "{e}");
 }
 

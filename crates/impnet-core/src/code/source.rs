@@ -1,4 +1,4 @@
-//! Where device code comes from (SPEC §14): the main program plus the files its
+//! Where device code comes from (SPEC §14), and agent code (§15) alike: the main program plus the files its
 //! `#require "Name.lib.nut:1.2.3"` and Builder's `@include "path"` name, found by file name
 //! among the files the caller can supply (`impnet run --lib DIR`, a scenario's `libs`).
 //!
@@ -57,8 +57,8 @@ pub enum CodeError {
     BadDirective { file: String, line: u32, directive: String },
     /// Requirements nested past `MAX_NESTING`.
     TooDeep { file: String, line: u32 },
-    /// Over `MAX_CODE_BYTES` in all files.
-    TooLarge { bytes: usize },
+    /// Over `MAX_CODE_BYTES` in all files of one program (`file`: its main file).
+    TooLarge { file: String, bytes: usize },
     Compile(CompileError),
 }
 
@@ -75,8 +75,8 @@ impl fmt::Display for CodeError {
             CodeError::TooDeep { file, line } => {
                 write!(f, "{file}:{line}: libraries require each other more than {MAX_NESTING} levels deep")
             }
-            CodeError::TooLarge { bytes } => {
-                write!(f, "the device code is {bytes} bytes in all files; the limit is {MAX_CODE_BYTES} bytes (1 MiB)")
+            CodeError::TooLarge { file, bytes } => {
+                write!(f, "{file} and its libraries are {bytes} bytes in all files; the limit is {MAX_CODE_BYTES} bytes (1 MiB)")
             }
             CodeError::Compile(e) => write!(f, "{e}"),
         }
@@ -144,12 +144,13 @@ fn blank_includes(text: &str, ds: &[Directive]) -> String {
 /// Resolves `main`'s requirements through `lookup` (file name → its text) and returns the
 /// program in run order. Does not compile: see [`Code::check`].
 pub fn resolve(main_name: &str, main: &str, lookup: &mut dyn FnMut(&str) -> Option<String>) -> Result<Code, CodeError> {
-    let mut r = Resolver { lookup, files: Vec::new(), seen: HashSet::from([main_name.to_string()]), bytes: 0 };
+    let mut r = Resolver { main: main_name, lookup, files: Vec::new(), seen: HashSet::from([main_name.to_string()]), bytes: 0 };
     r.add(main_name, main.to_string(), 0)?;
     Ok(Code { files: r.files })
 }
 
 struct Resolver<'a> {
+    main: &'a str,
     lookup: &'a mut dyn FnMut(&str) -> Option<String>,
     files: Vec<CodeFile>,
     /// Files already included: a file with many directives (1 MiB holds ~50 000) must not
@@ -162,7 +163,7 @@ impl Resolver<'_> {
     fn add(&mut self, name: &str, text: String, depth: usize) -> Result<(), CodeError> {
         self.bytes += text.len();
         if self.bytes > MAX_CODE_BYTES {
-            return Err(CodeError::TooLarge { bytes: self.bytes });
+            return Err(CodeError::TooLarge { file: self.main.into(), bytes: self.bytes });
         }
         let ds = directives(name, &text)?;
         for d in &ds {

@@ -97,7 +97,8 @@ fn code(s: &Scenario) -> Check {
     result.and_then(|c| c.check()).map_err(|e| ScenarioError::new("code", e.to_string()))
 }
 
-/// §15: agent code runs beside device code, never alone; it must fit and compile.
+/// §15: agent code runs beside device code, never alone; its requirements resolve among
+/// `libs`, as device code's do; it must fit and compile.
 fn agent_code(s: &Scenario) -> Check {
     let Some(src) = s.agent_code.as_deref() else { return Ok(()) };
     if s.code.is_none() {
@@ -107,7 +108,8 @@ fn agent_code(s: &Scenario) -> Check {
     if src.len() > max {
         return err("agent_code", format!("at most {max} bytes, got {}", src.len()));
     }
-    let agent = crate::agent::Agent::load(crate::agent::AGENT_FILE, src, 0, crate::code::natives::DEFAULT_START_EPOCH);
+    let Some(code) = crate::agent::code_of(s) else { return Ok(()) };
+    let agent = code.and_then(|c| crate::agent::Agent::load(&c, 0, crate::code::natives::DEFAULT_START_EPOCH));
     agent.map(drop).map_err(|e| ScenarioError::new("agent_code", e.to_string()))
 }
 

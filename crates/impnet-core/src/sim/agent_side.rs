@@ -48,8 +48,8 @@ pub(super) struct AgentSide {
 impl AgentSide {
     /// Compiles the scenario's agent code (refused at load with `file:line:col`), if any.
     pub fn of_scenario(sc: &Scenario, seed: u64) -> Option<Result<AgentSide, String>> {
-        let src = sc.agent_code.as_deref()?;
-        let agent = match Agent::load(AGENT_FILE, src, seed, DEFAULT_START_EPOCH) {
+        let code = crate::agent::code_of(sc)?;
+        let agent = match code.and_then(|c| Agent::load(&c, seed, DEFAULT_START_EPOCH)) {
             Ok(a) => a,
             Err(e) => return Some(Err(e.to_string())),
         };
