@@ -166,7 +166,7 @@ impl LiveDevice {
     pub fn of_scenario(sc: &Scenario, opts: LiveOptions) -> Result<Self, CodeError> {
         Ok(match crate::code::of_scenario(sc) {
             None => LiveDevice::new(sc, opts),
-            Some(code) => LiveDevice::with_program(sc, DeviceCode::new(code?, sc.seed)?.without_agent(), opts),
+            Some(code) => LiveDevice::with_program(sc, DeviceCode::new(code?, sc.seed, sc.start_epoch)?.without_agent(), opts),
         })
     }
 

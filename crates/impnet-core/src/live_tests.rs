@@ -72,7 +72,7 @@ fn l1_connects_after_connect_ms_then_sends_and_ends_when_acked() {
 fn with_program_runs_device_code_live() {
     let sc = parse_toml("code = '''\nserver.log(\"a\");\nserver.log(\"bc\");\n'''\n").unwrap();
     let code = crate::code::of_scenario(&sc).unwrap().unwrap();
-    let program = crate::code::bind::DeviceCode::new(code, sc.seed).unwrap();
+    let program = crate::code::bind::DeviceCode::new(code, sc.seed, sc.start_epoch).unwrap();
     let mut live = LiveDevice::with_program(&sc, program, LiveOptions::default());
     let (mut real, mut sent) = (0, 0);
     pump(&mut live, &mut real, &mut sent);
@@ -123,6 +123,20 @@ fn of_scenario_runs_device_code_and_matches_the_simulation_on_an_ideal_path() {
     let (mut real, mut sent) = (0, 0);
     pump(&mut live, &mut real, &mut sent);
     assert_eq!(live.finish(real).trace.summary.acked_msgs, 2);
+}
+
+/// §14 "The rest of the imp API": the live device's `time()` counts from the scenario's
+/// `start_epoch` too (1 000 000 000 + the 1 500 ms boot, whole seconds).
+#[test]
+fn s14_live_device_code_time_counts_from_start_epoch() {
+    let toml = "start_epoch = 1000000000\ncode = '''\nserver.log(\"t \" + time());\n'''\n[network]\nloss = 0.0\n";
+    let mut sc = parse_toml(toml).unwrap();
+    sc.network.rtt_ms = 0;
+    let mut live = LiveDevice::of_scenario(&sc, LiveOptions::default()).unwrap();
+    let (mut real, mut sent) = (0, 0);
+    pump(&mut live, &mut real, &mut sent);
+    let json = live.finish(real).trace.to_json_lines();
+    assert!(json.contains("\"text\":\"t 1000000001\""), "{json}");
 }
 
 /// Issue 8 item 3: the simulation and live mode drive the same device through the same

@@ -18,6 +18,11 @@ pub use load::{parse_json, parse_toml, ScenarioError};
 pub use validate::validate;
 
 pub use crate::limits::MAX_END_MS;
+pub use crate::code::natives::DEFAULT_START_EPOCH;
+
+fn is_default_start_epoch(e: &u64) -> bool {
+    *e == DEFAULT_START_EPOCH
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scenario {
@@ -25,6 +30,10 @@ pub struct Scenario {
     pub title: String,
     pub seed: u64,
     pub end_ms: u64,
+    /// `time()`/`date()` at t = 0, seconds since 1970 UTC, on both sides (§14 "The rest of
+    /// the imp API"). Written only when not the default, so older links stay as they were.
+    #[serde(skip_serializing_if = "is_default_start_epoch")]
+    pub start_epoch: u64,
     pub device: DeviceParams,
     pub network: NetworkParams,
     pub server: ServerParams,
@@ -60,6 +69,7 @@ impl Default for Scenario {
             title: String::new(),
             seed: 0,
             end_ms: MAX_END_MS,
+            start_epoch: DEFAULT_START_EPOCH,
             device: DeviceParams::default(),
             network: NetworkParams::default(),
             server: ServerParams::default(),

@@ -72,7 +72,7 @@ pub fn run_with_budget(scenario: &Scenario, opts: &RunOptions, budget: Budget) -
     // §14: device code runs through the same device as a step list, behind the program seam.
     if let Some(code) = crate::code::of_scenario(scenario) {
         let code = code.map_err(|e| RunError::DeviceCode(e.to_string()))?;
-        let program = crate::code::bind::DeviceCode::new(code, seed).map_err(|e| RunError::DeviceCode(e.to_string()))?;
+        let program = crate::code::bind::DeviceCode::new(code, seed, scenario.start_epoch).map_err(|e| RunError::DeviceCode(e.to_string()))?;
         let program = if scenario.agent_code.is_some() { program } else { program.without_agent() };
         let dev = Device::with_program(scenario, program, seed, !opts.summary_only);
         return run_device(scenario, opts, budget, dev);

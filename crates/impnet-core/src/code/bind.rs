@@ -56,8 +56,8 @@ struct Pending {
 }
 
 impl DeviceCode {
-    pub fn new(code: Code, seed: u64) -> Result<DeviceCode, CodeError> {
-        let boot = Boot { seed, ..Boot::default() };
+    pub fn new(code: Code, seed: u64, start_epoch: u64) -> Result<DeviceCode, CodeError> {
+        let boot = Boot { seed, start_epoch, ..Boot::default() };
         let vm = Program::new(&code, boot)?;
         Ok(DeviceCode { code, boot, vm, pending: Pending::default(), errored: false, messages: BTreeMap::new(), now: Instant::ZERO, site_file: None, owed: 0 })
     }

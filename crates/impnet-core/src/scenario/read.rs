@@ -188,6 +188,7 @@ read_table!(Scenario {
     title,
     seed,
     end_ms,
+    start_epoch,
     device,
     network,
     server,

@@ -56,6 +56,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         return err("title", format!("at most {MAX_TITLE_CHARS} characters, got {}", s.title.chars().count()));
     }
     ms_range("end_ms", s.end_ms, 0)?;
+    start_epoch(s)?;
     params(s)?;
     let mut calls: u64 = 0;
     for (list, steps) in [("steps", &s.steps), ("on_connect", &s.on_connect), ("on_unexpected_disconnect", &s.on_unexpected_disconnect)] {
@@ -77,6 +78,23 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.expect.len() > crate::expect::MAX_EXPECTS {
         let max = crate::expect::MAX_EXPECTS;
         return err("expect", format!("at most {max} expectations, got {}", s.expect.len()));
+    }
+    Ok(())
+}
+
+/// §14: `time()` is a 32-bit Squirrel integer; it must hold every second of the run.
+fn start_epoch(s: &Scenario) -> Check {
+    let max = i32::MAX as u64;
+    let last = s.start_epoch.saturating_add(s.end_ms / 1000);
+    if last > max {
+        return err(
+            "start_epoch",
+            format!(
+                "time() is a 32-bit integer: start_epoch + end_ms / 1000 must be at most {max}, got {} + {} = {last}",
+                s.start_epoch,
+                s.end_ms / 1000
+            ),
+        );
     }
     Ok(())
 }
@@ -109,7 +127,7 @@ fn agent_code(s: &Scenario) -> Check {
         return err("agent_code", format!("at most {max} bytes, got {}", src.len()));
     }
     let Some(code) = crate::agent::code_of(s) else { return Ok(()) };
-    let agent = code.and_then(|c| crate::agent::Agent::load(&c, 0, crate::code::natives::DEFAULT_START_EPOCH));
+    let agent = code.and_then(|c| crate::agent::Agent::load(&c, 0, s.start_epoch));
     agent.map(drop).map_err(|e| ScenarioError::new("agent_code", e.to_string()))
 }
 

@@ -14,7 +14,6 @@ use crate::agent::downlink::{Downlink, DownlinkEvent};
 use crate::agent::inbox::Inbox;
 use crate::agent::{Agent, AgentEvent, AgentOutput, AGENT_FILE};
 use crate::buffer::Segment;
-use crate::code::natives::DEFAULT_START_EPOCH;
 use crate::device::{Config, Device};
 use crate::link::Fate;
 use crate::program::{CallKind, CodeSite};
@@ -49,7 +48,7 @@ impl AgentSide {
     /// Compiles the scenario's agent code (refused at load with `file:line:col`), if any.
     pub fn of_scenario(sc: &Scenario, seed: u64) -> Option<Result<AgentSide, String>> {
         let code = crate::agent::code_of(sc)?;
-        let agent = match code.and_then(|c| Agent::load(&c, seed, DEFAULT_START_EPOCH)) {
+        let agent = match code.and_then(|c| Agent::load(&c, seed, sc.start_epoch)) {
             Ok(a) => a,
             Err(e) => return Some(Err(e.to_string())),
         };
