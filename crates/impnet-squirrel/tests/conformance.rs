@@ -174,6 +174,12 @@ fn format_conversions() {
         ),
         r#""[   42|42   |+3|002.2|1.500000e+03|1e-05|10|0xff]""#
     );
+    // Upper-case conversions upper-case letters only, as C's printf: hex digits, the exponent's
+    // `E`, `INF`/`NAN`.
+    assert_eq!(
+        eval(r#"return format("%X|%#X|%E|%G|%G|%F", 48879, 255, 1500.0, 0.00001, 1e300 * 1e300, 1.5);"#),
+        r#""BEEF|0XFF|1.500000E+03|1E-05|INF|1.500000""#
+    );
     assert_eq!(
         eval(r#"return format("%s and %s", [1].len(), null);"#),
         r#""1 and null""#

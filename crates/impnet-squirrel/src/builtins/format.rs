@@ -92,7 +92,8 @@ pub fn format(heap: &Heap, fmt: &[u8], args: &[Value]) -> Result<Vec<u8>, String
                     s.insert_str(0, "0x");
                 }
                 if conv == b'X' {
-                    s = s.to_uppercase();
+                    // ASCII, as C's printf: str::to_uppercase would bring core's Unicode tables.
+                    s.make_ascii_uppercase();
                 }
                 (s.into_bytes(), true)
             }
@@ -105,11 +106,10 @@ pub fn format(heap: &Heap, fmt: &[u8], args: &[Value]) -> Result<Vec<u8>, String
                     b'e' | b'E' => c_exp(x.abs(), p),
                     _ => fmt_g(x.abs(), if p == 0 { 1 } else { p }, spec.alt),
                 };
-                let s = if conv.is_ascii_uppercase() {
-                    s.to_uppercase()
-                } else {
-                    s
-                };
+                let mut s = s;
+                if conv.is_ascii_uppercase() {
+                    s.make_ascii_uppercase();
+                }
                 (
                     signed(s, x.is_sign_negative() && x != 0.0 || x < 0.0, &spec),
                     true,
