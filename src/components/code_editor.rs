@@ -266,7 +266,8 @@ fn gutter_html(lines: u32) -> String {
 fn error_mark(e: &CompileError, text: &str) -> Html {
     let line_text = text.split('\n').nth(e.line.saturating_sub(1) as usize).unwrap_or("");
     let rest: String = line_text.chars().skip(e.col.saturating_sub(1) as usize).collect();
-    let word = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').count().max(1);
+    // Squirrel names are ASCII (the lexer's rule), and char::is_alphanumeric would bring Unicode tables.
+    let word = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').count().max(1);
     let top = e.line.saturating_sub(1);
     html! {
         <>
