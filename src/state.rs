@@ -750,6 +750,20 @@ mod tests {
         assert_eq!(s.scenario.expect.len(), 1);
     }
 
+    /// Issue 12 with SPEC §15: "expect this" on an agent line pins `side = "agent"`, so it
+    /// keeps meaning the agent file's line when the device has a call at the same line.
+    #[test]
+    fn issue12_expect_this_on_an_agent_line_pins_the_agent_side_section15() {
+        let s = reduce(State::new(Init::default()), Action::LoadPair(presets::PAIRS[0].id));
+        let agent_log = s.trace.entries.iter().position(|e| source::line_on(e, Side::Agent).is_some()).expect("the agent makes calls");
+        let s = reduce(s, Action::ExpectLine(agent_log));
+        assert_eq!(s.scenario.expect.len(), 1);
+        assert!(s.toml_text.contains("side = \"agent\""), "{}", s.toml_text);
+        assert!(s.checks[0].passed, "{:?}", s.checks);
+        assert_eq!(s.checks[0].evidence.as_ref().unwrap().index, agent_log);
+        assert_eq!(parse_toml(&s.toml_text).unwrap(), *s.scenario);
+    }
+
     #[test]
     fn issue12_a_failing_expectation_is_checked_after_an_edit() {
         let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });

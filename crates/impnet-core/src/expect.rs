@@ -6,14 +6,17 @@
 //! `file`, log `text`) and for traces recorded elsewhere.
 //!
 //! The vocabulary (docs/check.md has the worked example):
-//! - `ret`: a selected call returns a value (`call`, `step`, `iter`, `line`, `file`, `handler`
-//!   select; `nth` picks one occurrence, else every selected call must).
+//! - `ret`: a selected call returns a value (`call`, `step`, `iter`, `line`, `file`, `handler`,
+//!   `side` select; `nth` picks one occurrence, else every selected call must).
 //! - `error`: a selected call throws, with an error text matching a pattern.
 //! - `max_blocked_ms`: no selected call blocks longer.
 //! - `event`: how often an event happens (`count`, `min`, `max`; `count = 0` is absence), with
 //!   field filters (`reason`, `handler`, `msg`).
 //! - `log`: a `server.log`/`server.error` text matching a pattern, as often as `count`/`min`/
-//!   `max` say (at least once by default).
+//!   `max` say (at least once by default); `side` limits it to one program's lines.
+//!
+//! `side = "device" | "agent"` (§15: agent lines carry `"side":"agent"`) tells a pair's two
+//! programs apart; absent, lines of either side count, as before the key existed.
 //! - `summary`: bounds (`min`, `max`) on a summary figure (`lost_msgs`, `goodput_bps`, …).
 //! - `never`: the device never enters a state (`SUSPENDED`, `DEEP_SLEEP`, `OFFLINE`, …).
 //!
@@ -24,6 +27,8 @@
 //! one-pass checker and its verdicts.
 
 use serde::Serialize;
+
+pub use crate::trace::Side;
 
 pub mod eval;
 pub mod load;
@@ -58,8 +63,8 @@ pub enum Check {
     Blocked { select: CallSelect, max_ms: f64 },
     /// The selected events happen within `count`.
     Events { select: EventSelect, count: Count },
-    /// Log texts matching the pattern appear within `count`.
-    Log { pattern: Pattern, count: Count },
+    /// Log texts matching the pattern appear within `count`; `side`: only that program's.
+    Log { pattern: Pattern, count: Count, side: Option<Side> },
     /// A summary figure lies within bounds.
     Summary { figure: Figure, min: Option<f64>, max: Option<f64> },
     /// The device never enters the state whose event is named (`suspended`, …).
@@ -77,6 +82,8 @@ pub struct CallSelect {
     pub file: Option<String>,
     /// The handler list (`on_connect`, …) or Squirrel callback kind the call ran in.
     pub handler: Option<String>,
+    /// §15: only the device's or only the agent's calls. `None`: either side's.
+    pub side: Option<Side>,
     /// 1-based: only the nth selected call counts. `None`: every one does.
     pub nth: Option<u64>,
 }
@@ -196,6 +203,23 @@ pub const EVENT_NAMES: [&str; 18] = [
 pub const STATES: [(&str, &str); 4] =
     [("SUSPENDED", "suspended"), ("DEEP_SLEEP", "deep_sleep"), ("OFFLINE", "offline"), ("RECOVERING", "recovering")];
 
+/// `side`'s written values, as trace lines spell them (§15).
+pub fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Device => "device",
+        Side::Agent => "agent",
+    }
+}
+
+/// The program that wrote a trace line: the agent's lines say so, every other is the device's.
+pub fn side_of_line(l: &serde_json::Map<String, serde_json::Value>) -> Side {
+    if l.get("side").and_then(serde_json::Value::as_str) == Some("agent") {
+        Side::Agent
+    } else {
+        Side::Device
+    }
+}
+
 /// Call names a trace line may carry: §10's list, and the agent's `device.send` (§15).
 pub fn is_call_name(name: &str) -> bool {
     crate::scenario::Call::NAMES.contains(&name) || name == "device.send"
@@ -217,6 +241,9 @@ impl std::fmt::Display for CallSelect {
         match self.nth {
             Some(n) => parts.push(format!("{} {}", ordinal(n), self.call.as_deref().unwrap_or("call"))),
             None => parts.push(format!("every {}", self.call.as_deref().unwrap_or("call"))),
+        }
+        if let Some(side) = self.side {
+            parts.push(format!("on the {}", side_name(side)));
         }
         if let Some(h) = &self.handler {
             parts.push(format!("in {h}"));
@@ -290,7 +317,10 @@ impl std::fmt::Display for Expect {
                 }
                 write!(f, " happens {count}")?;
             }
-            Check::Log { pattern, count } => write!(f, "a log matching {pattern} appears {count}")?,
+            Check::Log { pattern, count, side } => {
+                let whose = side.map_or(String::new(), |s| format!("{} ", side_name(s)));
+                write!(f, "a {whose}log matching {pattern} appears {count}")?
+            }
             Check::Summary { figure, min, max } => {
                 write!(f, "summary {}", figure.as_str())?;
                 match (min, max) {

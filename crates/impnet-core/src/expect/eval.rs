@@ -2,7 +2,7 @@
 //! keeping a few numbers per expectation, so a two-million-line trace is checked in constant
 //! memory. Each verdict names the line that decided it.
 
-use super::{CallSelect, Check, Count, EventSelect, Expect, RetValue};
+use super::{side_name, side_of_line, CallSelect, Check, Count, EventSelect, Expect, RetValue, Side};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -19,6 +19,8 @@ pub struct Evidence {
     pub line: Option<u64>,
     pub file: Option<String>,
     pub handler: Option<String>,
+    /// §15: the agent's lines; `None` for the device's.
+    pub side: Option<Side>,
 }
 
 impl Evidence {
@@ -35,6 +37,7 @@ impl Evidence {
             line: u("line"),
             file: s("file"),
             handler: s("handler"),
+            side: (side_of_line(l) == Side::Agent).then_some(Side::Agent),
         }
     }
 }
@@ -43,6 +46,9 @@ impl fmt::Display for Evidence {
     /// `trace line 14, t = 5000 ms: agent.send at step 2.0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "trace line {}, t = {} ms: {}", self.index + 1, self.t_ms, self.what)?;
+        if let Some(side) = self.side {
+            write!(f, " on the {}", side_name(side))?;
+        }
         if let Some(h) = &self.handler {
             write!(f, " in {h}")?;
         }
@@ -100,6 +106,7 @@ impl CallSelect {
             && self.line.is_none_or(|v| u("line") == Some(v))
             && self.file.as_deref().is_none_or(|v| s("file") == Some(v))
             && self.handler.as_deref().is_none_or(|v| s("handler") == Some(v))
+            && self.side.is_none_or(|v| side_of_line(l) == v)
     }
 }
 
@@ -272,8 +279,9 @@ fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>, work
                 counted(p, *count, ev());
             }
         }
-        Check::Log { pattern, count } => {
-            if log_text(l).is_some_and(|text| pattern.matches_counting(text, work)) {
+        Check::Log { pattern, count, side } => {
+            let on_side = side.is_none_or(|s| side_of_line(l) == s);
+            if on_side && log_text(l).is_some_and(|text| pattern.matches_counting(text, work)) {
                 counted(p, *count, ev());
             }
         }
@@ -388,6 +396,9 @@ pub fn expect_for_line<'l>(lines: impl IntoIterator<Item = &'l Map<String, Value
         line: u("line"),
         file: s("file"),
         handler: s("handler"),
+        // An agent line's `line` counts in the agent's file: pinned, so a device call at the
+        // same line number never satisfies it (§15).
+        side: (side_of_line(line) == Side::Agent).then_some(Side::Agent),
         nth: None,
     };
     let (mut seen, mut position) = (0u64, 0u64);

@@ -4,7 +4,7 @@
 //! applies to that kind, and every range; refusals name the field (`expect[2].within_ms`)
 //! through the scenario reader's path.
 
-use super::{CallSelect, Check, Count, EventSelect, Expect, Figure, Pattern, RetValue, Window, EVENT_NAMES, STATES};
+use super::{side_name, CallSelect, Check, Count, EventSelect, Expect, Figure, Pattern, RetValue, Side, Window, EVENT_NAMES, STATES};
 use crate::scenario::load::StepError;
 use crate::scenario::{Arg, MAX_END_MS};
 use serde::Serialize;
@@ -27,6 +27,9 @@ pub struct RawExpect {
     pub file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<String>,
+    /// `"device"` or `"agent"` (§15); checked by `side`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nth: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,14 +65,14 @@ pub struct RawExpect {
 /// The keys that say what kind an expectation is.
 const SUBJECTS: [&str; 7] = ["ret", "error", "max_blocked_ms", "event", "log", "summary", "never"];
 
-const CALL_KEYS: [&str; 10] = ["name", "call", "step", "iter", "line", "file", "handler", "nth", "from_ms", "within_ms"];
+const CALL_KEYS: [&str; 11] = ["name", "call", "step", "iter", "line", "file", "handler", "side", "nth", "from_ms", "within_ms"];
 
 /// The keys each kind takes besides its subject.
 fn keys_of(subject: &str) -> &'static [&'static str] {
     match subject {
         "ret" | "error" | "max_blocked_ms" => &CALL_KEYS,
         "event" => &["name", "reason", "handler", "msg", "count", "min", "max", "from_ms", "within_ms"],
-        "log" => &["name", "count", "min", "max", "from_ms", "within_ms"],
+        "log" => &["name", "side", "count", "min", "max", "from_ms", "within_ms"],
         "summary" => &["name", "min", "max"],
         _ => &["name", "from_ms", "within_ms"],
     }
@@ -81,7 +84,7 @@ const MAX_TEXT_BYTES: usize = 256;
 impl RawExpect {
     /// Every key given, in declaration order.
     fn given(&self) -> Vec<&'static str> {
-        let keys: [(&'static str, bool); 22] = [
+        let keys: [(&'static str, bool); 23] = [
             ("name", self.name.is_some()),
             ("call", self.call.is_some()),
             ("step", self.step.is_some()),
@@ -89,6 +92,7 @@ impl RawExpect {
             ("line", self.line.is_some()),
             ("file", self.file.is_some()),
             ("handler", self.handler.is_some()),
+            ("side", self.side.is_some()),
             ("nth", self.nth.is_some()),
             ("ret", self.ret.is_some()),
             ("error", self.error.is_some()),
@@ -158,6 +162,19 @@ fn count(r: &RawExpect) -> Result<Count, StepError> {
     Ok(if min.is_none() && max.is_none() { Count { min: Some(1), max: None } } else { Count { min, max } })
 }
 
+/// §15: which program's lines; absent, either's.
+fn side(v: Option<String>) -> Result<Option<Side>, StepError> {
+    match v.as_deref() {
+        None => Ok(None),
+        Some("device") => Ok(Some(Side::Device)),
+        Some("agent") => Ok(Some(Side::Agent)),
+        Some(other) => {
+            let o: String = other.chars().take(64).collect();
+            Err(StepError::at("side", format!("is \"device\" or \"agent\" (the program that wrote the line), got {o:?}")))
+        }
+    }
+}
+
 fn ret_value(a: Arg) -> Result<RetValue, StepError> {
     match a {
         Arg::Int(i) => Ok(RetValue::Int(i)),
@@ -193,6 +210,7 @@ fn select(r: &mut RawExpect) -> Result<CallSelect, StepError> {
         line: r.line,
         file: text("file", r.file.take())?,
         handler: text("handler", r.handler.take())?,
+        side: side(r.side.take())?,
         nth: r.nth,
     })
 }
@@ -214,7 +232,7 @@ fn check(subject: &str, r: &mut RawExpect) -> Result<Check, StepError> {
             let select = EventSelect { event, reason: r.reason, handler: text("handler", r.handler.take())?, msg: r.msg };
             Check::Events { select, count }
         }
-        "log" => Check::Log { count: count(r)?, pattern: pattern("log", r.log.take())? },
+        "log" => Check::Log { count: count(r)?, pattern: pattern("log", r.log.take())?, side: side(r.side.take())? },
         "summary" => {
             let name = r.summary.take().expect("subject given");
             let Some(figure) = Figure::parse(&name) else {
@@ -299,6 +317,7 @@ fn put_select(r: &mut RawExpect, s: CallSelect) {
     r.line = s.line;
     r.file = s.file;
     r.handler = s.handler;
+    r.side = s.side.map(|s| side_name(s).to_string());
     r.nth = s.nth;
 }
 
@@ -344,8 +363,9 @@ impl From<Expect> for RawExpect {
                 r.msg = select.msg;
                 put_count(&mut r, count);
             }
-            Check::Log { pattern, count } => {
+            Check::Log { pattern, count, side } => {
                 r.log = Some(pattern.as_str().to_string());
+                r.side = side.map(|s| side_name(s).to_string());
                 put_count(&mut r, count);
             }
             Check::Summary { figure, min, max } => {

@@ -256,7 +256,7 @@ fn toml_as_json(text: &str) -> Result<crate::Scenario, crate::ScenarioError> {
 fn s13_expect_keys_go_through_the_table_reader() {
     // `RawExpect` is read by scenario::read's one table walk (issue 10 item 6): an unknown key
     // lists every known one in order, a key twice (JSON) and a wrong type are named.
-    refused("[[expect]]\nret = 0\nnthh = 1\n", "expect[0].nthh", "known: name, call, step, iter, line, file, handler, nth, ret");
+    refused("[[expect]]\nret = 0\nnthh = 1\n", "expect[0].nthh", "known: name, call, step, iter, line, file, handler, side, nth, ret");
     refused("[[expect]]\nret = 0\nnth = \"first\"\n", "expect[0].nth", "expected an integer");
     refused("[[expect]]\nnever = \"OFFLINE\"\nfrom_ms = true\n", "expect[0].from_ms", "expected a number");
     let e = parse_json(r#"{"expect":[{"ret":0,"nth":1,"nth":2}]}"#).unwrap_err();

@@ -236,6 +236,7 @@ read_table!(RawExpect {
     line,
     file,
     handler,
+    side,
     nth,
     ret,
     error,
