@@ -69,7 +69,9 @@ const KEPT_NAMES: usize = 8;
 impl MessageNames {
     /// The name spelled by a string's `bytes`, shared with earlier sends of it.
     fn get(&mut self, bytes: &[u8]) -> Arc<str> {
-        if let Some(n) = self.0.iter().find(|n| n.as_bytes() == bytes) {
+        // Byte by byte: a name is a few bytes, shorter than a call to `memcmp`.
+        let same = |n: &&Arc<str>| n.len() == bytes.len() && n.bytes().zip(bytes).all(|(a, &b)| a == b);
+        if let Some(n) = self.0.iter().find(same) {
             return n.clone();
         }
         let n: Arc<str> = String::from_utf8_lossy(bytes).into();
@@ -118,7 +120,14 @@ fn model(ctx: &mut Cx<'_>, call: Call) -> R {
 /// call is built where the device takes it from (`DeviceHost::call`): it moves once.
 #[inline]
 fn suspend(ctx: &mut Cx<'_>, call: Call, object: Option<Handle>, then: Option<Box<Call>>) -> R {
-    ctx.host.call = Some(ModelCall { call, file: ctx.file_shared(), line: ctx.line(), object, then });
+    let m = ModelCall { call, file: ctx.file_shared(), line: ctx.line(), object, then };
+    let slot = &mut ctx.host.call;
+    // The device takes the call at every suspension: the slot is empty and, past this check,
+    // the compiler knows it (no drop of the old value on the way in).
+    if slot.is_some() {
+        *slot = None;
+    }
+    *slot = Some(m);
     Err(Interrupt::Suspend(()))
 }
 

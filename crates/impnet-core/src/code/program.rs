@@ -110,6 +110,8 @@ impl Program {
     }
 
     /// Runs the current task at virtual time `now_us` for at most `fuel` instructions.
+    /// Inlined: the device runs it at every model call.
+    #[inline]
     pub fn run(&mut self, now_us: u64, fuel: u64) -> Yield {
         self.vm.host.now_us = now_us;
         loop {

@@ -119,6 +119,8 @@ pub(crate) fn own_bytes(heap: &Heap, v: Value) -> usize {
 }
 
 /// §14: the serialised size of `v` in bytes, the payload of `agent.send(name, v)`.
+/// Inlined: `agent.send` in a loop asks it for a string at every turn.
+#[inline]
 pub fn serialised_size(heap: &Heap, v: Value) -> Result<u64, Unsendable> {
     match v {
         Value::Array(_) | Value::Table(_) => size_in(heap, v, &mut Walk::default()),
