@@ -82,10 +82,11 @@ impl Machine {
             // the watchdog): a native's work is done whole or refused, not cut at a slice's
             // end. What went past is reported as used, so `fuel` can end below zero.
             let budget = fuel.min(watchdog_left);
-            let mut left = budget;
-            let r = self.dispatch(seat, &mut left, watchdog_left - budget);
-            let used =
-                budget - left + std::mem::take(&mut self.overdraw) + std::mem::take(&mut self.work);
+            self.left = budget;
+            let r = self.dispatch(seat, watchdog_left - budget);
+            let used = budget - self.left
+                + std::mem::take(&mut self.overdraw)
+                + std::mem::take(&mut self.work);
             self.task_instructions += used;
             fuel = fuel.saturating_sub(used);
             match r {
@@ -135,13 +136,12 @@ impl Machine {
     /// The loop: runs instructions until the budget is spent, the task finishes or suspends,
     /// or a fault needs unwinding.
     ///
-    /// `slack` is what the watchdog allows past `left`: charged work may use it (see `run`).
-    /// Inlined into `run`, whose local `left` then lives in a register, not in memory. Only
-    /// the frequent instructions (and the fast cases of the others) are here; the rest run
-    /// out of line ([`Machine::rare`]), so the loop is small enough to keep its locals in
-    /// registers.
+    /// It runs at most `self.left` instructions; `slack` is what the watchdog allows past
+    /// them: charged work may use it (see `run`). Only the frequent instructions (and the
+    /// fast cases of the others) are here; the rest run out of line ([`Machine::rare`]), so
+    /// the loop is small enough to keep its locals in registers.
     #[inline(always)]
-    fn dispatch(&mut self, seat: &mut Seat<'_>, left: &mut u64, slack: u64) -> Result<Exit, Fault> {
+    fn dispatch(&mut self, seat: &mut Seat<'_>, slack: u64) -> Result<Exit, Fault> {
         // The innermost frame, as locals; its closure and kind are read from `self.frames`
         // by the few instructions that need them (fewer locals for the loop to keep).
         let frame = *self.frames.last().expect("dispatch with a frame");
@@ -199,11 +199,11 @@ impl Machine {
         macro_rules! pay {
             ($units:expr) => {{
                 let units: u64 = $units;
-                if units > *left {
-                    self.overdraw += units - *left;
-                    *left = 0;
+                if units > self.left {
+                    self.overdraw += units - self.left;
+                    self.left = 0;
                 } else {
-                    *left -= units;
+                    self.left -= units;
                 }
             }};
         }
@@ -217,7 +217,7 @@ impl Machine {
         macro_rules! open {
             () => {
                 fold!();
-                self.work_cap = *left + slack;
+                self.work_cap = self.left + slack;
             };
         }
         macro_rules! gc {
@@ -247,10 +247,9 @@ impl Machine {
         // (whose operands are still in place).
         macro_rules! rare {
             ($op:expr) => {{
-                let mut at = Regs { ip, left: *left };
+                let mut at = Regs { ip };
                 let flow = self.rare(seat, $op, &proto, base, slack, &mut at);
                 ip = at.ip;
-                *left = at.left;
                 match flow? {
                     Flow::Next => {}
                     Flow::Reload => {
@@ -262,11 +261,11 @@ impl Machine {
         }
 
         loop {
-            if *left == 0 {
+            if self.left == 0 {
                 save!();
                 return Ok(Exit::Budget);
             }
-            *left -= 1;
+            self.left -= 1;
             let op = proto.code[ip];
             ip += 1;
             match op {

@@ -107,6 +107,9 @@ pub(crate) struct Machine {
     /// What `work` may reach before the task's watchdog refuses (set before each step that
     /// may charge).
     pub(crate) work_cap: u64,
+    /// Instructions the running dispatch may still execute (a field, not a local of the
+    /// loop: one memory operand per instruction instead of a register spilled and reloaded).
+    pub(crate) left: u64,
     /// Work paid past the end of a dispatch's fuel (see [`crate::Vm::run`]).
     pub(crate) overdraw: u64,
     pub(crate) rand: Rand,
@@ -155,6 +158,7 @@ impl Machine {
             task_instructions: 0,
             work: 0,
             work_cap: 0,
+            left: 0,
             overdraw: 0,
             rand: Rand::new(0),
             resume_fault: None,

@@ -16,8 +16,6 @@ use crate::value::Value;
 pub(crate) struct Regs {
     /// The next instruction.
     pub ip: usize,
-    /// Instructions left in this dispatch.
-    pub left: u64,
 }
 
 /// How the loop goes on after an out-of-line instruction.
@@ -81,11 +79,11 @@ impl Machine {
         macro_rules! pay {
             ($units:expr) => {{
                 let units: u64 = $units;
-                if units > at.left {
-                    self.overdraw += units - at.left;
-                    at.left = 0;
+                if units > self.left {
+                    self.overdraw += units - self.left;
+                    self.left = 0;
                 } else {
-                    at.left -= units;
+                    self.left -= units;
                 }
             }};
         }
@@ -99,7 +97,7 @@ impl Machine {
         macro_rules! open {
             () => {
                 fold!();
-                self.work_cap = at.left + slack;
+                self.work_cap = self.left + slack;
             };
         }
         macro_rules! gc {
