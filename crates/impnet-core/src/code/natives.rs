@@ -67,7 +67,9 @@ pub struct MessageNames(Vec<Arc<str>>);
 const KEPT_NAMES: usize = 8;
 
 impl MessageNames {
-    /// The name spelled by a string's `bytes`, shared with earlier sends of it.
+    /// The name spelled by a string's `bytes`, shared with earlier sends of it. Inlined
+    /// into `agent.send`, its one caller.
+    #[inline]
     fn get(&mut self, bytes: &[u8]) -> Arc<str> {
         // Byte by byte: a name is a few bytes, shorter than a call to `memcmp`.
         let same = |n: &&Arc<str>| n.len() == bytes.len() && n.bytes().zip(bytes).all(|(a, &b)| a == b);
