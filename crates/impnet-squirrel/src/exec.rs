@@ -6,11 +6,11 @@ use std::rc::Rc;
 
 use crate::bytecode::{Arith, Op, Proto};
 use crate::call::Called;
-use crate::rare::{Flow, Regs};
 use crate::error::ErrorKind;
 use crate::host::{Outcome, Seat};
 use crate::machine::{FrameKind, Machine, TaskState};
 use crate::ops::{self, Fault};
+use crate::rare::{Flow, Regs};
 use crate::value::Value;
 
 /// Why the loop stopped without a fault.
