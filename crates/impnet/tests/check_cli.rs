@@ -147,6 +147,46 @@ fn issue12_json_output_carries_verdicts_and_evidence() {
     assert_eq!((line["call"].clone(), line["ret"].clone(), line["t_ms"].clone()), ("server.log".into(), 2.into(), ev["t_ms"].clone()));
 }
 
+/// Issue 12 with SPEC §15: `side` selects one program's lines of a pair; the evidence of an
+/// agent line says so (`evidence.side`), in `--json` and in the checklist.
+#[test]
+fn issue12_s15_side_selects_one_programs_lines_and_agent_evidence_names_its_side() {
+    let pair = r#"
+end_ms = 20000
+code = """
+// device
+local n = 1;
+server.log("device says hi");
+"""
+agent_code = """
+// agent
+local n = 1;
+server.log("agent says hi");
+"""
+[[expect]]
+call = "server.log"
+line = 3
+side = "agent"
+ret = "null"
+[[expect]]
+log = "agent says*"
+side = "device"
+"#;
+    let p = file("check_side_pair.toml", pair);
+    let o = impnet(&["check", p.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let v = json(&o);
+    let cases = &v["inputs"][0]["runs"][0]["cases"];
+    assert_eq!((cases[0]["passed"].as_bool(), cases[1]["passed"].as_bool()), (Some(true), Some(false)));
+    assert_eq!((cases[0]["evidence"]["side"].as_str(), cases[0]["evidence"]["line"].as_u64()), (Some("agent"), Some(3)));
+    let o = impnet(&["check", p.to_str().unwrap()]);
+    assert!(out(&o).contains("server.log on the agent at line 3"), "{}", out(&o));
+    let bad = file("check_side_bad.toml", &pair.replace("side = \"device\"", "side = \"both\""));
+    let o = impnet(&["check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("expect[1].side"), "{}", err(&o));
+}
+
 #[test]
 fn issue12_sweep_runs_the_cross_product_each_as_its_own_scenario() {
     let base = sensor();
