@@ -21,6 +21,9 @@ pub(crate) enum Exit {
     Suspend,
     /// The instruction budget of this dispatch is spent.
     Budget,
+    /// A fault needs unwinding; it waits in [`Machine::fault`] (an `Exit` stays small, so
+    /// telling these apart at every suspension is one comparison).
+    Fault,
 }
 
 impl Machine {
@@ -90,13 +93,18 @@ impl Machine {
             self.task_instructions += used;
             fuel = fuel.saturating_sub(used);
             match r {
-                Ok(Exit::Finished(v)) => {
+                Exit::Finished(v) => {
                     self.end_task();
                     return Outcome::Finished(v);
                 }
-                Ok(Exit::Suspend) => return Outcome::Suspended(()),
-                Ok(Exit::Budget) => {}
-                Err(fault) => {
+                Exit::Suspend => return Outcome::Suspended(()),
+                Exit::Budget => {}
+                Exit::Fault => {
+                    // Set with every `Exit::Fault`.
+                    let fault = self
+                        .fault
+                        .take()
+                        .unwrap_or_else(|| Fault::msg("internal error: a fault without its value"));
                     if let Err(e) = self.unwind(fault) {
                         return Outcome::Error(e);
                     }
@@ -141,7 +149,7 @@ impl Machine {
     /// fast cases of the others) are here; the rest run out of line ([`Machine::rare`]), so
     /// the loop is small enough to keep its locals in registers.
     #[inline(always)]
-    fn dispatch(&mut self, seat: &mut Seat<'_>, slack: u64) -> Result<Exit, Fault> {
+    fn dispatch(&mut self, seat: &mut Seat<'_>, slack: u64) -> Exit {
         // The innermost frame, as locals; its closure and kind are read from `self.frames`
         // by the few instructions that need them (fewer locals for the loop to keep).
         let frame = *self.frames.last().expect("dispatch with a frame");
@@ -178,7 +186,8 @@ impl Machine {
                     Ok(v) => v,
                     Err(e) => {
                         save!();
-                        return Err(e.into());
+                        self.fault = Some(e.into());
+                        return Exit::Fault;
                     }
                 }
             };
@@ -234,12 +243,16 @@ impl Machine {
                 open!();
                 let called = self.call(seat, $slot, $argc, FrameKind::Call);
                 fold!();
-                match called? {
-                    Called::Frame => {
+                match called {
+                    Ok(Called::Frame) => {
                         reload!();
                     }
-                    Called::Value => {}
-                    Called::Suspend => return Ok(Exit::Suspend),
+                    Ok(Called::Value) => {}
+                    Ok(Called::Suspend) => return Exit::Suspend,
+                    Err(fault) => {
+                        self.fault = Some(fault);
+                        return Exit::Fault;
+                    }
                 }
             }};
         }
@@ -250,12 +263,16 @@ impl Machine {
                 let mut at = Regs { ip };
                 let flow = self.rare(seat, $op, &proto, base, slack, &mut at);
                 ip = at.ip;
-                match flow? {
-                    Flow::Next => {}
-                    Flow::Reload => {
+                match flow {
+                    Ok(Flow::Next) => {}
+                    Ok(Flow::Reload) => {
                         reload!();
                     }
-                    Flow::Exit(exit) => return Ok(exit),
+                    Ok(Flow::Exit(exit)) => return exit,
+                    Err(fault) => {
+                        self.fault = Some(fault);
+                        return Exit::Fault;
+                    }
                 }
             }};
         }
@@ -263,7 +280,7 @@ impl Machine {
         loop {
             if self.left == 0 {
                 save!();
-                return Ok(Exit::Budget);
+                return Exit::Budget;
             }
             self.left -= 1;
             let op = proto.code[ip];
@@ -371,7 +388,7 @@ impl Machine {
                     }
                     self.frames.pop();
                     if self.frames.is_empty() {
-                        return Ok(Exit::Finished(v));
+                        return Exit::Finished(v);
                     }
                     reload!();
                 }

@@ -107,6 +107,8 @@ pub(crate) struct Machine {
     /// What `work` may reach before the task's watchdog refuses (set before each step that
     /// may charge).
     pub(crate) work_cap: u64,
+    /// The fault the loop stopped with, until `run` unwinds it.
+    pub(crate) fault: Option<Fault>,
     /// Instructions the running dispatch may still execute (a field, not a local of the
     /// loop: one memory operand per instruction instead of a register spilled and reloaded).
     pub(crate) left: u64,
@@ -158,6 +160,7 @@ impl Machine {
             task_instructions: 0,
             work: 0,
             work_cap: 0,
+            fault: None,
             left: 0,
             overdraw: 0,
             rand: Rand::new(0),
