@@ -139,9 +139,10 @@ impl Host for NoHost {
 }
 
 /// Compiles `src` without running it: the first compile error, `file:line:col` and message,
-/// exactly as `impnet run DEVICE.nut` reports it.
+/// exactly as `impnet run DEVICE.nut` reports it (`@include` lines blanked as a run does; the
+/// libraries they name are found when it runs).
 pub fn compile_check(src: &str) -> Result<(), CompileError> {
-    Vm::new(NoHost).compile(FILE, src).map(|_| ())
+    Vm::new(NoHost).compile(FILE, &impnet_core::code::source::blank_includes(src)).map(|_| ())
 }
 
 /// One edit: replace the UTF-16 range `from..to` of the textarea's value with `insert`, then
@@ -282,6 +283,15 @@ mod tests {
     #[test]
     fn the_starter_program_compiles() {
         assert_eq!(compile_check(STARTER), Ok(()));
+    }
+
+    #[test]
+    fn compile_check_takes_include_lines_as_a_run_does() {
+        // SPEC §14: `@include "lib.nut"` is Builder's directive, not Squirrel (`@` starts a
+        // lambda); a run blanks it, so typing it must not read as a compile error.
+        assert_eq!(compile_check("@include \"lib/util.nut\"\n  @include once \"b.nut\"\nserver.log(1);\n"), Ok(()));
+        let e = compile_check("@include \"util.nut\"\nlocal y = ;\n").unwrap_err();
+        assert_eq!(e.line, 2, "lines keep their numbers");
     }
 
     #[test]

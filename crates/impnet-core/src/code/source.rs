@@ -10,6 +10,7 @@
 //! lambda in Squirrel); `#require` lines are comments already.
 
 use impnet_squirrel::CompileError;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -124,21 +125,23 @@ fn directives(file: &str, text: &str) -> Result<Vec<Directive>, CodeError> {
     Ok(out)
 }
 
-/// Blanks the `@include` lines of `text`, keeping every other line where it was.
-fn blank_includes(text: &str, ds: &[Directive]) -> String {
-    if !ds.iter().any(|d| d.blank) {
-        return text.to_string();
+/// `text` as the compiler sees it: its `@include` lines blanked (`@` starts a lambda in
+/// Squirrel), every other line where it was. The playground's editors check what is typed
+/// through this, so a program with an `@include` compiles there as it does in a run.
+pub fn blank_includes(text: &str) -> Cow<'_, str> {
+    let is_include = |l: &str| l.trim().starts_with("@include");
+    if !text.lines().any(is_include) {
+        return Cow::Borrowed(text);
     }
-    let blanked: Vec<u32> = ds.iter().filter(|d| d.blank).map(|d| d.line).collect();
     let mut out = String::with_capacity(text.len());
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if blanked.contains(&(i as u32 + 1)) {
+    for l in text.split_inclusive('\n') {
+        if is_include(l) {
             out.extend(l.chars().filter(|&c| c == '\n' || c == '\r'));
         } else {
             out.push_str(l);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Resolves `main`'s requirements through `lookup` (file name → its text) and returns the
@@ -184,7 +187,7 @@ impl Resolver<'_> {
             self.seen.insert(d.wanted.clone());
             self.add(&d.wanted, lib, depth + 1)?;
         }
-        self.files.push(CodeFile { name: name.to_string(), text: blank_includes(&text, &ds) });
+        self.files.push(CodeFile { name: name.to_string(), text: blank_includes(&text).into_owned() });
         Ok(())
     }
 }
