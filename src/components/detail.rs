@@ -47,11 +47,16 @@ fn rule_block(rule: rules::Rule, why: &str) -> Html {
 /// Where code made this line (§14, §15): the program, the source line's text and the callback
 /// it ran in.
 fn source_rows(e: &Entry, scenario: &Scenario, handler: Option<Handler>) -> Html {
-    let Some((side, line)) = source::site_of(e) else { return html! {} };
-    let (code, label, callback) = match side {
+    let Some((side, file, line)) = source::site_in_file(e) else { return html! {} };
+    let (main, label, callback) = match side {
         Side::Device => (scenario.code.as_deref(), format!("line {line}"), source::callback_name(handler)),
         // The agent's trace lines name no handler (§15): its main body or a device.on handler.
         Side::Agent => (scenario.agent_code.as_deref(), format!("agent line {line}"), handler.map_or("agent", |h| source::callback_name(Some(h)))),
+    };
+    // A library's line is shown from the library (the scenario carries its text), by its name.
+    let (code, label) = match file {
+        Some(f) => (scenario.libs.get(f).map(String::as_str), format!("{f} line {line}")),
+        None => (main, label),
     };
     let text = code.and_then(|c| source::source_line(c, line)).unwrap_or("").trim();
     html! {

@@ -9,6 +9,12 @@ use impnet_core::trace::{Entry, EventDetail, EventKind, Handler, Line, Trace};
 /// The program and main-program line that made this trace line: a call by device or agent
 /// code, or the throw site of a `squirrel_error` (§14, §15 Trace).
 pub fn site_of(e: &Entry) -> Option<(Side, u32)> {
+    site_in_file(e).and_then(|(side, file, line)| file.is_none().then_some((side, line)))
+}
+
+/// As [`site_of`], libraries included: the file a `#require`d or `@include`d library's line
+/// names (`None` for the main program) and the line in it.
+pub fn site_in_file(e: &Entry) -> Option<(Side, Option<&str>, u32)> {
     let (side, site) = match &e.line {
         Line::Call(c) => {
             let code = c.code.as_ref()?;
@@ -20,7 +26,7 @@ pub fn site_of(e: &Entry) -> Option<(Side, u32)> {
             _ => return None,
         },
     };
-    site.file.is_none().then_some((side, site.line))
+    Some((side, site.file.as_deref(), site.line))
 }
 
 /// The device program's line that made this trace line.
@@ -117,6 +123,28 @@ mod tests {
         }\n\
         imp.wakeup(1, tick);\n\
         imp.wakeup(2, tick);\n";
+
+    #[test]
+    fn section14_a_call_made_in_a_library_names_the_library_file_and_its_line() {
+        let toml = r#"code = '''
+#require "Log.lib.nut:1.0.0"
+logit("x");
+'''
+[libs]
+"Log.lib.nut" = '''
+// a library
+function logit(s) {
+    server.log(s);
+}
+'''
+"#;
+        let sc = parse_toml(toml).unwrap();
+        let t = run(&sc, &RunOptions::default()).unwrap();
+        let log = t.entries.iter().find(|e| matches!(&e.line, Line::Call(c) if c.code.is_some())).unwrap();
+        assert_eq!(site_in_file(log), Some((Side::Device, Some("Log.lib.nut"), 3)), "{}", t.to_json_lines());
+        assert_eq!(site_of(log), None, "not a line of the main program");
+        assert_eq!(source_line(&sc.libs["Log.lib.nut"], 3).map(str::trim), Some("server.log(s);"));
+    }
 
     #[test]
     fn issue10_each_code_call_names_its_source_line_and_callback_section14() {
