@@ -489,7 +489,33 @@ impl Machine {
                         ip = target as usize;
                     }
                 }
-                _ => rare!(op),
+                // Named, not `_`: with every instruction listed the jump table needs no
+                // range check.
+                Op::SetName(_)
+                | Op::NewSlotName(_)
+                | Op::Root
+                | Op::GetBase
+                | Op::NewSlot
+                | Op::Delete
+                | Op::Closure(_)
+                | Op::NewTable
+                | Op::TableSlot
+                | Op::NewArray(_)
+                | Op::NewClass(_)
+                | Op::ClassMember { .. }
+                | Op::Neg
+                | Op::BitNot
+                | Op::Typeof
+                | Op::Clone
+                | Op::In
+                | Op::Instanceof
+                | Op::CloseOuters(_)
+                | Op::PushTrap(_)
+                | Op::PopTrap
+                | Op::Throw
+                | Op::IncOuter { .. }
+                | Op::IncName { .. }
+                | Op::IncIndex { .. } => rare!(op),
             }
         }
     }
