@@ -112,12 +112,12 @@ impl DeviceCode {
     }
 }
 
-fn value_of(o: &Outcome) -> Result<Value, &str> {
-    match o {
-        Outcome::Returned(Ret::Int(i)) => Ok(Value::Int(*i as i32)),
-        Outcome::Returned(Ret::Bool(b)) => Ok(Value::Bool(*b)),
-        Outcome::Returned(Ret::Null) => Ok(Value::Null),
-        Outcome::Error(e) => Err(e),
+/// What a model call's return value is in Squirrel.
+fn value_of(r: &Ret) -> Value {
+    match r {
+        Ret::Int(i) => Value::Int(*i as i32),
+        Ret::Bool(b) => Value::Bool(*b),
+        Ret::Null => Value::Null,
     }
 }
 
@@ -155,19 +155,21 @@ impl seam::Program for DeviceCode {
             }
         }
         if let Some(o) = outcome {
-            let p = std::mem::take(&mut self.pending);
-            if let Some(then) = p.then {
+            // Field by field, not the whole `Pending` taken and matched: this runs at every
+            // model call's return.
+            if let Some(then) = self.pending.then.take() {
                 // The native is not done: its next model call (no return to Squirrel between).
                 let (call, site) = *then;
                 return seam::Yield::Call { call, site };
             }
-            match value_of(o) {
-                Err(e) => self.vm.resume_error(e),
-                Ok(v) => {
-                    let v = match p {
-                        Pending { object: Some(h), .. } => self.vm.vm().release(h).unwrap_or(v),
-                        Pending { wakeup: Some(w), .. } => w,
-                        _ => v,
+            let (object, wakeup) = (self.pending.object.take(), self.pending.wakeup.take());
+            match o {
+                Outcome::Error(e) => self.vm.resume_error(e.as_str()),
+                Outcome::Returned(r) => {
+                    let v = match (object, wakeup) {
+                        (Some(h), _) => self.vm.vm().release(h).unwrap_or_else(|| value_of(r)),
+                        (None, Some(w)) => w,
+                        (None, None) => value_of(r),
                     };
                     self.vm.resume(v);
                 }
