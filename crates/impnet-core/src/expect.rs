@@ -14,11 +14,11 @@
 //!   field filters (`reason`, `handler`, `msg`).
 //! - `log`: a `server.log`/`server.error` text matching a pattern, as often as `count`/`min`/
 //!   `max` say (at least once by default); `side` limits it to one program's lines.
+//! - `summary`: bounds (`min`, `max`) on a summary figure (`lost_msgs`, `goodput_bps`, …).
+//! - `never`: the device never enters a state (`SUSPENDED`, `DEEP_SLEEP`, `OFFLINE`, …).
 //!
 //! `side = "device" | "agent"` (§15: agent lines carry `"side":"agent"`) tells a pair's two
 //! programs apart; absent, lines of either side count, as before the key existed.
-//! - `summary`: bounds (`min`, `max`) on a summary figure (`lost_msgs`, `goodput_bps`, …).
-//! - `never`: the device never enters a state (`SUSPENDED`, `DEEP_SLEEP`, `OFFLINE`, …).
 //!
 //! Every line-based kind may be limited to a time window: `from_ms` (default 0) and
 //! `within_ms` (default: to the end of the run). `name` labels an expectation in reports.
@@ -203,17 +203,9 @@ pub const EVENT_NAMES: [&str; 18] = [
 pub const STATES: [(&str, &str); 4] =
     [("SUSPENDED", "suspended"), ("DEEP_SLEEP", "deep_sleep"), ("OFFLINE", "offline"), ("RECOVERING", "recovering")];
 
-/// `side`'s written values, as trace lines spell them (§15).
-pub fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Device => "device",
-        Side::Agent => "agent",
-    }
-}
-
 /// The program that wrote a trace line: the agent's lines say so, every other is the device's.
 pub fn side_of_line(l: &serde_json::Map<String, serde_json::Value>) -> Side {
-    if l.get("side").and_then(serde_json::Value::as_str) == Some("agent") {
+    if l.get("side").and_then(serde_json::Value::as_str) == Some(Side::Agent.as_str()) {
         Side::Agent
     } else {
         Side::Device
@@ -243,7 +235,7 @@ impl std::fmt::Display for CallSelect {
             None => parts.push(format!("every {}", self.call.as_deref().unwrap_or("call"))),
         }
         if let Some(side) = self.side {
-            parts.push(format!("on the {}", side_name(side)));
+            parts.push(format!("on the {}", side.as_str()));
         }
         if let Some(h) = &self.handler {
             parts.push(format!("in {h}"));
@@ -318,7 +310,7 @@ impl std::fmt::Display for Expect {
                 write!(f, " happens {count}")?;
             }
             Check::Log { pattern, count, side } => {
-                let whose = side.map_or(String::new(), |s| format!("{} ", side_name(s)));
+                let whose = side.map_or(String::new(), |s| format!("{} ", s.as_str()));
                 write!(f, "a {whose}log matching {pattern} appears {count}")?
             }
             Check::Summary { figure, min, max } => {

@@ -112,6 +112,16 @@ pub enum Side {
     Agent,
 }
 
+impl Side {
+    /// As trace lines and expectations spell it (§15: `"side":"agent"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Device => "device",
+            Side::Agent => "agent",
+        }
+    }
+}
+
 /// What a log or a send made by code carried (§14 Trace). Step lists give sizes only, so their
 /// lines keep §11's keys and the preset traces do not change.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -350,7 +360,7 @@ impl Entry {
             Line::Call(c) => {
                 m.insert("call".into(), c.call.as_str().into());
                 if c.code.as_ref().is_some_and(|code| code.side == Side::Agent) {
-                    m.insert("side".into(), "agent".into());
+                    m.insert("side".into(), Side::Agent.as_str().into());
                 }
                 match &c.code {
                     None => {
@@ -390,7 +400,7 @@ impl Entry {
             Line::Event(e) => {
                 m.insert("event".into(), e.event.as_str().into());
                 if let Some(EventDetail::AgentError { .. }) = e.detail {
-                    m.insert("side".into(), "agent".into());
+                    m.insert("side".into(), Side::Agent.as_str().into());
                 }
                 if let Some(h) = e.handler {
                     m.insert("handler".into(), h.as_str().into());

@@ -4,7 +4,7 @@
 //! applies to that kind, and every range; refusals name the field (`expect[2].within_ms`)
 //! through the scenario reader's path.
 
-use super::{side_name, CallSelect, Check, Count, EventSelect, Expect, Figure, Pattern, RetValue, Side, Window, EVENT_NAMES, STATES};
+use super::{CallSelect, Check, Count, EventSelect, Expect, Figure, Pattern, RetValue, Side, Window, EVENT_NAMES, STATES};
 use crate::scenario::load::StepError;
 use crate::scenario::{Arg, MAX_END_MS};
 use serde::Serialize;
@@ -164,12 +164,11 @@ fn count(r: &RawExpect) -> Result<Count, StepError> {
 
 /// §15: which program's lines; absent, either's.
 fn side(v: Option<String>) -> Result<Option<Side>, StepError> {
-    match v.as_deref() {
-        None => Ok(None),
-        Some("device") => Ok(Some(Side::Device)),
-        Some("agent") => Ok(Some(Side::Agent)),
-        Some(other) => {
-            let o: String = other.chars().take(64).collect();
+    let Some(name) = v.as_deref() else { return Ok(None) };
+    match [Side::Device, Side::Agent].into_iter().find(|s| s.as_str() == name) {
+        Some(s) => Ok(Some(s)),
+        None => {
+            let o: String = name.chars().take(64).collect();
             Err(StepError::at("side", format!("is \"device\" or \"agent\" (the program that wrote the line), got {o:?}")))
         }
     }
@@ -317,7 +316,7 @@ fn put_select(r: &mut RawExpect, s: CallSelect) {
     r.line = s.line;
     r.file = s.file;
     r.handler = s.handler;
-    r.side = s.side.map(|s| side_name(s).to_string());
+    r.side = s.side.map(|s| s.as_str().to_string());
     r.nth = s.nth;
 }
 
@@ -365,7 +364,7 @@ impl From<Expect> for RawExpect {
             }
             Check::Log { pattern, count, side } => {
                 r.log = Some(pattern.as_str().to_string());
-                r.side = side.map(|s| side_name(s).to_string());
+                r.side = side.map(|s| s.as_str().to_string());
                 put_count(&mut r, count);
             }
             Check::Summary { figure, min, max } => {

@@ -118,7 +118,7 @@ fn evidence_json(ev: &Evidence) -> Value {
     opt("line", ev.line.map(Value::from));
     opt("file", ev.file.clone().map(Value::from));
     opt("handler", ev.handler.clone().map(Value::from));
-    opt("side", ev.side.map(|s| impnet_core::expect::side_name(s).into()));
+    opt("side", ev.side.map(|s| s.as_str().into()));
     Value::Object(m)
 }
 
