@@ -2,7 +2,7 @@
 //! keeping a few numbers per expectation, so a two-million-line trace is checked in constant
 //! memory. Each verdict names the line that decided it.
 
-use super::{side_name, side_of_line, CallSelect, Check, Count, EventSelect, Expect, RetValue, Side};
+use super::{side_of_line, CallSelect, Check, Count, EventSelect, Expect, RetValue, Side};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -47,7 +47,7 @@ impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "trace line {}, t = {} ms: {}", self.index + 1, self.t_ms, self.what)?;
         if let Some(side) = self.side {
-            write!(f, " on the {}", side_name(side))?;
+            write!(f, " on the {}", side.as_str())?;
         }
         if let Some(h) = &self.handler {
             write!(f, " in {h}")?;
@@ -177,10 +177,13 @@ impl<'a> Checker<'a> {
             if p.failed.is_none() {
                 self.work += 1;
                 step(e, p, index, line, &mut self.work);
+                // Checked per expectation: one line read by a thousand globs could cost the
+                // budget several times over.
+                if self.work > self.limit {
+                    self.stopped_after = Some(self.index);
+                    return;
+                }
             }
-        }
-        if self.work > self.limit {
-            self.stopped_after = Some(self.index);
         }
     }
 
