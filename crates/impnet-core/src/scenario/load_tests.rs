@@ -346,6 +346,9 @@ fn s10_syntax_errors_say_where() {
 fn s10_duplicate_keys_are_refused() {
     assert!(toml_err("title = \"a\"\ntitle = \"b\"\n").reason.contains("duplicate key"));
     assert_refused(&json_err(r#"{"seed":1,"seed":2}"#), "seed", "given twice");
+    // A table of names too (`libs`, `on_ret`): keeping the last would drop a file unsaid.
+    let e = json_err(r#"{"code":"server.log(1);","libs":{"a.nut":"x","a.nut":"y"}}"#);
+    assert!(e.path.contains("libs") && e.path.contains("a.nut") && e.reason.contains("given twice"), "{e}");
 }
 
 #[test]

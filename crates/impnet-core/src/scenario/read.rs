@@ -173,10 +173,11 @@ macro_rules! read_table {
                     Ok(())
                 })?;
                 $(
-                    if !given[NAMES.iter().position(|n| *n == stringify!($req)).unwrap_or(0)] {
+                    if !given[NAMES.iter().position(|n| *n == stringify!($req)).expect("a required field is one of the fields")] {
                         return Err(at.field_fail(stringify!($req), "required, missing"));
                     }
                 )?
+                // Read only by tables with a required field.
                 let _ = given;
                 Ok(p)
             }
@@ -335,13 +336,17 @@ impl<T: Read> Read for Vec<T> {
     }
 }
 
-/// A table of names to values (`libs`, `on_ret`); a key given twice keeps its last value.
+/// A table of names to values (`libs`, `on_ret`). A key given twice is refused, as TOML and
+/// links refuse it (a JSON file's tree keeps repeats so that this can say where).
 impl<T: Read> Read for BTreeMap<String, T> {
     fn read(v: Value, at: &At) -> Result<BTreeMap<String, T>, ScenarioError> {
         let Value::Table(entries) = v else { return Err(at.expected(at.container(), &v)) };
         let mut out = BTreeMap::new();
         for (key, v) in entries {
             let v = T::read(v, &at.key(&key))?;
+            if out.contains_key(&key) {
+                return Err(at.key(&key).fail("given twice"));
+            }
             out.insert(key, v);
         }
         Ok(out)
