@@ -101,14 +101,18 @@ impl Agent {
     /// Runs the main body at `at`: the files' top levels one after another, as device code's
     /// main task does; an uncaught error ends it and later files do not run.
     pub fn start(&mut self, at: Instant, budget: &mut Budget) -> Result<(), Exhausted> {
+        // Every handle is released, also those of files an error kept from running.
+        let mut going = Ok(true);
         for h in std::mem::take(&mut self.files) {
-            let started = self.vm.start_handle(h, &[]).is_ok();
+            let run = matches!(going, Ok(true)) && self.vm.start_handle(h, &[]).is_ok();
             self.vm.release(h);
-            if !started || !self.drive(at, budget)? {
-                break;
+            if run {
+                going = self.drive(at, budget);
+            } else if going.is_ok() {
+                going = Ok(false);
             }
         }
-        Ok(())
+        going.map(drop)
     }
 
     /// `device.isconnected()` from now on (§15: the server's view).

@@ -126,7 +126,7 @@ fn agent_code(s: &Scenario) -> Check {
     if src.len() > max {
         return err("agent_code", format!("at most {max} bytes, got {}", src.len()));
     }
-    let Some(code) = crate::agent::code_of(s) else { return Ok(()) };
+    let code = crate::agent::code_of(s).expect("agent_code is there");
     let agent = code.and_then(|c| crate::agent::Agent::load(&c, 0, s.start_epoch));
     agent.map(drop).map_err(|e| ScenarioError::new("agent_code", e.to_string()))
 }
