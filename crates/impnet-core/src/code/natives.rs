@@ -124,8 +124,9 @@ fn model(ctx: &mut Cx<'_>, call: Call) -> R {
 fn suspend(ctx: &mut Cx<'_>, call: Call, object: Option<Handle>, then: Option<Box<Call>>) -> R {
     let m = ModelCall { call, file: ctx.file_shared(), line: ctx.line(), object, then };
     let slot = &mut ctx.host.call;
-    // The device takes the call at every suspension: the slot is empty and, past this check,
-    // the compiler knows it (no drop of the old value on the way in).
+    // The device takes the call at every suspension, so the slot is nearly always empty (a
+    // native that suspended inside a nested call leaves one behind); past this check the
+    // compiler knows it is, and the common path carries no drop of an old value.
     if slot.is_some() {
         *slot = None;
     }

@@ -92,7 +92,8 @@ struct Directive {
     line: u32,
     written: String,
     wanted: String,
-    /// `@include` lines are blanked; `#require` lines are Squirrel comments already.
+    /// An `@include` (a path, blanked before compiling by [`blank_includes`]) rather than a
+    /// `#require` (`Name.lib.nut:version`, a Squirrel comment already).
     blank: bool,
 }
 
@@ -187,7 +188,10 @@ impl Resolver<'_> {
             self.seen.insert(d.wanted.clone());
             self.add(&d.wanted, lib, depth + 1)?;
         }
-        self.files.push(CodeFile { name: name.to_string(), text: blank_includes(&text).into_owned() });
+        self.files.push(CodeFile { name: name.to_string(), text: match blank_includes(&text) {
+            Cow::Owned(blanked) => blanked,
+            Cow::Borrowed(_) => text,
+        } });
         Ok(())
     }
 }
