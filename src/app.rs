@@ -144,9 +144,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 #[component]
 pub fn App() -> Html {
     let init = use_memo((), |_| url::read_init());
-    // As in State::new, a non-empty fragment wins over `?preset=`.
-    let link = init.fragment.as_deref().is_some_and(|f| !f.trim_start_matches('#').is_empty());
-    let fetching = !link && init.preset.as_deref().is_some_and(crate::presets::missing);
+    let fetching = init.link().is_none() && init.preset.as_deref().is_some_and(crate::presets::missing);
     let ready = use_state(|| !fetching);
     {
         let ready = ready.clone();

@@ -41,6 +41,13 @@ pub struct Init {
     pub stored_toml: Option<String>,
 }
 
+impl Init {
+    /// The share link's fragment, when there is one: it wins over `?preset=`.
+    pub fn link(&self) -> Option<&str> {
+        self.fragment.as_deref().filter(|f| !f.trim_start_matches('#').is_empty())
+    }
+}
+
 /// The two forms every preset comes in (issue 10 item 4): its Squirrel program (the gallery's
 /// default) or the step list it was first written as. Both give the same trace (§14 twins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,7 +192,7 @@ impl State {
     pub fn new(init: Init) -> State {
         let mut notice = None;
         let mut preset = None;
-        let scenario = if let Some(frag) = init.fragment.as_deref().filter(|f| !f.trim_start_matches('#').is_empty()) {
+        let scenario = if let Some(frag) = init.link() {
             match codec::decode(frag) {
                 Ok(s) => s,
                 Err(e) => {
