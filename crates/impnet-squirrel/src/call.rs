@@ -4,7 +4,7 @@
 
 use crate::error::ErrorKind;
 use crate::heap::{Obj, Upval};
-use crate::host::{Ctx, Interrupt, Parked, Seat};
+use crate::host::{CallVm, Interrupt, Lent, Parked, Seat};
 use crate::machine::{Frame, FrameKind, Machine, TaskState};
 use crate::ops::Fault;
 use crate::value::{GcRef, Value};
@@ -37,7 +37,6 @@ impl Machine {
                     return Ok(Called::Frame);
                 }
                 Value::Native(id) => {
-                    let f = &self.natives[id.0 as usize].1;
                     let this = self.stack[slot + 1];
                     let (file, line, caller) = match self.frames.last() {
                         Some(fr) => {
@@ -48,12 +47,10 @@ impl Machine {
                         }
                         None => (&self.no_file, 0, Value::Null),
                     };
-                    // The arguments stay where they are (borrowed from the stack, a field
-                    // of its own): natives never touch the stack.
-                    let mut ctx = Ctx {
-                        heap: &mut self.heap,
-                        host: &mut *seat.host,
-                        parked: &mut *seat.parked,
+                    // Built once, lent to the native behind one pointer. The arguments stay
+                    // where they are (borrowed from the stack, a field of its own): natives
+                    // never touch the stack.
+                    let mut vm = CallVm {
                         this,
                         root: Value::Table(self.root),
                         file,
@@ -64,7 +61,12 @@ impl Machine {
                         work: &mut self.work,
                         work_cap: self.work_cap,
                     };
-                    let r = f(&mut ctx, &self.stack[slot + 2..]);
+                    let lent = Lent {
+                        heap: &mut self.heap,
+                        seat: &mut *seat,
+                        vm: &mut vm,
+                    };
+                    let r = (self.natives[id.0 as usize].1)(lent, &self.stack[slot + 2..]);
                     self.stack.truncate(slot);
                     match r {
                         Ok(v) => {

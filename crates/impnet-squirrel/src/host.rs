@@ -2,11 +2,14 @@
 //! function gets, what a native returns ([`Interrupt`]), and what a run gives back
 //! ([`Outcome`]).
 //!
-//! Inside, the VM knows its host only as `dyn Any` (a [`Seat`]), so its body compiles once
-//! whatever the host: a host's native is wrapped once ([`erase`]) into a [`Native`] that
-//! downcasts the host and parks a suspension's payload where [`crate::Vm`] picks it up.
+//! Inside, the VM does not know its host's type (a [`Seat`] holds it as an [`AnyMut`]), so its
+//! body compiles once whatever the host: a host's native is wrapped once ([`erase`]) into a
+//! [`Native`] that takes its host out of the seat and parks a suspension's payload where
+//! [`crate::Vm`] picks it up.
 
-use std::any::Any;
+use std::any::TypeId;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::rc::Rc;
 
 use crate::error::RuntimeError;
@@ -26,12 +29,20 @@ pub type NativeFn<H> = Rc<dyn Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<<H a
 
 pub type NativeResult<S> = Result<Value, Interrupt<S>>;
 
-/// A native as the VM holds it, whatever its host: built-ins are written this way, a host's
-/// natives are wrapped by [`erase`].
-pub(crate) type Native = Rc<dyn Fn(&mut Cx<'_>, &[Value]) -> NativeResult<Parked>>;
+/// A native as the VM holds it, whatever its host: a built-in wrapped by [`builtin`], a host's
+/// native by [`erase`].
+pub(crate) type Native = Rc<dyn Fn(Lent<'_, '_>, &[Value]) -> NativeResult<Parked>>;
 
-/// The context of a [`Native`]: the host seen as `dyn Any`.
-pub(crate) type Cx<'a> = Ctx<'a, dyn Any>;
+/// What the VM lends a [`Native`] for one call: three pointers, the call's [`CallVm`] built
+/// once by the VM and seen by the native's [`Ctx`] through its pointer, not copied.
+pub(crate) struct Lent<'a, 's> {
+    pub heap: &'a mut Heap,
+    pub seat: &'a mut Seat<'s>,
+    pub vm: &'a mut CallVm<'a>,
+}
+
+/// The context of a built-in: it sees no host.
+pub(crate) type Cx<'a> = Ctx<'a, ()>;
 
 /// A suspension whose payload waits in the [`Seat`]'s `parked` slot.
 #[derive(Debug)]
@@ -39,23 +50,81 @@ pub(crate) struct Parked;
 
 /// The host's state and the slot a suspending native parks its payload in (an
 /// `Option<H::Suspend>`), lent to the VM for one run.
-pub(crate) struct Seat<'a> {
-    pub host: &'a mut dyn Any,
-    pub parked: &'a mut dyn Any,
+pub(crate) struct Seat<'s> {
+    pub host: AnyMut<'s>,
+    pub parked: AnyMut<'s>,
+}
+
+/// `&'a mut dyn Any` with the type's id beside the address instead of behind a vtable: a
+/// checked downcast ([`AnyMut::get`]) compares two constants inline, where
+/// `<dyn Any>::downcast_mut` calls through the vtable to learn the id (every native call took
+/// two such calls, the host and the parked slot: issue 9 item 6).
+pub(crate) struct AnyMut<'a> {
+    ptr: NonNull<()>,
+    ty: TypeId,
+    /// Holds the `&'a mut` it was made from.
+    borrow: PhantomData<&'a mut ()>,
+}
+
+impl<'a> AnyMut<'a> {
+    pub fn new<T: 'static>(value: &'a mut T) -> AnyMut<'a> {
+        AnyMut {
+            ptr: NonNull::from(value).cast(),
+            ty: TypeId::of::<T>(),
+            borrow: PhantomData,
+        }
+    }
+
+    /// The value, if it is a `T`.
+    #[inline]
+    pub fn get<T: 'static>(&mut self) -> Option<&mut T> {
+        if self.ty != TypeId::of::<T>() {
+            return None;
+        }
+        // SAFETY: `ptr` and `ty` were made together, by `new`, from one `&'a mut T0` with
+        // `ty == TypeId::of::<T0>()`, and this value holds that exclusive borrow for `'a`
+        // (nothing else can reach the `T0` meanwhile). The ids being equal, `T` is `T0`: `ptr`
+        // points to a live, aligned `T`. The result borrows `self` mutably, so it is the only
+        // reference made from `ptr` while it lives.
+        Some(unsafe { self.ptr.cast::<T>().as_mut() })
+    }
+}
+
+/// Wraps a built-in for the VM's table.
+pub(crate) fn builtin(
+    f: impl Fn(&mut Cx<'_>, &[Value]) -> NativeResult<Parked> + 'static,
+) -> Native {
+    Rc::new(move |lent: Lent<'_, '_>, args: &[Value]| {
+        let mut ctx = Ctx {
+            heap: lent.heap,
+            // A `&mut ()` as long as the call's (leaking a zero-sized box allocates nothing).
+            host: Box::leak(Box::new(())),
+            vm: lent.vm,
+        };
+        f(&mut ctx, args)
+    })
 }
 
 /// Wraps a host's native for the VM: the one place a native sees its host typed.
 pub(crate) fn erase<H: Host>(
     f: impl Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<H::Suspend> + 'static,
 ) -> Native {
-    Rc::new(move |cx: &mut Cx<'_>, args: &[Value]| {
-        let mut ctx = cx.typed::<H>();
+    Rc::new(move |lent: Lent<'_, '_>, args: &[Value]| {
+        // A VM's natives run with its own host (`Vm<H>` builds both): this never refuses.
+        let Some(host) = lent.seat.host.get::<H>() else {
+            return Err(Interrupt::Error("a native ran with another host".into()));
+        };
+        let mut ctx = Ctx {
+            heap: lent.heap,
+            host,
+            vm: lent.vm,
+        };
         match f(&mut ctx, args) {
             Ok(v) => Ok(v),
             // A suspension's payload moves once, straight to the slot (a loop of model calls
             // suspends once a turn).
             Err(Interrupt::Suspend(p)) => {
-                if let Some(slot) = ctx.parked.downcast_mut::<Option<H::Suspend>>() {
+                if let Some(slot) = lent.seat.parked.get::<Option<H::Suspend>>() {
                     *slot = Some(p);
                 }
                 Err(Interrupt::Suspend(Parked))
@@ -188,88 +257,73 @@ impl Handles {
 pub struct Ctx<'a, H: ?Sized> {
     pub heap: &'a mut Heap,
     pub host: &'a mut H,
-    /// Where [`erase`] puts a suspension's payload.
-    pub(crate) parked: &'a mut dyn Any,
-    pub(crate) this: Value,
-    pub(crate) root: Value,
-    pub(crate) file: &'a Rc<str>,
-    pub(crate) line: u32,
-    pub(crate) handles: &'a mut Handles,
-    pub(crate) rand: &'a mut Rand,
-    /// The script function that made this call (for `callee()`).
-    pub(crate) caller: Value,
-    /// Units of work charged so far by natives in this step ([`Ctx::charge`]).
-    pub(crate) work: &'a mut u64,
-    /// What `work` may reach before the task's watchdog refuses.
-    pub(crate) work_cap: u64,
+    /// The rest, built once per call by the VM (seen through this pointer, not copied).
+    pub(crate) vm: &'a mut CallVm<'a>,
 }
 
-impl Cx<'_> {
-    /// This context with its host downcast to `H`: the VM's host is always the `H` whose
-    /// natives it holds ([`crate::Vm`] builds both).
-    fn typed<H: Host>(&mut self) -> Ctx<'_, H> {
-        Ctx {
-            heap: &mut *self.heap,
-            host: self
-                .host
-                .downcast_mut::<H>()
-                .expect("a VM's natives run with its own host"),
-            parked: &mut *self.parked,
-            this: self.this,
-            root: self.root,
-            file: self.file,
-            line: self.line,
-            handles: &mut *self.handles,
-            rand: &mut *self.rand,
-            caller: self.caller,
-            work: &mut *self.work,
-            work_cap: self.work_cap,
-        }
-    }
+/// The VM's part of a native's [`Ctx`].
+pub(crate) struct CallVm<'a> {
+    pub this: Value,
+    pub root: Value,
+    pub file: &'a Rc<str>,
+    pub line: u32,
+    pub handles: &'a mut Handles,
+    pub rand: &'a mut Rand,
+    /// The script function that made this call (for `callee()`).
+    pub caller: Value,
+    /// Units of work charged so far by natives in this step ([`Ctx::charge`]).
+    pub work: &'a mut u64,
+    /// What `work` may reach before the task's watchdog refuses.
+    pub work_cap: u64,
 }
 
 impl<H: ?Sized> Ctx<'_, H> {
     /// The object the function was called on (`server` for `server.log(x)`).
     pub fn this(&self) -> Value {
-        self.this
+        self.vm.this
     }
 
     /// The root table.
     pub fn root(&self) -> Value {
-        self.root
+        self.vm.root
+    }
+
+    /// The script function that made this call (`callee()`).
+    pub(crate) fn caller(&self) -> Value {
+        self.vm.caller
     }
 
     /// The line of the script call that called this native.
     pub fn line(&self) -> u32 {
-        self.line
+        self.vm.line
     }
 
     /// The file of the script call that called this native.
     pub fn file(&self) -> &str {
-        self.file
+        self.vm.file
     }
 
     /// [`Ctx::file`] as the VM holds it, for a host that keeps it (no copy per call).
     pub fn file_shared(&self) -> Rc<str> {
-        self.file.clone()
+        self.vm.file.clone()
     }
 
     /// Keeps `v` alive until [`Ctx::release`] or [`crate::Vm::release`].
     pub fn keep(&mut self, v: Value) -> Handle {
-        self.handles.keep(v)
+        self.vm.handles.keep(v)
     }
 
     pub fn release(&mut self, h: Handle) -> Option<Value> {
-        self.handles.release(h)
+        self.vm.handles.release(h)
     }
 
     pub fn handle(&self, h: Handle) -> Option<Value> {
-        self.handles.get(h)
+        self.vm.handles.get(h)
     }
 
     /// The VM's `math.rand()` stream (seeded with [`crate::Vm::seed`]).
     pub fn rand(&mut self) -> &mut Rand {
-        self.rand
+        self.vm.rand
     }
 
     /// Charges `units` of work (in instructions; see [`crate::work`] for the weights) before
@@ -278,9 +332,9 @@ impl<H: ?Sized> Ctx<'_, H> {
     /// work is never done. The charge counts against the watchdog and is reported as used fuel
     /// ([`crate::Vm::task_instructions`]).
     pub fn charge<S>(&mut self, units: u64) -> Result<(), Interrupt<S>> {
-        match self.work.checked_add(units) {
-            Some(w) if w <= self.work_cap => {
-                *self.work = w;
+        match self.vm.work.checked_add(units) {
+            Some(w) if w <= self.vm.work_cap => {
+                *self.vm.work = w;
                 Ok(())
             }
             _ => Err(Interrupt::Watchdog),
@@ -310,5 +364,23 @@ impl<H: ?Sized> Ctx<'_, H> {
     /// `v.tostring()` as Squirrel prints it.
     pub fn to_string(&self, v: Value) -> String {
         crate::ops::to_display(self.heap, v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AnyMut;
+
+    #[test]
+    fn any_mut_gives_its_value_as_its_own_type_only() {
+        // Issue 9 item 6: the inline check stands for `<dyn Any>::downcast_mut`'s, and refuses
+        // as it does.
+        let mut host = 7u32;
+        let mut any = AnyMut::new(&mut host);
+        assert!(any.get::<i32>().is_none(), "another type of the same size");
+        assert!(any.get::<Option<u32>>().is_none());
+        *any.get::<u32>().expect("its own type") += 1;
+        assert_eq!(any.get::<u32>().copied(), Some(8));
+        assert_eq!(host, 8, "written through to the lent value");
     }
 }

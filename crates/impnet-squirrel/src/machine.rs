@@ -1,8 +1,8 @@
 //! The VM's body, the same whatever its host: its state and the host-facing operations
 //! [`crate::Vm`] forwards to (load a program, register natives, run tasks with fuel, suspend
-//! and resume, keep handles). It sees the host only as `dyn Any` ([`crate::host::Seat`]), so
-//! the interpreter, the built-ins and the compiler are compiled once per program, not once per
-//! host type.
+//! and resume, keep handles). It sees the host only as a [`crate::host::Seat`], so the
+//! interpreter, the built-ins and the compiler are compiled once per program, not once per host
+//! type.
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -14,7 +14,7 @@ pub(crate) fn install(vm: &mut Machine) {
         "assert" => assert,
         "getroottable" => |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.root()) },
         // The function that is running (the one that called `callee()`).
-        "callee" => |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.caller) },
+        "callee" => |ctx: &mut Cx<'_>, _: &[Value]| -> R { Ok(ctx.caller()) },
         "format" => format,
         "split" => split,
         "strip" => |ctx: &mut Cx<'_>, args: &[Value]| strip(ctx, args, true, true),

@@ -11,7 +11,7 @@ mod math;
 mod string;
 mod table;
 
-use crate::host::{Interrupt, NativeResult, Parked, Seat};
+use crate::host::{AnyMut, Interrupt, NativeResult, Parked, Seat};
 use crate::machine::Machine;
 use crate::value::Value;
 
@@ -34,8 +34,8 @@ pub(crate) fn install(vm: &mut Machine) {
     // No host yet: the prelude calls built-ins only.
     let (mut host, mut parked) = ((), ());
     let mut seat = Seat {
-        host: &mut host,
-        parked: &mut parked,
+        host: AnyMut::new(&mut host),
+        parked: AnyMut::new(&mut parked),
     };
     if vm.start(prelude, &[]).is_ok() {
         if let crate::Outcome::Finished(Value::Table(t)) = vm.run(&mut seat, 1_000_000) {
@@ -95,7 +95,7 @@ pub(crate) fn str_arg<'h, S>(
 macro_rules! natives {
     ($vm:expr, $table:expr, { $($name:literal => $f:expr,)* }) => {{
         let table = $table;
-        $( let _ = $vm.register_in(table, $name, std::rc::Rc::new($f)); )*
+        $( let _ = $vm.register_in(table, $name, crate::host::builtin($f)); )*
     }};
 }
 pub(crate) use natives;
