@@ -41,6 +41,12 @@ pub enum Op {
     PrepCall,
     /// `obj` -> `method obj` for key `consts[i]`.
     PrepCallK(u32),
+    /// `GetName(name)` then `PrepCallK(key)` in one: `-> method obj` for `obj.key(...)` where
+    /// `obj` is an unresolved name (`agent.send(...)`, `server.log(...)`: most imp API calls).
+    PrepCallName {
+        name: u32,
+        key: u16,
+    },
     /// `callee this arg1..argN` -> result.
     Call(u16),
     Return,
@@ -76,6 +82,8 @@ pub enum Op {
     Jump(u32),
     /// Pops the condition.
     JumpIfFalse(u32),
+    /// Pops the condition (a loop's test at its foot: go round again).
+    JumpIfTrue(u32),
     /// `&&`: if the top is false jump keeping it, else pop it.
     AndJump(u32),
     /// `||`: if the top is true jump keeping it, else pop it.
@@ -117,10 +125,19 @@ pub enum Op {
         slot: u16,
         n: i32,
     },
-    /// Fused `local < x` comparison and jump for loop heads: jump if not (local < top).
+    /// Fused `local < top` comparison and jump for loops: jumps when the comparison comes out
+    /// `when` (false at a loop's head: leave it; true at its foot: go round again).
     LtLocalJump {
         slot: u16,
         target: u32,
+        when: bool,
+    },
+    /// A loop's foot for `local < integer`: jumps `back` instructions (from the next one)
+    /// while the local is below `limit`. (Fields sized to keep an instruction 8 bytes.)
+    LtLocalIntLoop {
+        slot: u8,
+        back: u16,
+        limit: i32,
     },
 }
 

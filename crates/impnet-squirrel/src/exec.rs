@@ -351,6 +351,15 @@ impl Machine {
                     self.stack.push(f);
                     self.stack.push(obj);
                 }
+                Op::PrepCallName { name, key } => {
+                    let this = self.stack[base];
+                    let at = caches + name as usize;
+                    let obj = tri!(self.get_name_cached(at, this, proto.consts[name as usize]));
+                    let at = caches + key as usize;
+                    let f = tri!(self.get_cached(at, obj, proto.consts[key as usize]));
+                    self.stack.push(f);
+                    self.stack.push(obj);
+                }
                 Op::Call(argc) => {
                     let slot = self.stack.len() - argc as usize - 2;
                     if !matches!(self.stack[slot], Value::Closure(_)) {
@@ -434,6 +443,11 @@ impl Machine {
                         ip = t as usize;
                     }
                 }
+                Op::JumpIfTrue(t) => {
+                    if pop!().truthy() {
+                        ip = t as usize;
+                    }
+                }
                 Op::AndJump(t) => {
                     if !top!().truthy() {
                         ip = t as usize;
@@ -476,7 +490,7 @@ impl Machine {
                         _ => rare!(op),
                     }
                 }
-                Op::LtLocalJump { slot, target } => {
+                Op::LtLocalJump { slot, target, when } => {
                     let len = self.stack.len();
                     let (Value::Int(v), Value::Int(limit)) =
                         (self.stack[base + slot as usize], self.stack[len - 1])
@@ -485,10 +499,18 @@ impl Machine {
                         continue;
                     };
                     self.stack.truncate(len - 1);
-                    if v >= limit {
+                    if (v < limit) == when {
                         ip = target as usize;
                     }
                 }
+                Op::LtLocalIntLoop { slot, back, limit } => match self.stack[base + slot as usize] {
+                    Value::Int(v) => {
+                        if v < limit {
+                            ip -= back as usize;
+                        }
+                    }
+                    _ => rare!(op),
+                },
                 // Named, not `_`: with every instruction listed the jump table needs no
                 // range check.
                 Op::SetName(_)

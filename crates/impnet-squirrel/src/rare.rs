@@ -365,7 +365,7 @@ impl Machine {
                     }
                 };
             }
-            Op::LtLocalJump { slot, target } => {
+            Op::LtLocalJump { slot, target, when } => {
                 let limit = pop!();
                 let v = self.stack[base + slot as usize];
                 let less = match (v, limit) {
@@ -377,8 +377,18 @@ impl Machine {
                         tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less
                     }
                 };
-                if !less {
+                if less == when {
                     at.ip = target as usize;
+                }
+            }
+            Op::LtLocalIntLoop { slot, back, limit } => {
+                let v = self.stack[base + slot as usize];
+                let limit = Value::Int(limit);
+                open!();
+                tri!(self.charge(ops::compare_work(&self.heap, v, limit)));
+                fold!();
+                if tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less {
+                    at.ip -= back as usize;
                 }
             }
             // The loop runs the rest itself.

@@ -316,6 +316,9 @@ impl Compiler<'_> {
                     self.expr(key)?;
                     self.emit(Op::Get);
                     self.emit(Op::GetLocal(0));
+                } else if let Some((name, key)) = self.name_method(obj, key, callee.line)? {
+                    self.line = callee.line;
+                    self.emit(Op::PrepCallName { name, key });
                 } else {
                     self.expr(obj)?;
                     self.line = callee.line;
@@ -343,6 +346,19 @@ impl Compiler<'_> {
         self.line = line;
         self.emit(Op::Call(args.len() as u16));
         Ok(())
+    }
+
+    /// The constants of `name.key` when `name` is unresolved (a global, or a member of
+    /// `this`) and `key` a string, written on one line: its call prepares with one
+    /// [`Op::PrepCallName`]. (Lines apart, each part keeps its own line for errors.)
+    fn name_method(&mut self, obj: &Expr, key: &Expr, line: u32) -> CResult<Option<(u32, u16)>> {
+        let (ExprKind::Ident(name), ExprKind::Str(method)) = (&obj.kind, &key.kind) else { return Ok(None) };
+        if obj.line != line || !matches!(self.resolve(name), Var::Name) {
+            return Ok(None);
+        }
+        let name = self.str_const(name.as_bytes())?;
+        let method = self.str_const(method)?;
+        Ok(u16::try_from(method).ok().map(|m| (name, m)))
     }
 
     pub(super) fn assign(

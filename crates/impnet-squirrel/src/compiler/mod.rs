@@ -15,6 +15,8 @@ use crate::value::Value;
 
 mod expr;
 mod stmt;
+#[cfg(test)]
+mod tests;
 
 /// Most locals (and hidden loop slots) in one function; slot indexes are `u16`.
 const MAX_LOCALS: usize = 4096;
@@ -135,11 +137,12 @@ impl<'a> Compiler<'a> {
         *op = match *op {
             Op::Jump(_) => Op::Jump(target),
             Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
+            Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
             Op::AndJump(_) => Op::AndJump(target),
             Op::OrJump(_) => Op::OrJump(target),
             Op::PushTrap(_) => Op::PushTrap(target),
             Op::ForeachNext { slot, .. } => Op::ForeachNext { slot, exit: target },
-            Op::LtLocalJump { slot, .. } => Op::LtLocalJump { slot, target },
+            Op::LtLocalJump { slot, when, .. } => Op::LtLocalJump { slot, target, when },
             other => other,
         };
     }

@@ -5,6 +5,9 @@ use super::{CResult, Compiler, LoopCtx, Var};
 use crate::ast::*;
 use crate::bytecode::Op;
 
+/// The longest loop test (in instructions) compiled twice, at the head and the foot.
+const MAX_REPEATED_TEST: usize = 32;
+
 impl Compiler<'_> {
     // ---- statements ----
 
@@ -105,14 +108,16 @@ impl Compiler<'_> {
         let StmtKind::While(cond, body) = &s.kind else {
             unreachable!()
         };
-        let start = self.here();
-        self.expr(cond)?;
-        let exit = self.emit(Op::JumpIfFalse(0));
+        let head = self.here();
+        let exit = self.loop_condition(cond, false)?;
+        let repeat = self.repeatable(head);
         self.push_loop(false);
+        let start = self.here();
         self.scoped(body)?;
-        self.emit(Op::Jump(start as u32));
+        let cont = self.here() as u32;
+        self.loop_foot(repeat.then_some(cond), start, head)?;
         self.patch(exit);
-        self.pop_loop(start as u32);
+        self.pop_loop(cont);
         Ok(())
     }
 
@@ -147,18 +152,20 @@ impl Compiler<'_> {
         for s in init {
             self.stmt(s)?;
         }
-        let start = self.here();
+        let head = self.here();
         let exit = match cond {
-            Some(c) => Some(self.loop_condition(c)?),
+            Some(c) => Some(self.loop_condition(c, false)?),
             None => None,
         };
+        let repeat = self.repeatable(head);
         self.push_loop(false);
+        let start = self.here();
         self.scoped(body)?;
         let cont = self.here() as u32;
         for e in step {
             self.step_expr(e)?;
         }
-        self.emit(Op::Jump(start as u32));
+        self.loop_foot(cond.as_ref().filter(|_| repeat), start, head)?;
         if let Some(exit) = exit {
             self.patch(exit);
         }
@@ -293,18 +300,61 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// A loop head: `local < expr` compiles to one fused instruction.
-    pub(super) fn loop_condition(&mut self, c: &Expr) -> CResult<usize> {
+    /// A loop's test: `local < expr` compiles to one fused instruction. At the head (`when`
+    /// false) it leaves the loop; at the foot (`when` true) it goes round again.
+    pub(super) fn loop_condition(&mut self, c: &Expr, when: bool) -> CResult<usize> {
         if let ExprKind::Binary(BinOp::Lt, a, b) = &c.kind {
             if let ExprKind::Ident(n) = &a.kind {
                 if let Var::Local(slot) = self.resolve(n) {
                     self.expr(b)?;
-                    return Ok(self.emit(Op::LtLocalJump { slot, target: 0 }));
+                    return Ok(self.emit(Op::LtLocalJump { slot, target: 0, when }));
                 }
             }
         }
         self.expr(c)?;
-        Ok(self.emit(Op::JumpIfFalse(0)))
+        Ok(self.emit(if when { Op::JumpIfTrue(0) } else { Op::JumpIfFalse(0) }))
+    }
+
+    /// Whether the loop test compiled from `head` on may be compiled again at the loop's foot,
+    /// so each turn ends with the test rather than a jump back to it (one instruction fewer a
+    /// turn). Not when it makes functions: a test holding a function holding a loop would
+    /// double the code at each level.
+    fn repeatable(&mut self, head: usize) -> bool {
+        let code = &self.f().code[head..];
+        code.len() <= MAX_REPEATED_TEST && !code.iter().any(|op| matches!(op, Op::Closure(_) | Op::NewClass(_)))
+    }
+
+    /// `local < integer` with the local in the first 256 slots: its slot, the integer and the
+    /// integer's line (where the test's errors are reported, as at the head).
+    fn int_bound(&mut self, c: &Expr) -> Option<(u8, i32, u32)> {
+        let ExprKind::Binary(BinOp::Lt, a, b) = &c.kind else { return None };
+        let (ExprKind::Ident(n), ExprKind::Int(limit)) = (&a.kind, &b.kind) else { return None };
+        match self.resolve(n) {
+            Var::Local(slot) => Some((u8::try_from(slot).ok()?, *limit, b.line)),
+            _ => None,
+        }
+    }
+
+    /// The end of a turn: the test again (jumping back to the body at `start` while it holds),
+    /// or a jump back to the test at `head`.
+    fn loop_foot(&mut self, test: Option<&Expr>, start: usize, head: usize) -> CResult<()> {
+        match test {
+            Some(c) => {
+                if let Some((slot, limit, line)) = self.int_bound(c) {
+                    if let Ok(back) = u16::try_from(self.here() + 1 - start) {
+                        self.line = line;
+                        self.emit(Op::LtLocalIntLoop { slot, back, limit });
+                        return Ok(());
+                    }
+                }
+                let again = self.loop_condition(c, true)?;
+                self.patch_to(again, start as u32);
+            }
+            None => {
+                self.emit(Op::Jump(head as u32));
+            }
+        }
+        Ok(())
     }
 
     /// A `for` step: `i++`, `i += n` on a local compile to one fused instruction.

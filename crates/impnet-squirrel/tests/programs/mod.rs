@@ -94,10 +94,10 @@ return sum;
 
 /// Name, source, and the hash the native run gives (pinned: any platform must give it too).
 pub const PROGRAMS: &[(&str, &str, u64)] = &[
-    ("numbers", NUMBERS, 0x5e0d_de76_16d1_d3be),
-    ("collections", COLLECTIONS, 0xacd7_9f8c_6277_b3d5),
-    ("objects", OBJECTS, 0x9102_e050_e007_20a3),
-    ("arith_loop", ARITH_LOOP, 0x8e8f_60c8_a977_381c),
+    ("numbers", NUMBERS, 0xf980_81d2_8eae_d253),
+    ("collections", COLLECTIONS, 0x25be_96d9_f035_de88),
+    ("objects", OBJECTS, 0x880b_3f50_dadc_c015),
+    ("arith_loop", ARITH_LOOP, 0xafa9_fe17_6077_8ee7),
 ];
 
 /// A VM with `print` appending `x.tostring()` and a newline to the host's output.
