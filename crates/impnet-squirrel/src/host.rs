@@ -303,9 +303,10 @@ impl<H: ?Sized> Ctx<'_, H> {
         self.vm.file
     }
 
-    /// [`Ctx::file`] as the VM holds it, for a host that keeps it (no copy per call).
-    pub fn file_shared(&self) -> Rc<str> {
-        self.vm.file.clone()
+    /// [`Ctx::file`] as the VM holds it, for a host that keeps it (no copy per call; a host
+    /// that keeps the last one compares pointers, no count changes).
+    pub fn file_shared(&self) -> &Rc<str> {
+        self.vm.file
     }
 
     /// Keeps `v` alive until [`Ctx::release`] or [`crate::Vm::release`].

@@ -71,45 +71,48 @@ impl DeviceCode {
     }
 
     fn site(&self, file: &str, line: u32) -> Site {
-        Site::Code(CodeSite { line, file: self.file_name(file) })
+        Site::Code(CodeSite { line, file: file_name(&self.code, file) })
     }
 
-    /// A site's `file`: `None` for the main file.
-    fn file_name(&self, file: &str) -> Option<Arc<str>> {
-        (file != MAIN_FILE && Some(file) != self.code.files.last().map(|f| f.name.as_str())).then(|| Arc::from(file))
-    }
-
-    /// [`DeviceCode::site`] of a call: the last call's file answers again without comparing
-    /// names (a loop's calls share the VM's `Rc` of their file).
-    fn call_site(&mut self, file: &Rc<str>, line: u32) -> Site {
+    /// The model call the VM stopped at, handed to the device: its `Call` moves once, out of
+    /// the host as the last step (straight into the `Yield`), and the rest is read where the
+    /// native wrote it.
+    fn call(&mut self) -> seam::Yield {
+        let host = self.vm.host();
+        let wakeup = match &host.call {
+            None => return seam::Yield::Finished,
+            Some(Call::ImpWakeup { callback: Some(id), .. }) => Some(wakeup_handle(*id)),
+            Some(_) => None,
+        };
+        let at = &mut host.at;
+        // The last call's file answers again without comparing names (a loop's calls share
+        // the VM's `Rc` of their file).
         let named = match &self.site_file {
-            Some((last, named)) if Rc::ptr_eq(last, file) => named.clone(),
+            Some((last, named)) if Rc::ptr_eq(last, &at.file) => named.clone(),
             _ => {
-                let named = self.file_name(file);
-                self.site_file = Some((file.clone(), named.clone()));
+                let named = file_name(&self.code, &at.file);
+                self.site_file = Some((at.file.clone(), named.clone()));
                 named
             }
         };
-        Site::Code(CodeSite { line, file: named })
-    }
-
-    /// The model call the VM stopped at, handed to the device (moved once, out of the VM).
-    fn call(&mut self) -> seam::Yield {
-        let Some(m) = self.vm.take_call() else { return seam::Yield::Finished };
-        let site = self.call_site(&m.file, m.line);
-        let wakeup = match m.call {
-            Call::ImpWakeup { callback: Some(id), .. } => Some(wakeup_handle(id)),
-            _ => None,
-        };
+        let site = Site::Code(CodeSite { line: at.line, file: named });
         // Field by field (a whole `Pending` is dropped and written through a call); `then`
         // only when there is one: the previous call's was taken when it returned.
-        self.pending.object = m.object;
+        self.pending.object = at.object.take();
         self.pending.wakeup = wakeup;
-        if let Some(then) = m.then {
+        if let Some(then) = at.then.take() {
             self.pending.then = Some(Box::new((*then, site.clone())));
         }
-        seam::Yield::Call { call: m.call, site }
+        match self.vm.take_call() {
+            Some(call) => seam::Yield::Call { call, site },
+            None => seam::Yield::Finished,
+        }
     }
+}
+
+/// A site's `file`: `None` for the main file.
+fn file_name(code: &Code, file: &str) -> Option<Arc<str>> {
+    (file != MAIN_FILE && Some(file) != code.files.last().map(|f| f.name.as_str())).then(|| Arc::from(file))
 }
 
 /// What a model call's return value is in Squirrel.

@@ -3,8 +3,8 @@
 //! answers (`hardware.millis()`, `time()`, `date()`).
 //!
 //! Every call of §10's list is a *model call*: its native reads the arguments into the same
-//! [`Call`] a step list holds and suspends the VM with a [`ModelCall`]; whoever drives the
-//! program hands it to the device model and resumes the VM with the call's result. So a step
+//! [`Call`] a step list holds, leaves it in the host with its site ([`CallAt`]) and suspends
+//! the VM; whoever drives the program hands it to the device model and resumes the VM with the call's result. So a step
 //! list and its Squirrel twin go through the very same model code. Registrations
 //! (`server.onunexpecteddisconnect`, `imp.onidle`, `agent.on`) and the documented stubs are
 //! answered here without the model.
@@ -18,11 +18,13 @@ use impnet_squirrel::{Ctx, Handle, Host, Interrupt, NativeResult, Value, Vm};
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// What the program hands the model: a call of §10's list and where the script made it.
+/// Where the model call the VM is suspended in was made, and what else it carries; its `Call`
+/// waits beside it in [`DeviceHost::call`]. Written field by field at each call, read where it
+/// lies (a loop of sends suspends once a turn: every move of a whole call costs).
 #[derive(Debug)]
-pub struct ModelCall {
-    pub call: Call,
-    /// The call site: 1-based line in `file` (§14 "Trace"); the VM's own name, not a copy.
+pub struct CallAt {
+    /// The call site: 1-based line in `file` (§14 "Trace"); the VM's own name, replaced only
+    /// when a call comes from another file.
     pub file: Rc<str>,
     pub line: u32,
     /// What the call gives Squirrel when it succeeds, if not the model's return value
@@ -31,6 +33,12 @@ pub struct ModelCall {
     /// The model call the native makes once this one returned, at the same site
     /// (`server.sleepfor`: its flush, then the deep sleep).
     pub then: Option<Box<Call>>,
+}
+
+impl Default for CallAt {
+    fn default() -> Self {
+        CallAt { file: Rc::from(""), line: 0, object: None, then: None }
+    }
 }
 
 /// The device's state as natives see it. The driver sets `now_us` before each run.
@@ -54,7 +62,9 @@ pub struct DeviceHost {
     /// Message names `agent.send` used lately.
     pub names: MessageNames,
     /// The model call the VM is suspended in, until the device takes it.
-    pub call: Option<ModelCall>,
+    pub call: Option<Call>,
+    /// Where that call was made, and what else it carries.
+    pub at: CallAt,
 }
 
 /// Message names shared by every `agent.send` that sends one again: a loop sending "d"
@@ -113,16 +123,26 @@ pub const DEFAULT_START_EPOCH: u64 = 1_735_689_600;
 pub const SOFTWARE_VERSION: &str = "impnet-model-v2 (impOS model)";
 
 /// Suspends with `call` made at the script's current call site.
-#[inline]
+#[inline(always)]
 fn model(ctx: &mut Cx<'_>, call: Call) -> R {
     suspend(ctx, call, None, None)
 }
 
-/// [`model`] with what the call gives back on success and the call after it, if any. The
-/// call is built where the device takes it from (`DeviceHost::call`): it moves once.
-#[inline]
+/// [`model`] with what the call gives back on success and the call after it, if any. Each
+/// part is written where the device reads it (`DeviceHost::call`, `DeviceHost::at`): the call
+/// moves once, into its slot. Inlined into each native (a call of its own takes the `Call`
+/// by pointer and copies it).
+#[inline(always)]
 fn suspend(ctx: &mut Cx<'_>, call: Call, object: Option<Handle>, then: Option<Box<Call>>) -> R {
-    let m = ModelCall { call, file: ctx.file_shared(), line: ctx.line(), object, then };
+    // A loop's calls come from one file: its name is kept, not counted again.
+    if !Rc::ptr_eq(&ctx.host.at.file, ctx.file_shared()) {
+        ctx.host.at.file = ctx.file_shared().clone();
+    }
+    let line = ctx.line();
+    let at = &mut ctx.host.at;
+    at.line = line;
+    at.object = object;
+    at.then = then;
     let slot = &mut ctx.host.call;
     // The device takes the call at every suspension, so the slot is nearly always empty (a
     // native that suspended inside a nested call leaves one behind); past this check the
@@ -130,7 +150,7 @@ fn suspend(ctx: &mut Cx<'_>, call: Call, object: Option<Handle>, then: Option<Bo
     if slot.is_some() {
         *slot = None;
     }
-    *slot = Some(m);
+    *slot = Some(call);
     Err(Interrupt::Suspend(()))
 }
 

@@ -7,7 +7,8 @@
 //! only runs what it is told to run and reports what the script asked for. `run` executes at
 //! most `fuel` instructions, so the driver charges the run-wide instruction budget.
 
-use super::natives::{install, DeviceHost, ModelCall, DEFAULT_START_EPOCH};
+use super::natives::{install, DeviceHost, DEFAULT_START_EPOCH};
+use crate::program::Call;
 use super::{Code, CodeError};
 use impnet_squirrel::{Handle, Heap, Outcome, RuntimeError, Value, Vm};
 
@@ -141,8 +142,8 @@ impl Program {
     }
 
     /// The model call a [`Yield::Call`] stopped at, built in the host so that it moves once,
-    /// to the device (issue 9 item 6).
-    pub fn take_call(&mut self) -> Option<ModelCall> {
+    /// to the device (issue 9 item 6); its site and the rest are in [`DeviceHost::at`].
+    pub fn take_call(&mut self) -> Option<Call> {
         self.vm.host.call.take()
     }
 
@@ -204,13 +205,20 @@ fn copy_data(from: &Heap, v: Value, to: &mut Heap, depth: usize) -> Result<Value
 mod tests {
     use super::*;
     use crate::code::resolve;
-    use crate::program::Call;
+
+    /// A model call as the tests read it.
+    #[derive(Debug)]
+    struct Made {
+        call: Call,
+        file: std::rc::Rc<str>,
+        line: u32,
+    }
 
     fn code(main: &str, libs: &[(&str, &str)]) -> Code {
         resolve("device.nut", main, &mut |n| libs.iter().find(|(name, _)| *name == n).map(|(_, t)| t.to_string())).unwrap()
     }
 
-    fn text(c: &ModelCall) -> String {
+    fn text(c: &Made) -> String {
         match &c.call {
             Call::ServerLog { text: Some(t), .. } | Call::ServerError { text: Some(t), .. } => t.to_string(),
             other => panic!("not a log: {other:?}"),
@@ -218,12 +226,14 @@ mod tests {
     }
 
     /// Runs until idle, answering every model call with `reply`; the calls made.
-    fn drive(p: &mut Program, reply: impl Fn(&Call) -> Value) -> Vec<ModelCall> {
+    fn drive(p: &mut Program, reply: impl Fn(&Call) -> Value) -> Vec<Made> {
         let mut calls = Vec::new();
         loop {
             match p.run(0, 1_000_000) {
                 Yield::Call => {
-                    let c = p.take_call().expect("a call");
+                    let call = p.take_call().expect("a call");
+                    let at = &p.host().at;
+                    let c = Made { call, file: at.file.clone(), line: at.line };
                     p.resume(reply(&c.call));
                     calls.push(c);
                 }
@@ -310,7 +320,7 @@ mod tests {
         p.start_main();
         let Yield::Call = p.run(0, 1_000_000) else { panic!() };
         let w = p.take_call().expect("a call");
-        let Call::ImpWakeup { seconds, callback: Some(cb) } = w.call else { panic!("{w:?}") };
+        let Call::ImpWakeup { seconds, callback: Some(cb) } = w else { panic!("{w:?}") };
         assert_eq!(seconds, 1.0);
         p.resume(Value::Int(1));
         assert!(matches!(p.run(0, 1_000_000), Yield::Idle));
