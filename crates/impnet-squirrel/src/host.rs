@@ -30,8 +30,9 @@ pub type NativeFn<H> = Rc<dyn Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<<H a
 pub type NativeResult<S> = Result<Value, Interrupt<S>>;
 
 /// A native as the VM holds it, whatever its host: a built-in wrapped by [`builtin`], a host's
-/// native by [`erase`].
-pub(crate) type Native = Rc<dyn Fn(Lent<'_, '_>, &[Value]) -> NativeResult<Parked>>;
+/// native by [`erase`]. Boxed, not shared: the VM's table is its one owner (an `Rc` would make
+/// each call step over its counts to reach the closure).
+pub(crate) type Native = Box<dyn Fn(Lent<'_, '_>, &[Value]) -> NativeResult<Parked>>;
 
 /// What the VM lends a [`Native`] for one call: three pointers, the call's [`CallVm`] built
 /// once by the VM and seen by the native's [`Ctx`] through its pointer, not copied.
@@ -94,7 +95,7 @@ impl<'a> AnyMut<'a> {
 pub(crate) fn builtin(
     f: impl Fn(&mut Cx<'_>, &[Value]) -> NativeResult<Parked> + 'static,
 ) -> Native {
-    Rc::new(move |lent: Lent<'_, '_>, args: &[Value]| {
+    Box::new(move |lent: Lent<'_, '_>, args: &[Value]| {
         let mut ctx = Ctx {
             heap: lent.heap,
             // A `&mut ()` as long as the call's (leaking a zero-sized box allocates nothing).
@@ -109,7 +110,7 @@ pub(crate) fn builtin(
 pub(crate) fn erase<H: Host>(
     f: impl Fn(&mut Ctx<'_, H>, &[Value]) -> NativeResult<H::Suspend> + 'static,
 ) -> Native {
-    Rc::new(move |lent: Lent<'_, '_>, args: &[Value]| {
+    Box::new(move |lent: Lent<'_, '_>, args: &[Value]| {
         // A VM's natives run with its own host (`Vm<H>` builds both): this never refuses.
         let Some(host) = lent.seat.host.get::<H>() else {
             return Err(Interrupt::Error("a native ran with another host".into()));
