@@ -129,28 +129,37 @@ fn model(ctx: &mut Cx<'_>, call: Call) -> R {
 }
 
 /// [`model`] with what the call gives back on success and the call after it, if any. Each
-/// part is written where the device reads it (`DeviceHost::call`, `DeviceHost::at`): the call
-/// moves once, into its slot. Inlined into each native (a call of its own takes the `Call`
-/// by pointer and copies it).
+/// part is written where the device reads it (`DeviceHost::call`, `DeviceHost::at`), the call
+/// straight from the registers its native computed it in: nothing that may unwind runs while
+/// it is held (an unwind would drop it where it was built, so it would be built on the stack
+/// and copied). Inlined into each native (a call of its own takes the `Call` by pointer and
+/// copies it).
 #[inline(always)]
 fn suspend(ctx: &mut Cx<'_>, call: Call, object: Option<Handle>, then: Option<Box<Call>>) -> R {
-    // A loop's calls come from one file: its name is kept, not counted again.
-    if !Rc::ptr_eq(&ctx.host.at.file, ctx.file_shared()) {
-        ctx.host.at.file = ctx.file_shared().clone();
-    }
+    // A loop's calls come from one file: its name is kept, not counted again. The old name is
+    // dropped once the call is stored.
+    let old_file = match Rc::ptr_eq(&ctx.host.at.file, ctx.file_shared()) {
+        true => None,
+        false => {
+            let file = ctx.file_shared().clone();
+            Some(std::mem::replace(&mut ctx.host.at.file, file))
+        }
+    };
     let line = ctx.line();
     let at = &mut ctx.host.at;
     at.line = line;
     at.object = object;
-    at.then = then;
-    let slot = &mut ctx.host.call;
     // The device takes the call at every suspension, so the slot is nearly always empty (a
-    // native that suspended inside a nested call leaves one behind); past this check the
-    // compiler knows it is, and the common path carries no drop of an old value.
-    if slot.is_some() {
-        *slot = None;
+    // native that suspended inside a nested call leaves one behind): the common path has no
+    // old value to drop.
+    let slot = &mut ctx.host.call;
+    if slot.is_none() {
+        *slot = Some(call);
+    } else {
+        drop(slot.replace(call));
     }
-    *slot = Some(call);
+    ctx.host.at.then = then;
+    drop(old_file);
     Err(Interrupt::Suspend(()))
 }
 

@@ -256,6 +256,22 @@ mod tests {
     }
 
     #[test]
+    fn section14_calls_alternating_between_files_each_name_their_own() {
+        // Issue 9 item 6: the host keeps the last call's file and replaces it only when a call
+        // comes from another one; a loop going back and forth must see each switch.
+        let c = code(
+            "#require \"A.lib.nut:1\"\nfor (local i = 0; i < 2; i++) {\n  A.log(i);\n  server.log(\"m\" + i);\n}\n",
+            &[("A.lib.nut", "A <- { log = function(i) { server.log(\"a\" + i); } };\n")],
+        );
+        let mut p = Program::new(&c, Boot::default()).unwrap();
+        p.start_main();
+        let calls = drive(&mut p, |_| Value::Int(0));
+        let sites: Vec<_> = calls.iter().map(|c| (&*c.file, c.line, text(c))).collect();
+        let want = [("A.lib.nut", 1, "a0"), ("device.nut", 4, "m0"), ("A.lib.nut", 1, "a1"), ("device.nut", 4, "m1")];
+        assert_eq!(sites, want.map(|(f, l, t)| (f, l, t.to_string())));
+    }
+
+    #[test]
     fn section14_a_blocking_call_deep_in_a_method_resumes_with_the_models_result() {
         let c = code(
             "class S { function go() { return [1].map(@(x) agent.send(\"r\", x))[0]; } }\nlocal r = S().go();\nserver.log(\"got \" + r);\n",
