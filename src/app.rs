@@ -14,6 +14,7 @@ use crate::components::share::ShareDialog;
 use crate::components::timeline::Timeline;
 use crate::components::AppCtx;
 use crate::keys::KeyListener;
+use crate::rules::{self, RuleTexts};
 use crate::state::{Action, Init, State};
 use crate::url;
 use gloo_timers::callback::Interval;
@@ -35,6 +36,14 @@ pub struct PlaygroundProps {
 pub fn Playground(props: &PlaygroundProps) -> Html {
     let init = props.init.clone();
     let state = use_reducer(move || State::new(init));
+    {
+        let (d, loading) = (state.dispatcher(), state.texts == RuleTexts::Loading);
+        use_effect_with((), move |_| {
+            if loading {
+                rules::fetch(move |t| d.dispatch(Action::Texts(t)));
+            }
+        });
+    }
 
     {
         let d = state.dispatcher();
@@ -140,7 +149,8 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 
 /// The page: reads the URL (and, outside embed mode, localStorage) once. A `?preset=` whose
 /// files the bundle left out is fetched before the playground mounts (`crate::presets`), so
-/// the page opens on it rather than on the first preset.
+/// the page opens on it rather than on the first preset; the rule texts are fetched meanwhile
+/// (`crate::rules`), and `Playground` waits for that same fetch.
 #[component]
 pub fn App() -> Html {
     let init = use_memo((), |_| url::read_init());
@@ -150,6 +160,9 @@ pub fn App() -> Html {
         let ready = ready.clone();
         let init = init.clone();
         use_effect_with((), move |_| {
+            if RuleTexts::at_start() == RuleTexts::Loading {
+                rules::fetch(drop);
+            }
             if let (false, Some(id)) = (*ready, init.preset.clone()) {
                 // A failed fetch mounts anyway: State::new then says the preset could not be loaded.
                 wasm_bindgen_futures::spawn_local(async move {

@@ -9,6 +9,7 @@
 pub mod logic;
 pub mod state;
 pub mod url;
+pub mod fetch;
 pub mod presets;
 pub mod rules;
 pub mod export;

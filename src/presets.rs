@@ -8,9 +8,8 @@
 //! what they lack.
 
 use impnet_core::presets::{self, Pair, Preset};
+use crate::fetch::get;
 use std::cell::RefCell;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 thread_local! {
     /// Fetched files by name. Each is leaked once into a `&'static str`, like the compiled-in
@@ -72,16 +71,6 @@ pub async fn load(id: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The body of `url` (relative to the page), if it answers 200.
-async fn get(url: &str) -> Option<String> {
-    let response = JsFuture::from(web_sys::window()?.fetch_with_str(url)).await.ok()?;
-    let response: web_sys::Response = response.dyn_into().ok()?;
-    if !response.ok() {
-        return None;
-    }
-    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
 }
 
 #[cfg(test)]

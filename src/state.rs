@@ -10,6 +10,7 @@ use impnet_core::expect::{check_trace, expect_for_line, Verdict, MAX_EXPECTS};
 use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
 use impnet_core::trace::Trace;
 use crate::presets;
+use crate::rules::RuleTexts;
 use impnet_core::{codec, run, RunOptions};
 use std::rc::Rc;
 use yew::Reducible;
@@ -98,6 +99,9 @@ pub struct State {
     pub view: View,
     pub embed: bool,
     pub dialog: Option<Dialog>,
+    /// The rules' and choices' texts for the detail panel and "About the model": compiled in,
+    /// or fetched by the bundle (`crate::rules`).
+    pub texts: RuleTexts,
 }
 
 /// Cheap equality: the big parts are compared by pointer (they are replaced, never mutated).
@@ -121,6 +125,7 @@ impl PartialEq for State {
             && self.view == o.view
             && self.embed == o.embed
             && self.dialog == o.dialog
+            && self.texts == o.texts
     }
 }
 
@@ -163,6 +168,8 @@ pub enum Action {
     Notice(String),
     /// Add an expectation that the call on trace line `index` returns what it returned.
     ExpectLine(usize),
+    /// The fetch of the rule texts ended (`crate::rules::fetch`).
+    Texts(RuleTexts),
 }
 
 /// The TOML the editor shows for a scenario. It goes through the JSON value share links are
@@ -249,6 +256,7 @@ impl State {
             view: View::fit(0),
             embed: init.embed,
             dialog: None,
+            texts: RuleTexts::at_start(),
         };
         st.sync_code();
         st.simulate();
@@ -501,6 +509,7 @@ impl Reducible for State {
             Action::DismissNotice => s.notice = None,
             Action::Notice(text) => s.notice = Some(text),
             Action::ExpectLine(index) => s.expect_line(index),
+            Action::Texts(texts) => s.texts = texts,
         }
         Rc::new(s)
     }

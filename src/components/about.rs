@@ -1,11 +1,21 @@
 //! "About the model": the `[choice]` rules, where the public docs are silent and we decided.
 
-use crate::rules;
+use super::use_app;
+use crate::rules::RuleTexts;
 use yew::prelude::*;
 
 #[component]
 pub fn About() -> Html {
-    let choices = rules::choices();
+    // Fetched by the bundle (`crate::rules`): until then, or if that failed, say so.
+    let choices = match &use_app().texts {
+        RuleTexts::Here(t) => html! {
+            <dl class="choices">
+                { for t.choices().iter().map(|(rule, text)| html! { <><dt>{ rule.id() }</dt><dd>{ text.clone() }</dd></> }) }
+            </dl>
+        },
+        RuleTexts::Loading => html! { <p class="muted">{ "(loading the list of choices…)" }</p> },
+        RuleTexts::Failed(e) => html! { <p class="muted">{ format!("(the list of choices could not be loaded: {e})") }</p> },
+    };
     html! {
         <details class="about" id="about">
             <summary>{ "About the model" }</summary>
@@ -13,13 +23,7 @@ pub fn About() -> Html {
                   the send buffer (imp.setsendbuffersize), the send timeout policy, TCP windowing, \
                   reconnects, and UDP limits. Each trace line names the rule that decided it. \
                   Where the public documentation is silent, the model makes a documented choice:" }</p>
-            if choices.is_empty() {
-                <p class="muted">{ "(The list of choices comes from the model's explain module, not in this build.)" }</p>
-            } else {
-                <dl class="choices">
-                    { for choices.iter().map(|(id, text)| html! { <><dt>{ id.id() }</dt><dd>{ *text }</dd></> }) }
-                </dl>
-            }
+            { choices }
             <p><a href="docs.html" target="_blank">{ "The policies explained, with live demos" }</a></p>
         </details>
     }

@@ -4,7 +4,7 @@
 use super::use_app;
 use crate::logic::format::{self, call_text, conn_label, ms, squirrel_label, thousands, RetClass};
 use crate::logic::source::{self, Side};
-use crate::rules;
+use crate::rules::{Rule, RuleTexts};
 use crate::state::{Action, TraceSource};
 use impnet_core::scenario::{Scenario, Step};
 use impnet_core::trace::{Entry, EventDetail, Handler, Line};
@@ -30,15 +30,21 @@ fn step_of(s: &Scenario, handler: Option<Handler>, step: u32) -> Option<&Step> {
     list.get(step as usize)
 }
 
-fn rule_block(rule: rules::Rule, why: &str) -> Html {
-    // Where the docs are silent the rule is our choice: say so next to the line it decided.
-    let choice = rules::choice_of(rule);
+/// The rule that decided a line: its ID at once, its text and choice once `rules.json` is here
+/// (the bundle fetches it, `crate::rules`), or why they are missing.
+fn rule_block(rule: Rule, why: &str, texts: &RuleTexts) -> Html {
+    let (text, choice) = match texts {
+        RuleTexts::Here(t) => (html! { t.text(rule).to_string() }, t.choice_of(rule).map(str::to_string)),
+        RuleTexts::Loading => (html! { <span class="muted">{ "(loading the rule's text…)" }</span> }, None),
+        RuleTexts::Failed(e) => (html! { <span class="muted">{ format!("(the rule's text could not be loaded: {e})") }</span> }, None),
+    };
     html! {
         <div class="why">
             <div class="rule"><span class="rule-id" data-field="rule">{ rule.id() }</span>
-                <span class="rule-text" data-field="rule-text">{ rule.text() }</span>
+                <span class="rule-text" data-field="rule-text">{ text }</span>
             </div>
             if !why.is_empty() { <p class="why-line" data-field="why">{ why.to_string() }</p> }
+            // Where the docs are silent the rule is our choice: say so next to the line it decided.
             if let Some(c) = choice { <p class="choice" data-field="choice"><b>{ "[choice] " }</b>{ c }</p> }
         </div>
     }
@@ -71,7 +77,7 @@ fn text_html(s: &str) -> Html {
     text(s.to_string())
 }
 
-fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
+fn line_rows(e: &Entry, scenario: &Scenario, texts: &RuleTexts) -> Html {
     match &e.line {
         Line::Call(c) if c.code.is_some() => {
             let (num, meaning) = format::ret_text(c);
@@ -83,7 +89,7 @@ fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
                     { row("returned", "ret", html! { <span class={classes!("ret", class.css())}><b data-field="ret-value">{ num }</b>{ " " }<span data-field="ret-name">{ meaning }</span></span> }) }
                     { row("blocked", "blocked", text(ms(c.blocked.micros))) }
                     if let Some(m) = c.msg { { row("message", "msg", text(format!("#{m}"))) } }
-                    { rule_block(c.rule, &c.why) }
+                    { rule_block(c.rule, &c.why, texts) }
                 </>
             }
         }
@@ -99,7 +105,7 @@ fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
                     { row("returned", "ret", html! { <span class={classes!("ret", class.css())}><b data-field="ret-value">{ num }</b>{ " " }<span data-field="ret-name">{ meaning }</span></span> }) }
                     { row("blocked", "blocked", text(ms(c.blocked.micros))) }
                     if let Some(m) = c.msg { { row("message", "msg", text(format!("#{m}"))) } }
-                    { rule_block(c.rule, &c.why) }
+                    { rule_block(c.rule, &c.why, texts) }
                 </>
             }
         }
@@ -115,7 +121,7 @@ fn line_rows(e: &Entry, scenario: &Scenario) -> Html {
                     { row("error", "error", html! { <code class="runtime-error-text">{ error.clone() }</code> }) }
                     { source_rows(e, scenario, ev.handler) }
                 }
-                { rule_block(ev.rule, &ev.why) }
+                { rule_block(ev.rule, &ev.why, texts) }
             </>
         },
     }
@@ -165,7 +171,7 @@ pub fn DetailPanel() -> Html {
                 <h2>{ "Detail" }</h2>
                 <span class="muted"><span data-field="index">{ format!("line {} of {}", app.cursor + 1, n) }</span>{ " · t = " }<b data-field="t">{ ms(e.t.micros) }</b></span>
             </div>
-            <dl class="fields">{ line_rows(e, &app.scenario) }</dl>
+            <dl class="fields">{ line_rows(e, &app.scenario, &app.texts) }</dl>
             if matches!(e.line, Line::Call(_)) && app.source == TraceSource::Simulated {
                 <button class="expect-add" data-action="expect-line" onclick={expect_line}
                         title="Add an [[expect]] that this call returns what it returned here">{ "+ expect this return" }</button>

@@ -1,10 +1,18 @@
 //! The words behind every rule ID and every modelling choice, for the playground's explanation
 //! panel and `impnet explain`. The rules themselves are `crate::rules::Rule`.
+//!
+//! Without the `rule-texts` feature (the playground's bundle, issue 10 item 6) there are no
+//! choices and every rule text is empty; the bundle fetches them from `www/rules.json`, which
+//! [`texts_json`] writes and a test keeps equal to the texts compiled in here.
 
 pub use crate::rules::Rule;
 
-/// Every choice the model makes where the sources are silent or disagree.
-const CHOICES: &[(Rule, &str)] = &[
+/// Are the texts compiled in (the `rule-texts` feature)?
+pub const TEXTS: bool = cfg!(feature = "rule-texts");
+
+/// Every choice the model makes where the sources are silent or disagree. Evaluated at compile
+/// time, so without the feature none of the texts reaches the binary.
+const CHOICES: &[(Rule, &str)] = if !TEXTS { &[] } else { &[
     (Rule::B3, "impOS may round a requested buffer size up; the model grants it exactly."),
     (Rule::S3, "A RETURN_ON_ERROR send timeout drops the connection and on_unexpected_disconnect fires at once with NOT_CONNECTED (0)."),
     (Rule::S4, "A WAIT_FOR_ACK timeout drops the connection unless RETURN_ON_ERROR_NO_DISCONNECT is in force; then the message stays in the buffer and may still be ACKed."),
@@ -45,7 +53,7 @@ const CHOICES: &[(Rule, &str)] = &[
     (Rule::DeviceCode, "Device code's clocks: hardware.millis() and hardware.micros() count virtual time from power-on (t = 0), across deep sleeps; time() and date() are the scenario's start_epoch (default 1 735 689 600 = 2025-01-01T00:00:00Z; on the agent too) plus the whole seconds elapsed."),
     (Rule::DeviceCode, "imp.wakeup returns its timer's handle as a positive integer; imp.cancelwakeup ignores a handle that already fired, was cancelled or never was, as impOS does."),
     (Rule::DeviceCode, "Deep sleep: server.sleepfor(s) first flushes as impOS documents, waiting at most 30 s (the default send timeout), and that flush writes a server.flush line at the sleepfor's line; imp.deepsleepfor(s) does not flush. Neither returns, so neither writes a call line: the trace shows `disconnected` (reason 0) and `lost` lines as C2, `deep_sleep` (reason 0), `wake` s seconds later, then impOS boots as at power-on (L1) and `squirrel_restart` carries wakereason 1 (reason 5 when it follows the connect, 0 when Squirrel starts after boot_squirrel_ms without one)."),
-];
+] };
 
 /// Every **\[choice\]** the model makes: (rule, text).
 pub fn choices() -> &'static [(Rule, &'static str)] {
@@ -67,9 +75,42 @@ pub fn rules() -> &'static [Rule] {
     Rule::ALL
 }
 
-#[cfg(test)]
+/// `www/rules.json`, the file the playground's bundle fetches instead of compiling the texts in:
+/// `{"rules": {id: text, …}, "choices": [[id, text], …]}`, both in the order above, one entry
+/// a line so a change reads as a one-line diff.
+#[cfg(feature = "rule-texts")]
+pub fn texts_json() -> String {
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    let rules: Vec<String> = rules().iter().map(|r| format!("    {}: {}", quote(r.id()), quote(r.text()))).collect();
+    let choices: Vec<String> = choices().iter().map(|(r, t)| format!("    [{}, {}]", quote(r.id()), quote(t))).collect();
+    format!("{{\n  \"rules\": {{\n{}\n  }},\n  \"choices\": [\n{}\n  ]\n}}\n", rules.join(",\n"), choices.join(",\n"))
+}
+
+#[cfg(all(test, feature = "rule-texts"))]
 mod tests {
     use super::*;
+
+    /// Issue 10 item 6: the playground's bundle shows the texts it fetches from
+    /// `www/rules.json` (trunk copies it beside the page); they must be these. Fails when the
+    /// file is stale; `IMPNET_UPDATE_TEXTS=1` rewrites it.
+    #[test]
+    fn issue10_the_shipped_rules_json_holds_the_compiled_in_texts() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/rules.json");
+        let text = texts_json();
+        if std::env::var_os("IMPNET_UPDATE_TEXTS").is_some() {
+            std::fs::write(path, &text).expect("write www/rules.json");
+        }
+        let on_disk = std::fs::read_to_string(path).expect("www/rules.json");
+        assert_eq!(on_disk, text, "www/rules.json is stale: rerun with IMPNET_UPDATE_TEXTS=1");
+        // And it is JSON that says the same: every rule's text under its ID, every choice.
+        let v: serde_json::Value = serde_json::from_str(&on_disk).expect("rules.json is JSON");
+        for r in rules() {
+            assert_eq!(v["rules"][r.id()].as_str(), Some(r.text()), "{r}");
+        }
+        let listed: Vec<(&str, &str)> = v["choices"].as_array().unwrap().iter().map(|c| (c[0].as_str().unwrap(), c[1].as_str().unwrap())).collect();
+        let compiled: Vec<(&str, &str)> = choices().iter().map(|(r, t)| (r.id(), *t)).collect();
+        assert_eq!(listed, compiled);
+    }
 
     #[test]
     fn every_spec_rule_id_has_a_text() {

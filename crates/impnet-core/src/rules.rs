@@ -1,7 +1,8 @@
 //! The SPEC's rules, spelled once: every trace line names the [`Rule`] that decided it, and
 //! `impnet explain`, the CLI timeline and the playground's detail panel show its text from here.
 //! A rule is a rule ID of SPEC.md (`S5`) or, for what a whole section decides, the section
-//! (`§13`).
+//! (`§13`). Its text is compiled in with the `rule-texts` feature (on by default); without it
+//! every text is empty and only the IDs remain.
 
 use std::fmt;
 
@@ -25,10 +26,18 @@ macro_rules! rules {
             }
 
             /// One line saying what the rule decides.
+            #[cfg(feature = "rule-texts")]
             pub const fn text(self) -> &'static str {
                 match self {
                     $(Rule::$v => $text,)+
                 }
+            }
+
+            /// `""`: this build leaves the texts out (the playground's bundle fetches them,
+            /// `crate::explain::texts_json`).
+            #[cfg(not(feature = "rule-texts"))]
+            pub const fn text(self) -> &'static str {
+                ""
             }
         }
     };
@@ -126,7 +135,8 @@ mod tests {
         for r in Rule::ALL {
             assert_eq!(Rule::from_id(r.id()), Some(*r));
             assert_eq!(Rule::from_id(&r.id().to_lowercase()), Some(*r), "case does not matter");
-            assert!(!r.text().is_empty() && r.to_string() == r.id());
+            assert_eq!(r.to_string(), r.id());
+            assert_eq!(r.text().is_empty(), !cfg!(feature = "rule-texts"), "{r}: a text exactly with the rule-texts feature");
         }
         assert_eq!(Rule::from_id("X9"), None);
     }
