@@ -2,7 +2,7 @@
 //! function gets, what a native returns ([`Interrupt`]), and what a run gives back
 //! ([`Outcome`]).
 //!
-//! Inside, the VM does not know its host's type (a [`Seat`] holds it as an [`AnyMut`]), so its
+//! Inside, the VM does not know its host's type (a [`Seat`] holds it type-erased), so its
 //! body compiles once whatever the host: a host's native is wrapped once ([`erase`]) into a
 //! [`Native`] that takes its host out of the seat and parks a suspension's payload where
 //! [`crate::Vm`] picks it up.
@@ -49,45 +49,44 @@ pub(crate) type Cx<'a> = Ctx<'a, ()>;
 #[derive(Debug)]
 pub(crate) struct Parked;
 
-/// The host's state and the slot a suspending native parks its payload in (an
-/// `Option<H::Suspend>`), lent to the VM for one run.
+/// The host's state and the slot a suspending native parks its payload in, lent to the VM for
+/// one run: `(&'s mut H, &'s mut Option<H::Suspend>)` with `H` known at run time only, as
+/// `dyn Any` would hold it but with the type's id beside the addresses instead of behind a
+/// vtable. [`Seat::get`]'s check is then two compares inline, where `<dyn Any>::downcast_mut`
+/// calls through the vtable to learn the id (a native call took two such calls, the host and
+/// the parked slot: issue 9 item 6); one id covers both, made together.
 pub(crate) struct Seat<'s> {
-    pub host: AnyMut<'s>,
-    pub parked: AnyMut<'s>,
-}
-
-/// `&'a mut dyn Any` with the type's id beside the address instead of behind a vtable: a
-/// checked downcast ([`AnyMut::get`]) compares two constants inline, where
-/// `<dyn Any>::downcast_mut` calls through the vtable to learn the id (every native call took
-/// two such calls, the host and the parked slot: issue 9 item 6).
-pub(crate) struct AnyMut<'a> {
-    ptr: NonNull<()>,
+    host: NonNull<()>,
+    parked: NonNull<()>,
+    /// `TypeId::of::<(H, S)>()` for a host `H` whose payloads are `S`.
     ty: TypeId,
-    /// Holds the `&'a mut` it was made from.
-    borrow: PhantomData<&'a mut ()>,
+    /// Holds the two `&'s mut` it was made from.
+    borrow: PhantomData<&'s mut ()>,
 }
 
-impl<'a> AnyMut<'a> {
-    pub fn new<T: 'static>(value: &'a mut T) -> AnyMut<'a> {
-        AnyMut {
-            ptr: NonNull::from(value).cast(),
-            ty: TypeId::of::<T>(),
+impl<'s> Seat<'s> {
+    pub fn new<H: 'static, S: 'static>(host: &'s mut H, parked: &'s mut Option<S>) -> Seat<'s> {
+        Seat {
+            host: NonNull::from(host).cast(),
+            parked: NonNull::from(parked).cast(),
+            ty: TypeId::of::<(H, S)>(),
             borrow: PhantomData,
         }
     }
 
-    /// The value, if it is a `T`.
+    /// The host and the parked slot, if they are an `H` and an `Option<S>`.
     #[inline]
-    pub fn get<T: 'static>(&mut self) -> Option<&mut T> {
-        if self.ty != TypeId::of::<T>() {
+    pub fn get<H: 'static, S: 'static>(&mut self) -> Option<(&mut H, &mut Option<S>)> {
+        if self.ty != TypeId::of::<(H, S)>() {
             return None;
         }
-        // SAFETY: `ptr` and `ty` were made together, by `new`, from one `&'a mut T0` with
-        // `ty == TypeId::of::<T0>()`, and this value holds that exclusive borrow for `'a`
-        // (nothing else can reach the `T0` meanwhile). The ids being equal, `T` is `T0`: `ptr`
-        // points to a live, aligned `T`. The result borrows `self` mutably, so it is the only
-        // reference made from `ptr` while it lives.
-        Some(unsafe { self.ptr.cast::<T>().as_mut() })
+        // SAFETY: the fields were made together, by `new::<H0, S0>`, from two `&'s mut` (an
+        // `H0` and an `Option<S0>`, distinct borrows, so not overlapping) with `ty ==
+        // TypeId::of::<(H0, S0)>()`, and this value holds both exclusive borrows for `'s`
+        // (nothing else can reach them meanwhile). The ids being equal, `(H, S)` is `(H0, S0)`:
+        // each pointer points to a live, aligned value of its type. The results borrow `self`
+        // mutably, so they are the only references made from the pointers while they live.
+        Some(unsafe { (self.host.cast::<H>().as_mut(), self.parked.cast::<Option<S>>().as_mut()) })
     }
 }
 
@@ -112,7 +111,7 @@ pub(crate) fn erase<H: Host>(
 ) -> Native {
     Box::new(move |lent: Lent<'_, '_>, args: &[Value]| {
         // A VM's natives run with its own host (`Vm<H>` builds both): this never refuses.
-        let Some(host) = lent.seat.host.get::<H>() else {
+        let Some((host, parked)) = lent.seat.get::<H, H::Suspend>() else {
             return Err(Interrupt::Error("a native ran with another host".into()));
         };
         let mut ctx = Ctx {
@@ -125,9 +124,7 @@ pub(crate) fn erase<H: Host>(
             // A suspension's payload moves once, straight to the slot (a loop of model calls
             // suspends once a turn).
             Err(Interrupt::Suspend(p)) => {
-                if let Some(slot) = lent.seat.parked.get::<Option<H::Suspend>>() {
-                    *slot = Some(p);
-                }
+                *parked = Some(p);
                 Err(Interrupt::Suspend(Parked))
             }
             Err(i) => Err(unsuspended(i)),
@@ -371,18 +368,21 @@ impl<H: ?Sized> Ctx<'_, H> {
 
 #[cfg(test)]
 mod tests {
-    use super::AnyMut;
+    use super::Seat;
 
     #[test]
-    fn any_mut_gives_its_value_as_its_own_type_only() {
+    fn a_seat_gives_its_host_and_slot_as_their_own_types_only() {
         // Issue 9 item 6: the inline check stands for `<dyn Any>::downcast_mut`'s, and refuses
-        // as it does.
-        let mut host = 7u32;
-        let mut any = AnyMut::new(&mut host);
-        assert!(any.get::<i32>().is_none(), "another type of the same size");
-        assert!(any.get::<Option<u32>>().is_none());
-        *any.get::<u32>().expect("its own type") += 1;
-        assert_eq!(any.get::<u32>().copied(), Some(8));
-        assert_eq!(host, 8, "written through to the lent value");
+        // as it does, for the host and the payload type alike.
+        let (mut host, mut parked) = (7u32, None::<u8>);
+        let mut seat = Seat::new(&mut host, &mut parked);
+        assert!(seat.get::<i32, u8>().is_none(), "another host type of the same size");
+        assert!(seat.get::<u32, i8>().is_none(), "another payload type");
+        assert!(seat.get::<u8, u32>().is_none(), "the two swapped");
+        let (h, p) = seat.get::<u32, u8>().expect("its own types");
+        *h += 1;
+        *p = Some(3);
+        assert_eq!(seat.get::<u32, u8>().map(|(h, p)| (*h, *p)), Some((8, Some(3))));
+        assert_eq!((host, parked), (8, Some(3)), "written through to the lent values");
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{CompileError, StackFrame};
 use crate::heap::{Heap, OutOfMemory};
-use crate::host::{erase, AnyMut, Ctx, Handle, Host, Limits, NativeResult, Outcome, Seat};
+use crate::host::{erase, Ctx, Handle, Host, Limits, NativeResult, Outcome, Seat};
 use crate::machine::{Location, Machine, TaskBusy};
 use crate::value::Value;
 
@@ -36,10 +36,7 @@ impl<H: Host> Vm<H> {
     /// ran out first (`run` again to continue). On an idle VM it returns `Finished(null)`; on a
     /// suspended one it first resumes the call with `null`.
     pub fn run(&mut self, fuel: u64) -> Outcome<H::Suspend> {
-        let mut seat = Seat {
-            host: AnyMut::new(&mut self.host),
-            parked: AnyMut::new(&mut self.parked),
-        };
+        let mut seat = Seat::new(&mut self.host, &mut self.parked);
         match self.machine.run(&mut seat, fuel) {
             Outcome::Finished(v) => Outcome::Finished(v),
             Outcome::Suspended(()) => match self.parked.take() {

@@ -11,7 +11,7 @@ mod math;
 mod string;
 mod table;
 
-use crate::host::{AnyMut, Interrupt, NativeResult, Parked, Seat};
+use crate::host::{Interrupt, NativeResult, Parked, Seat};
 use crate::machine::Machine;
 use crate::value::Value;
 
@@ -32,11 +32,8 @@ pub(crate) fn install(vm: &mut Machine) {
         .compile("<builtin>", PRELUDE)
         .expect("the prelude compiles");
     // No host yet: the prelude calls built-ins only.
-    let (mut host, mut parked) = ((), ());
-    let mut seat = Seat {
-        host: AnyMut::new(&mut host),
-        parked: AnyMut::new(&mut parked),
-    };
+    let (mut host, mut parked) = ((), None::<()>);
+    let mut seat = Seat::new(&mut host, &mut parked);
     if vm.start(prelude, &[]).is_ok() {
         if let crate::Outcome::Finished(Value::Table(t)) = vm.run(&mut seat, 1_000_000) {
             let methods: Vec<(Value, Value)> =
