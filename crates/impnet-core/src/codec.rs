@@ -12,12 +12,15 @@
 //!
 //! Decoding trusts nothing: the fragment and the inflated payload are capped at the scenario
 //! size limit (no zip bombs), zlib's checksum catches most tampering with deflated links, and
-//! the scenario goes through the same checks as a file (`scenario::validate`).
+//! the scenario goes through the same reader and checks as a file (`scenario::tree`, `read`,
+//! `validate`): a key given twice is refused by its path there, as in a JSON file.
 
+use crate::scenario::load::Format;
+use crate::scenario::tree::{Doc, Table, Value as Tree};
 use crate::scenario::{load, validate::MAX_FILE_BYTES, Scenario};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Why a link could not be decoded. Shown to users as is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,8 +40,13 @@ fn fail<T>(reason: impl Into<String>) -> Result<T, LinkError> {
     Err(LinkError { reason: reason.into() })
 }
 
-/// One upgrade step: a payload of version `i + 1` (without `v`) to version `i + 2`.
-type Migration = fn(Map<String, Value>) -> Result<Map<String, Value>, LinkError>;
+/// One upgrade step: a payload's top table of version `i + 1` (without `v`) to version `i + 2`.
+type Migration = fn(Table) -> Result<Table, LinkError>;
+
+/// Is `key` in the table?
+fn has(map: &Table, key: &str) -> bool {
+    map.iter().any(|(k, _)| k == key)
+}
 
 /// Upgrades, oldest first. Never remove or edit an entry: links in the wild depend on it.
 const MIGRATIONS: &[Migration] = &[v1_to_v2, v2_to_v3];
@@ -47,8 +55,8 @@ const MIGRATIONS: &[Migration] = &[v1_to_v2, v2_to_v3];
 /// payload is a v2 payload as it is; one that claims v1 and carries code was not written by
 /// impnet. The bump makes an older playground say "made by a newer impnet" about a link with
 /// code, instead of "unknown field `code`".
-fn v1_to_v2(map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
-    if map.contains_key("code") || map.contains_key("libs") {
+fn v1_to_v2(map: Table) -> Result<Table, LinkError> {
+    if has(&map, "code") || has(&map, "libs") {
         return fail("it says format v1, which had no device code, yet carries `code`; was it edited?");
     }
     Ok(map)
@@ -56,8 +64,8 @@ fn v1_to_v2(map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
 
 /// v3 (issue 11) adds agent code, `agent_code` (SPEC §15); a v2 payload is a v3 payload as it
 /// is. As for v1 → v2, the bump makes an older playground say "made by a newer impnet".
-fn v2_to_v3(map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
-    if map.contains_key("agent_code") {
+fn v2_to_v3(map: Table) -> Result<Table, LinkError> {
+    if has(&map, "agent_code") {
         return fail("it says format v2, which had no agent code, yet carries `agent_code`; was it edited?");
     }
     Ok(map)
@@ -129,89 +137,20 @@ pub fn decode(input: &str) -> Result<Scenario, LinkError> {
     let Ok(json) = String::from_utf8(json) else {
         return fail("it is damaged (its payload is not UTF-8 text); was it edited?");
     };
-    // A key given twice is refused, as in a JSON file (issue 13 item 10); serde_json's own
-    // `Value` would keep the last one silently.
-    let payload = match serde_json::from_str::<UniqueKeys>(&json) {
-        Ok(UniqueKeys(v)) => v,
-        Err(e) if e.is_data() => return fail(format!("its scenario is invalid: {e}")),
-        Err(e) => return fail(format!("it is damaged (its payload is not JSON: {e})")),
-    };
-    let Value::Object(mut map) = payload else {
+    // Into the tree JSON files are read into, repeated keys kept: the reader refuses them by
+    // their path (issue 13 item 10), where serde_json's own `Value` would keep the last one.
+    let Tree::Table(mut map) = serde_json::from_str::<Doc>(&json).or_else(|e| fail(format!("it is damaged (its payload is not JSON: {e})")))?.0 else {
         return fail("it is damaged (its payload is not a JSON object)");
     };
-    let version = match map.remove("v") {
+    let version = match map.iter().position(|(k, _)| k == "v").map(|i| map.remove(i).1) {
         None => return fail("it has no version (`v`); it was not made by impnet"),
-        Some(v) => v.as_u64().map_or_else(|| fail(format!("its version {v} is not a positive integer")), Ok)?,
+        Some(_) if has(&map, "v") => return fail("its scenario is invalid: v: given twice"),
+        Some(Tree::Int(v)) if v >= 0 => v as u64,
+        Some(Tree::UInt(v)) => v,
+        Some(v) => return fail(format!("its version {} is not a positive integer", v.words(Format::Json))),
     };
     let map = migrate(MIGRATIONS, version, map)?;
-    load::from_json_value(Value::Object(map)).or_else(|e| fail(format!("its scenario is invalid: {e}")))
-}
-
-/// A JSON value whose objects have no key twice.
-struct UniqueKeys(Value);
-
-impl<'de> serde::Deserialize<'de> for UniqueKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
-    }
-}
-
-struct UniqueKeysVisitor;
-
-impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(UniqueKeys(v)) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let UniqueKeys(v) = map.next_value()?;
-            if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format_args!("`{}`: given twice", load::truncate(&key, 64))));
-            }
-            out.insert(key, v);
-        }
-        Ok(Value::Object(out))
-    }
+    load::from_link_tree(Tree::Table(map)).or_else(|e| fail(format!("its scenario is invalid: {e}")))
 }
 
 fn fragment_of(input: &str) -> Result<&str, LinkError> {
@@ -236,7 +175,7 @@ fn inflate(bytes: &[u8]) -> Result<Vec<u8>, LinkError> {
 }
 
 /// Runs `chain[from-1..]` over a payload of version `from`, giving the current version.
-fn migrate(chain: &[Migration], from: u64, mut map: Map<String, Value>) -> Result<Map<String, Value>, LinkError> {
+fn migrate(chain: &[Migration], from: u64, mut map: Table) -> Result<Table, LinkError> {
     let current = 1 + chain.len() as u64;
     if from == 0 {
         return fail("its version is 0; versions start at 1");

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 pub mod load;
 mod read;
-mod tree;
+pub(crate) mod tree;
 pub mod validate;
 pub use load::{parse_json, parse_toml, ScenarioError};
 pub use validate::validate;

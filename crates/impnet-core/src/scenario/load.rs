@@ -47,6 +47,16 @@ pub(crate) enum Format {
     Json,
 }
 
+impl Format {
+    /// What a table is called in this format.
+    pub(crate) fn container(self) -> &'static str {
+        match self {
+            Format::Toml => "a table",
+            Format::Json => "an object",
+        }
+    }
+}
+
 fn refuse_oversize(text: &str) -> Result<(), ScenarioError> {
     // §13: checked before parsing, so a huge input costs nothing but its length.
     if text.len() > MAX_FILE_BYTES {
@@ -99,10 +109,10 @@ pub fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
     checked(read::scenario(tree.0, Format::Json)?)
 }
 
-/// A scenario from an already-parsed JSON value (the link codec's path). Same checks as
+/// A scenario from a share link's tree (`codec`, after its migrations). Same checks as
 /// `parse_json`.
-pub(crate) fn from_json_value(v: serde_json::Value) -> Result<Scenario, ScenarioError> {
-    checked(read::scenario(Value::from_json(v), Format::Json)?)
+pub(crate) fn from_link_tree(v: Value) -> Result<Scenario, ScenarioError> {
+    checked(read::scenario(v.into_link_order(), Format::Json)?)
 }
 
 /// `s` after `normalise` and `validate`, which every entry point applies.

@@ -85,32 +85,11 @@ impl At<'_> {
     }
 
     fn expected(&self, what: &str, got: &Value) -> ScenarioError {
-        self.fail(format!("expected {what}, got {}", self.words(got)))
-    }
-
-    /// A value as a message shows it.
-    fn words(&self, v: &Value) -> String {
-        match v {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::UInt(u) => u.to_string(),
-            // Always with a decimal point or exponent, so 2.0 does not read as the integer 2.
-            Value::Float(f) if f.is_finite() && f.abs() >= 1e16 => format!("{f:e}"),
-            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => format!("{f:.1}"),
-            Value::Float(f) => f.to_string(),
-            Value::Str(s) => truncate(&format!("{s:?}"), 80),
-            // Only JSON has it.
-            Value::Null => "null".into(),
-            Value::Array(_) => "an array".into(),
-            Value::Table(_) => self.container().into(),
-        }
+        self.fail(format!("expected {what}, got {}", got.words(self.fmt)))
     }
 
     fn container(&self) -> &'static str {
-        match self.fmt {
-            Format::Toml => "a table",
-            Format::Json => "an object",
-        }
+        self.fmt.container()
     }
 
     fn step_error(&self, e: StepError) -> ScenarioError {

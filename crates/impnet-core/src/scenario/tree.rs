@@ -1,15 +1,19 @@
 //! A parsed document as one format-neutral tree, for `read` to walk with field paths.
 //!
-//! TOML documents come from toml's own parse tree (`DeTable`) and share links from a
-//! `serde_json::Value`, both by a plain walk: no serde deserializer is instantiated for them, so
-//! the playground's wasm carries none (issue #10 item 6). JSON files are read by serde_json's
-//! streaming parser into the same tree (`Doc`), keeping keys in document order and a key given
-//! twice, which `read` then refuses by its path.
+//! TOML documents come from toml's own parse tree (`DeTable`) by a plain walk: no serde
+//! deserializer is instantiated for them, so the playground's wasm carries none (issue #10 item
+//! 6). JSON files and share links are read by serde_json's streaming parser into the same tree
+//! (`Doc`), keeping a key given twice, which `read` then refuses by its path
+//! (`libs.a.nut: given twice`); a link's migrations (`codec`) work on that tree too.
 //!
 //! TOML and link tables are sorted by key, the order the reader has always met them in (errors
 //! name the first bad field in that order); JSON files keep the order they are written in.
 
+use super::load::{truncate, Format};
 use toml::de::{DeTable, DeValue};
+
+/// A table's entries in reading order.
+pub(crate) type Table = Vec<(String, Value)>;
 
 /// One value of a scenario document.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,8 +27,8 @@ pub(crate) enum Value {
     /// JSON `null`; reads as "not given" where a field is optional.
     Null,
     Array(Vec<Value>),
-    /// Entries in reading order; a key may repeat only in a JSON file.
-    Table(Vec<(String, Value)>),
+    /// Entries in reading order; a key may repeat only in JSON (a file or a link).
+    Table(Table),
 }
 
 /// How toml's serde support spells a datetime: a table with this one key. Kept, so a datetime
@@ -32,9 +36,38 @@ pub(crate) enum Value {
 const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
 
 impl Value {
-    fn sorted(mut entries: Vec<(String, Value)>) -> Value {
+    fn sorted(mut entries: Table) -> Value {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Value::Table(entries)
+    }
+
+    /// A share link's tree: every table sorted by key, as links have always been read. The sort
+    /// is stable, so a key given twice stays twice for `read` to refuse.
+    pub(crate) fn into_link_order(self) -> Value {
+        match self {
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_link_order).collect()),
+            Value::Table(entries) => Value::sorted(entries.into_iter().map(|(k, v)| (k, v.into_link_order())).collect()),
+            v => v,
+        }
+    }
+
+    /// The value as a message shows it: a scalar as written (a string cut to 80 characters),
+    /// an array or table by its kind in `fmt`'s words.
+    pub(crate) fn words(&self, fmt: Format) -> String {
+        match self {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::UInt(u) => u.to_string(),
+            // Always with a decimal point or exponent, so 2.0 does not read as the integer 2.
+            Value::Float(f) if f.is_finite() && f.abs() >= 1e16 => format!("{f:e}"),
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 => format!("{f:.1}"),
+            Value::Float(f) => f.to_string(),
+            Value::Str(s) => truncate(&format!("{s:?}"), 80),
+            // Only JSON has it.
+            Value::Null => "null".into(),
+            Value::Array(_) => "an array".into(),
+            Value::Table(_) => fmt.container().into(),
+        }
     }
 
     /// A TOML document's tree. A number that does not fit 64 bits is refused here: the error is
@@ -79,31 +112,10 @@ impl Value {
             DeValue::Table(t) => Self::from_toml(t)?,
         })
     }
-
-    /// A share link's payload (its keys are unique: `codec` refuses a key given twice).
-    pub(crate) fn from_json(v: serde_json::Value) -> Value {
-        match v {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(b),
-            serde_json::Value::Number(n) => {
-                if let Some(i) = n.as_i64() {
-                    Value::Int(i)
-                } else if let Some(u) = n.as_u64() {
-                    Value::UInt(u)
-                } else {
-                    Value::Float(n.as_f64().unwrap_or(f64::NAN))
-                }
-            }
-            serde_json::Value::String(s) => Value::Str(s),
-            serde_json::Value::Array(items) => Value::Array(items.into_iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(m) => Value::sorted(m.into_iter().map(|(k, v)| (k, Value::from_json(v))).collect()),
-        }
-    }
 }
 
-/// A JSON file's tree, read by serde_json's streaming parser (the CLI's; the playground reads
-/// TOML and links, so its wasm does not carry this). Keys stay in document order, repeats
-/// included.
+/// A JSON file's or share link's tree, read by serde_json's streaming parser. Keys stay in
+/// document order, repeats included.
 pub(crate) struct Doc(pub Value);
 
 impl<'de> serde::Deserialize<'de> for Doc {
