@@ -17,11 +17,31 @@ pub(crate) enum Called {
     Value,
     /// A native suspended (its payload is parked in the seat).
     Suspend,
+    /// The call failed: the fault waits in [`Machine::fault`] (so what a call returns fits in
+    /// a register, at every call).
+    Fault,
 }
 
 impl Machine {
     /// Calls `stack[slot]` with `this` at `slot + 1` and `argc` arguments above it.
     pub(crate) fn call(
+        &mut self,
+        seat: &mut Seat<'_>,
+        slot: usize,
+        argc: usize,
+        kind: FrameKind,
+    ) -> Called {
+        match self.call_checked(seat, slot, argc, kind) {
+            Ok(called) => called,
+            Err(fault) => {
+                self.fault = Some(fault);
+                Called::Fault
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn call_checked(
         &mut self,
         seat: &mut Seat<'_>,
         slot: usize,
@@ -110,7 +130,7 @@ impl Machine {
                             self.stack[slot] = ctor;
                             if let Value::Native(_) = ctor {
                                 // A native constructor: its result is ignored.
-                                let r = self.call(seat, slot, argc, FrameKind::Call)?;
+                                let r = self.call(seat, slot, argc, FrameKind::Call);
                                 self.stack[slot] = Value::Instance(inst);
                                 return Ok(r);
                             }

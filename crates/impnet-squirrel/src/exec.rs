@@ -49,9 +49,10 @@ impl Machine {
             self.task_instructions += work;
             fuel = fuel.saturating_sub(work);
             match called {
-                Ok(Called::Suspend) => return Outcome::Suspended(()),
-                Ok(_) => {}
-                Err(fault) => {
+                Called::Suspend => return Outcome::Suspended(()),
+                Called::Frame | Called::Value => {}
+                Called::Fault => {
+                    let fault = self.take_fault();
                     if let Err(e) = self.unwind(fault) {
                         return Outcome::Error(e);
                     }
@@ -100,17 +101,20 @@ impl Machine {
                 Exit::Suspend => return Outcome::Suspended(()),
                 Exit::Budget => {}
                 Exit::Fault => {
-                    // Set with every `Exit::Fault`.
-                    let fault = self
-                        .fault
-                        .take()
-                        .unwrap_or_else(|| Fault::msg("internal error: a fault without its value"));
+                    let fault = self.take_fault();
                     if let Err(e) = self.unwind(fault) {
                         return Outcome::Error(e);
                     }
                 }
             }
         }
+    }
+
+    /// The fault an `Exit::Fault` or a `Called::Fault` left (set with every one).
+    fn take_fault(&mut self) -> Fault {
+        self.fault
+            .take()
+            .unwrap_or_else(|| Fault::msg("internal error: a fault without its value"))
     }
 
     /// Hands a fault to the innermost `try`, or ends the task with it.
@@ -244,15 +248,12 @@ impl Machine {
                 let called = self.call(seat, $slot, $argc, FrameKind::Call);
                 fold!();
                 match called {
-                    Ok(Called::Frame) => {
+                    Called::Frame => {
                         reload!();
                     }
-                    Ok(Called::Value) => {}
-                    Ok(Called::Suspend) => return Exit::Suspend,
-                    Err(fault) => {
-                        self.fault = Some(fault);
-                        return Exit::Fault;
-                    }
+                    Called::Value => {}
+                    Called::Suspend => return Exit::Suspend,
+                    Called::Fault => return Exit::Fault,
                 }
             }};
         }

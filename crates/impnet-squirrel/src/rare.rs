@@ -207,7 +207,7 @@ impl Machine {
                     open!();
                     let called = self.call(seat, slot, 0, FrameKind::Operand(depth));
                     fold!();
-                    return match called? {
+                    return match called {
                         Called::Frame => Ok(Flow::Reload),
                         Called::Value => {
                             let s = pop!();
@@ -216,6 +216,7 @@ impl Machine {
                             Ok(Flow::Next)
                         }
                         Called::Suspend => Ok(Flow::Exit(Exit::Suspend)),
+                        Called::Fault => Ok(Flow::Exit(Exit::Fault)),
                     };
                 }
                 let r = match (x, y) {
