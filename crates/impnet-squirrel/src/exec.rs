@@ -54,14 +54,14 @@ impl Machine {
                 Called::Fault => {
                     let fault = self.take_fault();
                     if let Err(e) = self.unwind(fault) {
-                        return Outcome::Error(e);
+                        return Outcome::Error(Box::new(e));
                     }
                 }
             }
         }
         if let Some(message) = self.resume_fault.take() {
             if let Err(e) = self.unwind(Fault::msg(message)) {
-                return Outcome::Error(e);
+                return Outcome::Error(Box::new(e));
             }
         }
         loop {
@@ -77,7 +77,7 @@ impl Machine {
                     Fault::Value(_) => unreachable!("the watchdog fault is an error"),
                 };
                 self.end_task();
-                return Outcome::Error(e);
+                return Outcome::Error(Box::new(e));
             }
             if fuel == 0 {
                 return Outcome::OutOfFuel;
@@ -103,7 +103,7 @@ impl Machine {
                 Exit::Fault => {
                     let fault = self.take_fault();
                     if let Err(e) = self.unwind(fault) {
-                        return Outcome::Error(e);
+                        return Outcome::Error(Box::new(e));
                     }
                 }
             }

@@ -186,8 +186,9 @@ pub enum Outcome<S> {
     /// A native suspended; call [`crate::Vm::resume`] (or [`crate::Vm::resume_error`]), then
     /// `run` again.
     Suspended(S),
-    /// The task failed and is over; the VM is idle.
-    Error(RuntimeError),
+    /// The task failed and is over; the VM is idle. (Boxed: an `Outcome` is returned at every
+    /// suspension and stays two words.)
+    Error(Box<RuntimeError>),
     /// The fuel given to this `run` is spent; `run` again to continue.
     OutOfFuel,
 }

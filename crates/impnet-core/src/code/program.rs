@@ -134,7 +134,7 @@ impl Program {
                 Outcome::Finished(_) => return Yield::Idle,
                 Outcome::Error(e) => {
                     self.next_file = None;
-                    return Yield::Error(Box::new(e));
+                    return Yield::Error(e);
                 }
                 Outcome::OutOfFuel => return Yield::OutOfFuel,
             }

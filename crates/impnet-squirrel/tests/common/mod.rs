@@ -46,7 +46,7 @@ pub fn run_in(vm: &mut Vm<TestHost>, src: &str) -> Result<Value, RuntimeError> {
     loop {
         match vm.run(u64::MAX) {
             Outcome::Finished(v) => return Ok(v),
-            Outcome::Error(e) => return Err(e),
+            Outcome::Error(e) => return Err(*e),
             Outcome::Suspended(_) => vm.resume(Value::Null),
             Outcome::OutOfFuel => {}
         }
