@@ -35,6 +35,28 @@ hyperfine -N --warmup 2 --runs "${RUNS:-20}" \
     -n "step list" "$BIN run --summary-only $DIR/steps-100000.toml" \
     -n "squirrel" "$BIN run --summary-only $DIR/sends-100000.nut"
 
+# hyperfine runs all of one command, then all of the other: on a shared machine the load drifts
+# between the two. Pairs run one after the other cancel the drift.
+say "100 000 agent.send, ${PAIRS:-150} interleaved pairs (wall and CPU of each process)"
+python3 - "$BIN" "$DIR" "${PAIRS:-150}" <<'PY'
+import resource, statistics as st, subprocess, sys, time
+bin_, dir_, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+runs = {"step list": f"{dir_}/steps-100000.toml", "squirrel": f"{dir_}/sends-100000.nut"}
+wall, cpu = {k: [] for k in runs}, {k: [] for k in runs}
+for _ in range(pairs):
+    for name, f in runs.items():
+        r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run([bin_, "run", "--summary-only", f], stdout=subprocess.DEVNULL, check=True)
+        t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall[name].append(t1 - t0)
+        cpu[name].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+for name in runs:
+    print(f"{name:10} wall median {st.median(wall[name]) * 1e3:6.1f} ms, min {min(wall[name]) * 1e3:6.1f} ms; CPU mean {st.mean(cpu[name]) * 1e3:6.1f} ms")
+a, b = "step list", "squirrel"
+print(f"squirrel / step list: wall median {st.median(wall[b]) / st.median(wall[a]):.2f}x, "
+      f"min {min(wall[b]) / min(wall[a]):.2f}x, CPU {st.mean(cpu[b]) / st.mean(cpu[a]):.2f}x")
+PY
+
 say "peak RSS, summary only"
 for f in steps-100000.toml batched-100000.nut steps-1000000.toml batched-1000000.nut; do
     /usr/bin/time -v "$BIN" run --summary-only "$DIR/$f" 2> "$DIR/time.txt" > /dev/null
