@@ -5,9 +5,9 @@
 //! Every call of §10's list is a *model call*: its native reads the arguments into the same
 //! [`Call`] a step list holds, leaves it in the host with its site ([`CallAt`]) and suspends
 //! the VM; whoever drives the program hands it to the device model and resumes the VM with the
-//! call's result. So a step list and its Squirrel twin go through the very same model code. Registrations
-//! (`server.onunexpecteddisconnect`, `imp.onidle`, `agent.on`) and the documented stubs are
-//! answered here without the model.
+//! call's result. So a step list and its Squirrel twin go through the very same model code.
+//! Registrations (`server.onunexpecteddisconnect`, `imp.onidle`, `agent.on`) and the documented
+//! stubs are answered here without the model.
 
 use super::shared::{function_arg, install_clock, seconds, string_arg, Clock};
 use super::wire_size::{log_payload, log_text, serialised_size};
