@@ -55,6 +55,9 @@ test('the docs page embeds show each preset\'s code read-only beside the timelin
   assert.equal(await code.isEditable(), false, 'read-only');
   assert.equal(await code.inputValue(), readFileSync(join(ROOT, 'presets', 'transmitter-retry.nut'), 'utf8'));
   assert.equal(await frame.locator('.embed-split #timeline').count(), 1);
+  // Scrolling started other lazy embeds: let each finish its fetches (preset files, rule texts)
+  // before the next test navigates away, which would cancel them.
+  for (const f of b.page.frames()) await f.waitForLoadState('networkidle');
   assert.deepEqual(b.problems, []);
 });
 
@@ -62,6 +65,8 @@ test('issue 10 item 6: a preset past the first is fetched from presets/ when it 
   // The bundle holds the first preset's files only; the others come from dist/presets/.
   const asked = [];
   const onRequest = (r) => {
+    // The page's own fetches only (not an embed's of an earlier page).
+    if (r.frame() !== b.page.mainFrame()) return;
     const m = new URL(r.url()).pathname.match(/\/presets\/([^/]+)$/);
     if (m) asked.push(m[1]);
   };
