@@ -100,5 +100,7 @@ test('an embed of a code preset on the docs page steps through its program', { t
   assert.ok(line > 0, 'the first call\'s line is highlighted');
   const src = await frame.locator('.embed-split textarea.code-input').inputValue();
   assert.equal((await frame.locator('#detail [data-field="source-text"]').innerText()), src.split('\n')[line - 1].trim());
+  // Other lazy embeds scrolled into view finish their fetches before a later navigation.
+  for (const f of b.page.frames()) await f.waitForLoadState('networkidle');
   assert.deepEqual(b.problems, []);
 });
