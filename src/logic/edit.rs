@@ -300,6 +300,18 @@ fn set_end(s: &mut Scenario, v: &str) -> Result<(), String> {
     }
 }
 
+/// `time()` at t = 0 (SPEC §14): a 32-bit integer in Squirrel, so at most 2^31 − 1 (the scenario's
+/// check adds the run's length).
+fn set_start_epoch(s: &mut Scenario, v: &str) -> Result<(), String> {
+    match v.trim().parse::<u64>() {
+        Ok(t) if t <= i32::MAX as u64 => {
+            s.start_epoch = t;
+            Ok(())
+        }
+        _ => Err(format!("start_epoch: expected 0 to {} s since 1970 (time() is a 32-bit integer), got “{v}”", i32::MAX)),
+    }
+}
+
 /// The form's groups of parameters (SPEC §2).
 pub fn param_groups() -> Vec<(&'static str, Vec<Param>)> {
     vec![
@@ -308,6 +320,13 @@ pub fn param_groups() -> Vec<(&'static str, Vec<Param>)> {
             vec![
                 whole!("seed", "seed", "", seed),
                 Param { path: "end_ms", label: "end", unit: "ms", get: |s| s.end_ms.to_string(), set: set_end },
+                Param {
+                    path: "start_epoch",
+                    label: "time() at start",
+                    unit: "s",
+                    get: |s| s.start_epoch.to_string(),
+                    set: set_start_epoch,
+                },
             ],
         ),
         (
@@ -396,6 +415,20 @@ mod tests {
         assert_eq!(s.agent.consume_bps.bps(), None, "empty is unlimited");
         (find("network.rto_ms").set)(&mut s, "").unwrap();
         assert_eq!(s.network.rto_ms, None);
+    }
+
+    #[test]
+    fn section14_start_epoch_is_a_form_field_within_32_bits() {
+        let mut s = Scenario::default();
+        assert_eq!((find("start_epoch").get)(&s), "1735689600", "§14's default, 2025-01-01");
+        (find("start_epoch").set)(&mut s, " 0 ").unwrap();
+        assert_eq!(s.start_epoch, 0);
+        (find("start_epoch").set)(&mut s, "2147483647").unwrap();
+        assert_eq!(s.start_epoch, 2_147_483_647);
+        let e = (find("start_epoch").set)(&mut s, "2147483648").unwrap_err();
+        assert!(e.starts_with("start_epoch:") && e.contains("32-bit"), "{e}");
+        assert!((find("start_epoch").set)(&mut s, "-1").is_err());
+        assert_eq!(s.start_epoch, 2_147_483_647, "a refused value changes nothing");
     }
 
     #[test]
