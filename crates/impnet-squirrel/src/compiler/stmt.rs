@@ -303,13 +303,9 @@ impl Compiler<'_> {
     /// A loop's test: `local < expr` compiles to one fused instruction. At the head (`when`
     /// false) it leaves the loop; at the foot (`when` true) it goes round again.
     pub(super) fn loop_condition(&mut self, c: &Expr, when: bool) -> CResult<usize> {
-        if let ExprKind::Binary(BinOp::Lt, a, b) = &c.kind {
-            if let ExprKind::Ident(n) = &a.kind {
-                if let Var::Local(slot) = self.resolve(n) {
-                    self.expr(b)?;
-                    return Ok(self.emit(Op::LtLocalJump { slot, target: 0, when }));
-                }
-            }
+        if let Some((slot, b)) = self.local_lt(c) {
+            self.expr(b)?;
+            return Ok(self.emit(Op::LtLocalJump { slot, target: 0, when }));
         }
         self.expr(c)?;
         Ok(self.emit(if when { Op::JumpIfTrue(0) } else { Op::JumpIfFalse(0) }))
@@ -324,15 +320,22 @@ impl Compiler<'_> {
         code.len() <= MAX_REPEATED_TEST && !code.iter().any(|op| matches!(op, Op::Closure(_) | Op::NewClass(_)))
     }
 
+    /// `local < b`: the local's slot and `b`.
+    fn local_lt<'e>(&mut self, c: &'e Expr) -> Option<(u16, &'e Expr)> {
+        let ExprKind::Binary(BinOp::Lt, a, b) = &c.kind else { return None };
+        let ExprKind::Ident(n) = &a.kind else { return None };
+        match self.resolve(n) {
+            Var::Local(slot) => Some((slot, b)),
+            _ => None,
+        }
+    }
+
     /// `local < integer` with the local in the first 256 slots: its slot, the integer and the
     /// integer's line (where the test's errors are reported, as at the head).
     fn int_bound(&mut self, c: &Expr) -> Option<(u8, i32, u32)> {
-        let ExprKind::Binary(BinOp::Lt, a, b) = &c.kind else { return None };
-        let (ExprKind::Ident(n), ExprKind::Int(limit)) = (&a.kind, &b.kind) else { return None };
-        match self.resolve(n) {
-            Var::Local(slot) => Some((u8::try_from(slot).ok()?, *limit, b.line)),
-            _ => None,
-        }
+        let (slot, b) = self.local_lt(c)?;
+        let ExprKind::Int(limit) = b.kind else { return None };
+        Some((u8::try_from(slot).ok()?, limit, b.line))
     }
 
     /// The end of a turn: the test again (jumping back to the body at `start` while it holds),
