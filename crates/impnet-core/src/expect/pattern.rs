@@ -34,10 +34,7 @@ impl Pattern {
     /// from each position, so a long pattern on a long text reads up to their product.
     pub fn matches_counting(&self, text: &str, work: &mut u64) -> bool {
         match &self.glob {
-            Some(p) => {
-                let t: Vec<char> = text.chars().collect();
-                glob(p, &t, work)
-            }
+            Some(p) => glob(p, text, work),
             None => {
                 *work += text.len() as u64;
                 text.contains(self.text.as_str())
@@ -47,27 +44,31 @@ impl Pattern {
 }
 
 /// Iterative glob with one backtrack point (the last `*`): linear in practice, never
-/// exponential however many stars the pattern holds.
-fn glob(p: &[char], t: &[char], work: &mut u64) -> bool {
+/// exponential however many stars the pattern holds. Walks the text in place (byte offsets
+/// at character boundaries) rather than copying it out first, so a line it gives up on early
+/// costs what it read, which is what `work` counts.
+fn glob(p: &[char], t: &str, work: &mut u64) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
+    while let Some(c) = t[ti..].chars().next() {
         *work += 1;
         match p.get(pi) {
             Some('*') => {
                 star = Some((pi, ti));
                 pi += 1;
             }
-            Some(&c) if c == '?' || c == t[ti] => {
+            Some(&pc) if pc == '?' || pc == c => {
                 pi += 1;
-                ti += 1;
+                ti += c.len_utf8();
             }
             _ => match star {
                 // Let the last star swallow one more character and retry from there.
                 Some((sp, st)) => {
+                    // `st` is where a character was read, so one follows it.
+                    let next = t[st..].chars().next().map_or(t.len(), |c| st + c.len_utf8());
                     pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
+                    ti = next;
+                    star = Some((sp, next));
                 }
                 None => return false,
             },
@@ -104,6 +105,10 @@ mod tests {
         assert!(Pattern::new("a*b*c").matches("a-b-b-c"));
         assert!(!Pattern::new("a*b*c").matches("a-b-b-d"));
         assert!(Pattern::new("é*").matches("été"), "characters, not bytes");
+        // A star backtracks by whole characters over multi-byte text.
+        assert!(Pattern::new("*é?b").matches("ééxéüb"));
+        assert!(!Pattern::new("*é?b").matches("ééxéb"));
+        assert!(Pattern::new("a*ü*").matches("aüü"));
     }
 
     #[test]
