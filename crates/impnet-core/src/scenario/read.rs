@@ -79,9 +79,7 @@ impl At<'_> {
 
     /// A refusal of `field` of the table here (which may not be in the tree: missing, unknown).
     fn field_fail(&self, field: &str, reason: impl Into<String>) -> ScenarioError {
-        let field = truncate(field, 64);
-        let path = self.path();
-        ScenarioError::new(if path.is_empty() { field } else { format!("{path}.{field}") }, reason)
+        self.key(field).fail(reason)
     }
 
     fn expected(&self, what: &str, got: &Value) -> ScenarioError {
