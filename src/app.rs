@@ -137,7 +137,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                             <DetailPanel />
                             <FlowView />
                         </div>
-                        <About />
+                        <About texts={state.texts.clone()} />
                     </section>
                 </div>
                 <ShareDialog />

@@ -12,8 +12,9 @@ pub use impnet_core::rules::Rule;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The rule texts as the views have them (`State::texts`).
-#[derive(Clone, Debug, PartialEq)]
+/// The rule texts as the views have them (`State::texts`). `Eq` (with `Texts`'s) lets the `Rc`s
+/// compare by pointer first, so a view's props check does not walk every text.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleTexts {
     /// `rules.json` is on its way.
     Loading,
@@ -36,7 +37,7 @@ impl RuleTexts {
 }
 
 /// Every rule's text and every `[choice]`.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Texts {
     /// Indexed like `Rule::ALL` (declaration order).
     rules: Vec<String>,

@@ -1,13 +1,19 @@
 //! "About the model": the `[choice]` rules, where the public docs are silent and we decided.
 
-use super::use_app;
 use crate::rules::RuleTexts;
 use yew::prelude::*;
 
+/// The texts as a prop rather than through `use_app()`: the section then renders again only
+/// when they change (a pointer compare), not on every edit and step of the playground.
+#[derive(Properties, PartialEq)]
+pub struct AboutProps {
+    pub texts: RuleTexts,
+}
+
 #[component]
-pub fn About() -> Html {
+pub fn About(props: &AboutProps) -> Html {
     // Fetched by the bundle (`crate::rules`): until then, or if that failed, say so.
-    let choices = match &use_app().texts {
+    let choices = match &props.texts {
         RuleTexts::Here(t) => html! {
             <dl class="choices">
                 { for t.choices().iter().map(|(rule, text)| html! { <><dt>{ rule.id() }</dt><dd>{ text.clone() }</dd></> }) }
