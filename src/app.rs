@@ -160,7 +160,7 @@ pub fn App() -> Html {
         let ready = ready.clone();
         let init = init.clone();
         use_effect_with((), move |_| {
-            if RuleTexts::at_start() == RuleTexts::Loading {
+            if !rules::COMPILED_IN {
                 rules::fetch(drop);
             }
             if let (false, Some(id)) = (*ready, init.preset.clone()) {

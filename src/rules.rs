@@ -23,10 +23,13 @@ pub enum RuleTexts {
     Here(Rc<Texts>),
 }
 
+/// Are the texts compiled in (test builds)? Then nothing is fetched.
+pub const COMPILED_IN: bool = impnet_core::explain::TEXTS;
+
 impl RuleTexts {
     /// What the page starts with: the compiled-in texts, else `Loading`.
     pub fn at_start() -> RuleTexts {
-        if impnet_core::explain::TEXTS {
+        if COMPILED_IN {
             let rules = Rule::ALL.iter().map(|r| r.text().to_string()).collect();
             let choices = impnet_core::explain::choices().iter().map(|&(r, t)| (r, t.to_string())).collect();
             RuleTexts::Here(Rc::new(Texts { rules, choices }))
