@@ -255,23 +255,22 @@ fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>, work
                 return;
             }
             let ok = l.get("error").is_none() && ret_of(l) == Some(*ret);
-            record(p, ok, ev(), found_ret(l));
+            record(p, ok, ev, || found_ret(l));
         }
         Check::Error { select, error } => {
             if !select.matches(l) || !nth_selected(select, p) {
                 return;
             }
             let ok = l.get("error").and_then(Value::as_str).is_some_and(|t| error.matches_counting(t, work));
-            record(p, ok, ev(), found_ret(l));
+            record(p, ok, ev, || found_ret(l));
         }
         Check::Blocked { select, max_ms } => {
             if !select.matches(l) || !nth_selected(select, p) {
                 return;
             }
             let blocked = l.get("blocked_ms").and_then(Value::as_f64).unwrap_or(0.0);
-            let found = format!("blocked {blocked} ms");
             if blocked > *max_ms {
-                p.failed = Some((ev(), found));
+                p.failed = Some((ev(), format!("blocked {blocked} ms")));
             } else if p.shown.is_none() || blocked > p.longest_ms {
                 p.longest_ms = blocked;
                 p.shown = Some((ev(), format!("longest block {blocked} ms")));
@@ -279,13 +278,13 @@ fn step(e: &Expect, p: &mut Progress, index: usize, l: &Map<String, Value>, work
         }
         Check::Events { select, count } => {
             if select.matches(l) {
-                counted(p, *count, ev());
+                counted(p, *count, ev);
             }
         }
         Check::Log { pattern, count, side } => {
             let on_side = side.is_none_or(|s| side_of_line(l) == s);
             if on_side && log_text(l).is_some_and(|text| pattern.matches_counting(text, work)) {
-                counted(p, *count, ev());
+                counted(p, *count, ev);
             }
         }
         Check::Never { event } => {
@@ -303,22 +302,26 @@ fn nth_selected(select: &CallSelect, p: &mut Progress) -> bool {
     select.nth.is_none_or(|n| p.seen == n)
 }
 
-fn record(p: &mut Progress, ok: bool, ev: Evidence, found: String) {
+/// Keeps a selected call's evidence when it decides or first shows the verdict. `ev` and
+/// `found` are built only then: most selected lines of a long trace change nothing, and
+/// building them allocated for every one.
+fn record(p: &mut Progress, ok: bool, ev: impl FnOnce() -> Evidence, found: impl FnOnce() -> String) {
     if ok {
         if p.shown.is_none() {
-            p.shown = Some((ev, found));
+            p.shown = Some((ev(), found()));
         }
     } else {
-        p.failed = Some((ev, found));
+        p.failed = Some((ev(), found()));
     }
 }
 
-fn counted(p: &mut Progress, count: Count, ev: Evidence) {
+/// Counts a selected event or log line; its evidence is built only when it is kept (`record`).
+fn counted(p: &mut Progress, count: Count, ev: impl FnOnce() -> Evidence) {
     p.seen += 1;
     if count.max.is_some_and(|m| p.seen > m) {
-        p.failed = Some((ev, format!("happened more than {} times", count.max.unwrap_or(0))));
+        p.failed = Some((ev(), format!("happened more than {} times", count.max.unwrap_or(0))));
     } else if p.shown.is_none() {
-        p.shown = Some((ev, String::new()));
+        p.shown = Some((ev(), String::new()));
     }
 }
 
