@@ -110,6 +110,55 @@ impl Machine {
         }
     }
 
+    // Charged work, for the loop and `rare` alike: `open` before a step that may charge
+    // (natives, string `+`, `clone`, ...) lets it charge up to the watchdog (`slack` past
+    // `left`); `fold` after takes what it charged from `left`, past it into `overdraw`. `pay`
+    // takes work already done (a collection).
+
+    #[inline(always)]
+    pub(crate) fn pay(&mut self, units: u64) {
+        if units > self.left {
+            self.overdraw += units - self.left;
+            self.left = 0;
+        } else {
+            self.left -= units;
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn fold(&mut self) {
+        if self.work != 0 {
+            let work = std::mem::take(&mut self.work);
+            self.pay(work);
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn open(&mut self, slack: u64) {
+        self.fold();
+        self.work_cap = self.left + slack;
+    }
+
+    /// A collection when one is due, its work paid.
+    #[inline(always)]
+    pub(crate) fn gc(&mut self) {
+        let units = self.collect_if_due();
+        if units != 0 {
+            self.pay(units);
+        }
+    }
+
+    /// The stack's top value, taken (null on an empty stack: compiled code never pops one).
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Value {
+        self.stack.pop().unwrap_or(Value::Null)
+    }
+
+    #[inline(always)]
+    pub(crate) fn top(&self) -> Value {
+        *self.stack.last().unwrap_or(&Value::Null)
+    }
+
     /// The fault an `Exit::Fault` or a `Called::Fault` left (set with every one).
     fn take_fault(&mut self) -> Fault {
         self.fault
@@ -196,57 +245,12 @@ impl Machine {
                 }
             };
         }
-        macro_rules! pop {
-            () => {
-                self.stack.pop().unwrap_or(Value::Null)
-            };
-        }
-        macro_rules! top {
-            () => {
-                *self.stack.last().unwrap_or(&Value::Null)
-            };
-        }
-        // Charged work: `open!` before a step that may charge (natives) lets it charge up to
-        // the watchdog; `fold!` after takes what it charged from `left`, past it into
-        // `overdraw`. `pay!` takes work already done (a collection).
-        macro_rules! pay {
-            ($units:expr) => {{
-                let units: u64 = $units;
-                if units > self.left {
-                    self.overdraw += units - self.left;
-                    self.left = 0;
-                } else {
-                    self.left -= units;
-                }
-            }};
-        }
-        macro_rules! fold {
-            () => {
-                if self.work != 0 {
-                    pay!(std::mem::take(&mut self.work));
-                }
-            };
-        }
-        macro_rules! open {
-            () => {
-                fold!();
-                self.work_cap = self.left + slack;
-            };
-        }
-        macro_rules! gc {
-            () => {{
-                let units = self.collect_if_due();
-                if units != 0 {
-                    pay!(units);
-                }
-            }};
-        }
         macro_rules! call {
             ($slot:expr, $argc:expr) => {{
                 save!();
-                open!();
+                self.open(slack);
                 let called = self.call(seat, $slot, $argc, FrameKind::Call);
-                fold!();
+                self.fold();
                 match called {
                     Called::Frame => {
                         reload!();
@@ -307,10 +311,10 @@ impl Machine {
                     self.stack.push(b);
                 }
                 Op::GetLocal(s) => self.stack.push(self.stack[base + s as usize]),
-                Op::SetLocal(s) => self.stack[base + s as usize] = top!(),
+                Op::SetLocal(s) => self.stack[base + s as usize] = self.top(),
                 Op::GetOuter(i) => self.stack.push(self.outer_get(closure!(), i)),
                 Op::SetOuter(i) => {
-                    let v = top!();
+                    let v = self.top();
                     self.outer_set(closure!(), i, v);
                 }
                 Op::GetName(k) => {
@@ -320,33 +324,33 @@ impl Machine {
                     self.stack.push(v);
                 }
                 Op::Get => {
-                    let key = pop!();
-                    let obj = pop!();
+                    let key = self.pop();
+                    let obj = self.pop();
                     let v = tri!(self.get(obj, key));
                     self.stack.push(v);
                 }
                 Op::GetK(k) => {
-                    let obj = pop!();
+                    let obj = self.pop();
                     let key = proto.consts[k as usize];
                     let v = tri!(self.get_cached(caches + k as usize, obj, key));
                     self.stack.push(v);
                 }
                 Op::Set => {
-                    let v = pop!();
-                    let key = pop!();
-                    let obj = pop!();
+                    let v = self.pop();
+                    let key = self.pop();
+                    let obj = self.pop();
                     tri!(self.set(obj, key, v));
                     self.stack.push(v);
                 }
                 Op::PrepCall => {
-                    let key = pop!();
-                    let obj = pop!();
+                    let key = self.pop();
+                    let obj = self.pop();
                     let f = tri!(self.get(obj, key));
                     self.stack.push(f);
                     self.stack.push(obj);
                 }
                 Op::PrepCallK(k) => {
-                    let obj = pop!();
+                    let obj = self.pop();
                     let key = proto.consts[k as usize];
                     let f = tri!(self.get_cached(caches + k as usize, obj, key));
                     self.stack.push(f);
@@ -364,13 +368,13 @@ impl Machine {
                 Op::Call(argc) => {
                     let slot = self.stack.len() - argc as usize - 2;
                     if !matches!(self.stack[slot], Value::Closure(_)) {
-                        gc!();
+                        self.gc();
                     }
                     call!(slot, argc as usize);
                 }
                 Op::Return | Op::ReturnNull => {
                     let mut v = if let Op::Return = op {
-                        pop!()
+                        self.pop()
                     } else {
                         Value::Null
                     };
@@ -418,12 +422,12 @@ impl Machine {
                     self.stack[len - 2] = r;
                 }
                 Op::Not => {
-                    let v = pop!();
+                    let v = self.pop();
                     self.stack.push(Value::Bool(!v.truthy()));
                 }
                 Op::Eq | Op::Ne => {
-                    let b = pop!();
-                    let a = pop!();
+                    let b = self.pop();
+                    let a = self.pop();
                     let eq = ops::equals(a, b);
                     self.stack
                         .push(Value::Bool(if let Op::Eq = op { eq } else { !eq }));
@@ -440,24 +444,24 @@ impl Machine {
                 }
                 Op::Jump(t) => ip = t as usize,
                 Op::JumpIfFalse(t) => {
-                    if !pop!().truthy() {
+                    if !self.pop().truthy() {
                         ip = t as usize;
                     }
                 }
                 Op::JumpIfTrue(t) => {
-                    if pop!().truthy() {
+                    if self.pop().truthy() {
                         ip = t as usize;
                     }
                 }
                 Op::AndJump(t) => {
-                    if !top!().truthy() {
+                    if !self.top().truthy() {
                         ip = t as usize;
                     } else {
                         self.stack.pop();
                     }
                 }
                 Op::OrJump(t) => {
-                    if top!().truthy() {
+                    if self.top().truthy() {
                         ip = t as usize;
                     } else {
                         self.stack.pop();

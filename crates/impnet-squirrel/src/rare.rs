@@ -64,62 +64,18 @@ impl Machine {
                 }
             };
         }
-        macro_rules! pop {
-            () => {
-                self.stack.pop().unwrap_or(Value::Null)
-            };
-        }
-        macro_rules! top {
-            () => {
-                *self.stack.last().unwrap_or(&Value::Null)
-            };
-        }
-        // Charged work, as in the loop: `open!` before a step that may charge (string `+`,
-        // `clone`, ...), `fold!` after; `pay!` takes work already done (a collection).
-        macro_rules! pay {
-            ($units:expr) => {{
-                let units: u64 = $units;
-                if units > self.left {
-                    self.overdraw += units - self.left;
-                    self.left = 0;
-                } else {
-                    self.left -= units;
-                }
-            }};
-        }
-        macro_rules! fold {
-            () => {
-                if self.work != 0 {
-                    pay!(std::mem::take(&mut self.work));
-                }
-            };
-        }
-        macro_rules! open {
-            () => {
-                fold!();
-                self.work_cap = self.left + slack;
-            };
-        }
-        macro_rules! gc {
-            () => {{
-                let units = self.collect_if_due();
-                if units != 0 {
-                    pay!(units);
-                }
-            }};
-        }
 
         match op {
             Op::SetName(k) => {
                 let key = proto.consts[k as usize];
                 let this = self.stack[base];
-                let v = top!();
+                let v = self.top();
                 tri!(self.set_name(this, key, v));
             }
             Op::NewSlotName(k) => {
                 let key = proto.consts[k as usize];
                 let this = self.stack[base];
-                let v = top!();
+                let v = self.top();
                 tri!(self.new_slot(this, key, v));
             }
             Op::Root => self.stack.push(Value::Table(self.root)),
@@ -128,23 +84,23 @@ impl Machine {
                 self.stack.push(b.map_or(Value::Null, Value::Class));
             }
             Op::NewSlot => {
-                let v = pop!();
-                let key = pop!();
-                let obj = pop!();
+                let v = self.pop();
+                let key = self.pop();
+                let obj = self.pop();
                 tri!(self.new_slot(obj, key, v));
                 self.stack.push(v);
             }
             Op::Delete => {
-                let key = pop!();
-                let obj = pop!();
-                open!();
+                let key = self.pop();
+                let obj = self.pop();
+                self.open(slack);
                 let v = self.delete(obj, key);
-                fold!();
+                self.fold();
                 let v = tri!(v);
                 self.stack.push(v);
             }
             Op::Closure(i) => {
-                gc!();
+                self.gc();
                 let global = proto.protos[i as usize];
                 let child = self.protos[global as usize].clone();
                 let mut outers = Vec::with_capacity(child.outers.len());
@@ -162,33 +118,33 @@ impl Machine {
                 self.stack.push(c);
             }
             Op::NewTable => {
-                gc!();
+                self.gc();
                 let t = tri!(self.heap.new_table());
                 self.stack.push(t);
             }
             Op::TableSlot => {
-                let v = pop!();
-                let key = pop!();
-                let t = top!();
+                let v = self.pop();
+                let key = self.pop();
+                let t = self.top();
                 tri!(self.new_slot(t, key, v));
             }
             Op::NewArray(n) => {
-                gc!();
+                self.gc();
                 tri!(self.heap.ensure_room(n as usize * 8));
                 let items = self.stack.split_off(self.stack.len() - n as usize);
                 let a = tri!(self.heap.new_array(items));
                 self.stack.push(a);
             }
             Op::NewClass(has_base) => {
-                gc!();
-                let base_class = if has_base { Some(pop!()) } else { None };
+                self.gc();
+                let base_class = if has_base { Some(self.pop()) } else { None };
                 let c = tri!(self.new_class(base_class));
                 self.stack.push(c);
             }
             Op::ClassMember { is_static } => {
-                let v = pop!();
-                let key = pop!();
-                let Value::Class(c) = top!() else {
+                let v = self.pop();
+                let key = self.pop();
+                let Value::Class(c) = self.top() else {
                     unreachable!("class member without class")
                 };
                 tri!(self.class_set(c, key, v, is_static));
@@ -204,13 +160,13 @@ impl Machine {
                     let slot = self.stack.len();
                     self.stack.push(f);
                     self.stack.push(inst);
-                    open!();
+                    self.open(slack);
                     let called = self.call(seat, slot, 0, FrameKind::Operand(depth));
-                    fold!();
+                    self.fold();
                     return match called {
                         Called::Frame => Ok(Flow::Reload),
                         Called::Value => {
-                            let s = pop!();
+                            let s = self.pop();
                             let at = self.stack.len() - depth as usize;
                             self.stack[at] = s;
                             Ok(Flow::Next)
@@ -223,10 +179,10 @@ impl Machine {
                     (Value::Int(x), Value::Int(y)) => tri!(ops::int_arith(a, x, y)),
                     (Value::Float(x), Value::Float(y)) if a == Arith::Add => Value::Float(x + y),
                     _ => {
-                        gc!();
-                        open!();
+                        self.gc();
+                        self.open(slack);
                         tri!(self.charge(ops::arith_work(&self.heap, a, x, y)));
-                        fold!();
+                        self.fold();
                         tri!(ops::arith(&mut self.heap, a, x, y))
                     }
                 };
@@ -234,7 +190,7 @@ impl Machine {
                 self.stack[len - 2] = r;
             }
             Op::Neg => {
-                let v = pop!();
+                let v = self.pop();
                 let r = match v {
                     Value::Int(i) => Value::Int(i.wrapping_neg()),
                     Value::Float(f) => Value::Float(-f),
@@ -246,7 +202,7 @@ impl Machine {
                 self.stack.push(r);
             }
             Op::BitNot => {
-                let v = pop!();
+                let v = self.pop();
                 let r = match v {
                     Value::Int(i) => Value::Int(!i),
                     _ => tri!(Err(Fault::msg(format!(
@@ -257,42 +213,42 @@ impl Machine {
                 self.stack.push(r);
             }
             Op::Typeof => {
-                let v = pop!();
+                let v = self.pop();
                 let s = tri!(self.heap.str(v.type_name()));
                 self.stack.push(s);
             }
             Op::Clone => {
-                let v = pop!();
-                gc!();
-                open!();
+                let v = self.pop();
+                self.gc();
+                self.open(slack);
                 let c = self.clone_value(v);
-                fold!();
+                self.fold();
                 let c = tri!(c);
                 self.stack.push(c);
             }
             Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Cmp3 => {
-                let b = pop!();
-                let a = pop!();
+                let b = self.pop();
+                let a = self.pop();
                 let ord = match (a, b) {
                     (Value::Int(x), Value::Int(y)) => x.cmp(&y),
                     _ => {
-                        open!();
+                        self.open(slack);
                         tri!(self.charge(ops::compare_work(&self.heap, a, b)));
-                        fold!();
+                        self.fold();
                         tri!(ops::compare(&self.heap, a, b))
                     }
                 };
                 self.stack.push(ordered(op, ord));
             }
             Op::In => {
-                let obj = pop!();
-                let key = pop!();
+                let obj = self.pop();
+                let key = self.pop();
                 let r = tri!(self.contains(obj, key));
                 self.stack.push(Value::Bool(r));
             }
             Op::Instanceof => {
-                let class = pop!();
-                let v = pop!();
+                let class = self.pop();
+                let v = self.pop();
                 let r = tri!(self.instance_of(v, class));
                 self.stack.push(Value::Bool(r));
             }
@@ -308,7 +264,7 @@ impl Machine {
                 self.traps.pop();
             }
             Op::Throw => {
-                let v = pop!();
+                let v = self.pop();
                 save!();
                 return Err(Fault::Value(v));
             }
@@ -346,8 +302,8 @@ impl Machine {
                 self.stack.push(if postfix { old } else { new });
             }
             Op::IncIndex { delta, postfix } => {
-                let key = pop!();
-                let obj = pop!();
+                let key = self.pop();
+                let obj = self.pop();
                 let old = tri!(self.get(obj, key));
                 let new = tri!(increment(old, delta));
                 tri!(self.set(obj, key, new));
@@ -358,23 +314,23 @@ impl Machine {
                 self.stack[at_slot] = match self.stack[at_slot] {
                     Value::Int(i) => Value::Int(i.wrapping_add(n)),
                     other => {
-                        open!();
+                        self.open(slack);
                         let work = ops::arith_work(&self.heap, Arith::Add, other, Value::Int(n));
                         tri!(self.charge(work));
-                        fold!();
+                        self.fold();
                         tri!(ops::arith(&mut self.heap, Arith::Add, other, Value::Int(n)))
                     }
                 };
             }
             Op::LtLocalJump { slot, target, when } => {
-                let limit = pop!();
+                let limit = self.pop();
                 let v = self.stack[base + slot as usize];
                 let less = match (v, limit) {
                     (Value::Int(a), Value::Int(b)) => a < b,
                     _ => {
-                        open!();
+                        self.open(slack);
                         tri!(self.charge(ops::compare_work(&self.heap, v, limit)));
-                        fold!();
+                        self.fold();
                         tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less
                     }
                 };
@@ -385,9 +341,9 @@ impl Machine {
             Op::LtLocalIntLoop { slot, back, limit } => {
                 let v = self.stack[base + slot as usize];
                 let limit = Value::Int(limit);
-                open!();
+                self.open(slack);
                 tri!(self.charge(ops::compare_work(&self.heap, v, limit)));
-                fold!();
+                self.fold();
                 if tri!(ops::compare(&self.heap, v, limit)) == std::cmp::Ordering::Less {
                     at.ip -= back as usize;
                 }
