@@ -12,13 +12,13 @@ export const DIST = join(ROOT, 'dist');
 export const SHOTS = join(ROOT, 'target', 'e2e');
 
 // TOOLCHAIN.md §5: without the background-networking flags Chromium tries hosts it cannot reach.
-const ARGS = [
+export const ARGS = [
   '--no-sandbox', '--headless', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--no-first-run',
   '--disable-sync', '--disable-quic',
 ];
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+export const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Starts the server and the browser. Returns { page, url, problems, shot(name), close() }.

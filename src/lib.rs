@@ -5,6 +5,7 @@
 //! - `url`: share links, embed flag, localStorage.
 //! - `components`: one small function component per view; `app` wires them.
 //! - `live`: live mode (a run against `impnet serve` over a WebSocket) and its panel.
+//! - `split`: the bundle's two halves meet the page's loader (index.html).
 
 pub mod logic;
 pub mod state;
@@ -17,4 +18,5 @@ pub mod keys;
 pub mod components;
 pub mod app;
 pub mod live;
+pub mod split;
 pub use app::{App, Playground};

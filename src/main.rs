@@ -1,5 +1,7 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // First: a split bundle's stubs need the page's loader to know this instance.
+    impnet_playground::split::start();
     yew::Renderer::<impnet_playground::App>::new().render();
 }
 

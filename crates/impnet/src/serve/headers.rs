@@ -91,7 +91,8 @@ pub fn cache(h: &mut HeaderMap, path: &str) {
 }
 
 /// trunk names its outputs `NAME-HASH[_bg].EXT`, HASH being hex (its length varies: the hash
-/// is printed without leading zeros).
+/// is printed without leading zeros); scripts/split.sh names the two halves of the wasm
+/// `NAME-HASH_bg.wasm` and `NAME-HASH_rest.wasm` by their content.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let Some((stem, ext)) = file.rsplit_once('.') else {
@@ -100,7 +101,7 @@ fn is_hashed_asset(path: &str) -> bool {
     if !matches!(ext, "wasm" | "js" | "css") {
         return false;
     }
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let stem = stem.strip_suffix("_bg").or_else(|| stem.strip_suffix("_rest")).unwrap_or(stem);
     stem.rsplit_once('-').is_some_and(|(_, hash)| (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
@@ -111,6 +112,7 @@ mod tests {
     #[test]
     fn issue13_9_hashed_assets_are_immutable_and_pages_revalidate() {
         assert!(is_hashed_asset("/impnet-playground-5f1c2e3a4b6d7e8f_bg.wasm"));
+        assert!(is_hashed_asset("/impnet-playground-5f1c2e3a4b6d7e8f_rest.wasm"), "split.sh's secondary");
         assert!(is_hashed_asset("/impnet-playground-a1b2c3d4e5f6.js"));
         assert!(is_hashed_asset("/style-0123456789abcdef.css"));
         assert!(!is_hashed_asset("/index.html"));
