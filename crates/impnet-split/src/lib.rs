@@ -12,10 +12,13 @@
 //!    page's loader for it (the `impnetSplitLoad` import, with a null argument), then calls the
 //!    real function through a table slot the secondary fills when it is instantiated.
 //!
+//! 3. with the linker's map, statics that only moved code can reach move too ([`data`]).
+//!
 //! The primary exports what the secondary needs under `split:` names (its memory, tables,
 //! globals and the functions moved code calls); the secondary imports them by the same names
 //! from module `p`. Both outputs are validated before they are returned.
 
+pub mod data;
 mod emit;
 mod instrument;
 mod module;

@@ -24,6 +24,9 @@ enum Command {
         primary: PathBuf,
         #[arg(long)]
         secondary: PathBuf,
+        /// wasm-ld's map of the build (`--Map`): also move data only moved code uses.
+        #[arg(long)]
+        map: Option<PathBuf>,
     },
 }
 
@@ -53,17 +56,25 @@ fn run(command: Command) -> Result<(), String> {
             write(&output, &out.bytes)?;
             println!("instrumented {} functions; marks at {} ({} bytes)", out.functions, out.address, out.bytes.len());
         }
-        Command::Split { input, profile, primary, secondary } => {
+        Command::Split { input, profile, primary, secondary, map } => {
             let wasm = read(&input)?;
             let marks = read(&profile)?;
-            let s = impnet_split::split(&wasm, &marks).map_err(|e| format!("{}: {e}", input.display()))?;
+            let objects = match &map {
+                Some(path) => {
+                    let text = String::from_utf8(read(path)?).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+                    Some(impnet_split::data::parse_map(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+                }
+                None => None,
+            };
+            let s = impnet_split::split(&wasm, &marks, objects.as_deref()).map_err(|e| format!("{}: {e}", input.display()))?;
             write(&primary, &s.primary)?;
             write(&secondary, &s.secondary)?;
             println!(
-                "{} of {} functions moved ({} instruction bytes); primary {} bytes, secondary {} bytes",
+                "{} of {} functions moved ({} instruction bytes), {} data bytes; primary {} bytes, secondary {} bytes",
                 s.moved,
                 s.functions,
                 s.moved_bytes,
+                s.moved_data,
                 s.primary.len(),
                 s.secondary.len()
             );

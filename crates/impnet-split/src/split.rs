@@ -1,5 +1,6 @@
 //! The split itself: what moves, the stubs left in the primary, and the secondary module.
 
+use crate::data::{split_data, Object};
 use crate::emit::{self, Sections};
 use crate::instrument::reencode_error;
 use crate::module::Module;
@@ -7,7 +8,7 @@ use crate::{validated, Error};
 use std::collections::BTreeMap;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    AbstractHeapType, CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind, ExportSection, Function,
+    AbstractHeapType, CodeSection, ConstExpr, DataSection, ElementSection, Elements, EntityType, ExportKind, ExportSection, Function,
     FunctionSection, GlobalSection, GlobalType, HeapType, ImportSection, Instruction, RawSection, TableSection, TypeSection, ValType,
 };
 use wasmparser::{Operator, TypeRef};
@@ -27,11 +28,14 @@ pub struct Split {
     pub moved: usize,
     /// Instruction bytes of the moved functions (what left the primary, before stubs).
     pub moved_bytes: usize,
+    /// Bytes of data moved with them (with a link map).
+    pub moved_data: usize,
 }
 
 /// Splits `wasm` by `marks` (one byte per defined function, nonzero = it ran: the memory
-/// [`crate::instrument`]'s build leaves behind).
-pub fn split(wasm: &[u8], marks: &[u8]) -> Result<Split, Error> {
+/// [`crate::instrument`]'s build leaves behind). With the linker's map of the data
+/// (`data::parse_map`), statics only moved code uses move too.
+pub fn split(wasm: &[u8], marks: &[u8], map: Option<&[Object]>) -> Result<Split, Error> {
     let m = Module::parse(wasm)?;
     if marks.len() != m.bodies.len() {
         return Err(Error::Input(format!(
@@ -158,6 +162,18 @@ pub fn split(wasm: &[u8], marks: &[u8]) -> Result<Split, Error> {
     }
     code.function(&ensure_body(ready, load));
     sections.set(10, &code);
+    let kept: Vec<bool> = (0..m.bodies.len() as u32).map(|k| !slot_of.contains_key(&(imported + k))).collect();
+    let data = map.map(|objects| split_data(&m, &kept, objects)).transpose()?;
+    if let Some(d) = &data {
+        let mut section = DataSection::new();
+        for seg in &d.primary {
+            match seg.start {
+                Some(at) => section.active(0, &ConstExpr::i32_const(at as i32), seg.bytes.iter().copied()),
+                None => section.passive(seg.bytes.iter().copied()),
+            };
+        }
+        sections.set(11, &section);
+    }
     let primary = validated("primary", sections.write(&m))?;
 
     // --- the secondary ---
@@ -205,9 +221,23 @@ pub fn split(wasm: &[u8], marks: &[u8]) -> Result<Split, Error> {
         })?;
     }
     sections.set(10, &code);
+    if let Some(d) = &data {
+        let mut section = DataSection::new();
+        for (at, bytes) in &d.secondary {
+            section.active(0, &ConstExpr::i32_const(*at as i32), bytes.iter().copied());
+        }
+        sections.set(11, &section);
+    }
     let secondary = validated("secondary", emit::fresh(sections))?;
 
-    Ok(Split { primary, secondary, functions: m.bodies.len(), moved: moved.len(), moved_bytes })
+    Ok(Split {
+        primary,
+        secondary,
+        functions: m.bodies.len(),
+        moved: moved.len(),
+        moved_bytes,
+        moved_data: data.map_or(0, |d| d.moved_bytes),
+    })
 }
 
 /// The loader import: its function index and whether its one parameter is an externref

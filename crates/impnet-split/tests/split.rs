@@ -15,7 +15,7 @@ use wasm_encoder::{
 /// 1 `hot_helper(x)` = x*3+1 (kept small on purpose: too small to move);
 /// 2 `cold(x)`: adds a global, calls `cold_deep`, `hot_helper` and, through the table,
 ///   `indirect` — a long body so it is worth moving;
-/// 3 `cold_deep(x)`: reads a constant from memory and does arithmetic;
+/// 3 `cold_deep(x)`: reads a static (41, at 4096) and does arithmetic;
 /// 4 `indirect(x)` = x - 7, reached only through the table.
 fn sample() -> Vec<u8> {
     let mut types = TypeSection::new();
@@ -78,7 +78,7 @@ fn sample() -> Vec<u8> {
     code.function(&cold);
     let mut deep = Function::new([]);
     for i in [
-        I::I32Const(16),
+        I::I32Const(4096),
         I::I32Load(wasm_encoder::MemArg { offset: 0, align: 2, memory_index: 0 }),
         I::LocalGet(0),
         I::I32Mul,
@@ -106,7 +106,7 @@ fn sample() -> Vec<u8> {
     indirect.instruction(&I::End);
     code.function(&indirect);
     let mut data = wasm_encoder::DataSection::new();
-    data.active(0, &ConstExpr::i32_const(16), 41u32.to_le_bytes());
+    data.active(0, &ConstExpr::i32_const(4096), 41u32.to_le_bytes());
 
     let mut m = Module::new();
     m.section(&types).section(&imports).section(&funcs).section(&tables).section(&memory).section(&globals);
@@ -138,20 +138,20 @@ fn instrument_exports_the_marks_and_stays_valid() {
 #[test]
 fn split_moves_what_did_not_run_and_leaves_what_did() {
     // run and hot_helper ran; cold, cold_deep and indirect did not.
-    let s = split(&sample(), &[1, 1, 0, 0, 0]).unwrap();
+    let s = split(&sample(), &[1, 1, 0, 0, 0], None).unwrap();
     assert_eq!((s.functions, s.moved), (5, 3));
     assert!(exports_of(&s.primary).contains(&READY_EXPORT.to_string()));
     // The secondary imports only what moved code calls from the primary: hot_helper.
     assert!(exports_of(&s.primary).contains(&"~2".to_string()));
     assert!(!exports_of(&s.primary).contains(&"~1".to_string()));
     // Nothing ran: run moves too, but hot_helper (9 bytes) is smaller than its stub would be.
-    assert_eq!(split(&sample(), &[0, 0, 0, 0, 0]).unwrap().moved, 4);
-    assert_eq!(split(&sample(), &[1, 1, 1, 1, 1]).unwrap().moved, 0);
+    assert_eq!(split(&sample(), &[0, 0, 0, 0, 0], None).unwrap().moved, 4);
+    assert_eq!(split(&sample(), &[1, 1, 1, 1, 1], None).unwrap().moved, 0);
 }
 
 #[test]
 fn a_profile_from_another_build_is_refused_by_name() {
-    let err = split(&sample(), &[1, 1]).err().unwrap().to_string();
+    let err = split(&sample(), &[1, 1], None).err().unwrap().to_string();
     assert!(err.contains("2 marks") && err.contains("5 functions"), "{err}");
 }
 
@@ -167,7 +167,7 @@ fn a_module_without_the_loader_import_is_refused() {
             w
         })
         .unwrap();
-    let err = split(&renamed, &[1, 1, 0, 0, 0]).err().unwrap().to_string();
+    let err = split(&renamed, &[1, 1, 0, 0, 0], None).err().unwrap().to_string();
     assert!(err.contains("__wbg_impnetSplitLoad"), "{err}");
 }
 
@@ -176,10 +176,50 @@ fn a_module_without_the_loader_import_is_refused() {
 /// name the functions that ran.
 #[test]
 fn the_split_pair_computes_what_the_whole_module_did() {
-    let dir = std::env::temp_dir().join(format!("impnet-split-test-{}", std::process::id()));
+    run_pair(None);
+}
+
+/// The same with the link map: the static at 4096 that only `cold_deep` reads moves to the
+/// secondary (zero in the primary until it arrives), and `cold_deep` still reads 41.
+#[test]
+fn the_split_pair_with_moved_data_computes_the_same() {
+    let objects = impnet_split::data::parse_map(MAP).unwrap();
+    let s = split(&sample(), &[1, 1, 0, 0, 0], Some(&objects)).unwrap();
+    assert_eq!(s.moved_data, 4, "the 4 bytes of the static only cold_deep reads");
+    run_pair(Some(&objects));
+}
+
+/// A wasm-ld map of `sample()`'s data: two statics, at 4096 (4 bytes) and 4100 (12, zero).
+const MAP: &str = "    Addr      Off     Size Out     In      Symbol
+       -      1c0       20 DATA
+    1000      1c1       10 .rodata
+    1000      1c1        4         x.o:(.rodata.TABLE)
+    1000      1c1        4                 TABLE
+    1004      1c5        c         x.o:(.rodata..Lanon.1)
+       -      1e0       40 CUSTOM(name)
+";
+
+#[test]
+fn a_map_that_does_not_describe_the_module_is_refused() {
+    let err = impnet_split::data::parse_map("nothing here").err().unwrap().to_string();
+    assert!(err.contains("no data chunks"), "{err}");
+    let elsewhere = impnet_split::data::parse_map(&MAP.replace("    1000      1c1        4         x.o", "    2000      1c1        4         x.o").replace("    1004      1c5        c", "    2004      1c5        c")).unwrap();
+    let err = split(&sample(), &[1, 1, 0, 0, 0], Some(&elsewhere)).err().unwrap().to_string();
+    assert!(err.contains("is the map from this build"), "{err}");
+}
+
+#[test]
+fn data_a_kept_function_reads_stays() {
+    // Nothing moves when everything ran, so neither does the static cold_deep reads.
+    let objects = impnet_split::data::parse_map(MAP).unwrap();
+    assert_eq!(split(&sample(), &[1, 1, 1, 1, 1], Some(&objects)).unwrap().moved_data, 0);
+}
+
+fn run_pair(map: Option<&[impnet_split::data::Object]>) {
+    let dir = std::env::temp_dir().join(format!("impnet-split-test-{}-{}", std::process::id(), map.is_some()));
     std::fs::create_dir_all(&dir).unwrap();
     let whole = sample();
-    let s = split(&whole, &[1, 1, 0, 0, 0]).unwrap();
+    let s = split(&whole, &[1, 1, 0, 0, 0], map).unwrap();
     let inst = instrument(&whole).unwrap();
     for (name, bytes) in [("whole", &whole), ("primary", &s.primary), ("secondary", &s.secondary), ("inst", &inst.bytes)] {
         std::fs::write(dir.join(format!("{name}.wasm")), bytes).unwrap();
@@ -205,11 +245,12 @@ primary = load('primary', { wbg: { __wbg_impnetSplitLoad_0123: loader } });
 const a = [], b = [];
 const before = primary.run(5); // hot path only: no load
 const loadsBefore = loads;
+const dataBefore = new Uint32Array(primary.memory.buffer, 4096, 1)[0];
 for (const x of xs) { a.push(whole.run(x)); b.push(primary.run(x)); }
 const inst = load('inst', { wbg: { __wbg_impnetSplitLoad_0123: () => {} } });
 inst.run(5);
 const marks = Array.from(new Uint8Array(inst.memory.buffer, inst.__impnet_marks.value, inst.__impnet_mark_count.value));
-console.log(JSON.stringify({ a, b, before, loadsBefore, loads, marks }));
+console.log(JSON.stringify({ a, b, before, loadsBefore, loads, marks, dataBefore }));
 "#;
     let out = Command::new("node").arg("-e").arg(script).arg(&dir).output().expect("node runs (the e2e tests need it too)");
     std::fs::remove_dir_all(&dir).ok();
@@ -225,4 +266,6 @@ console.log(JSON.stringify({ a, b, before, loadsBefore, loads, marks }));
     assert_eq!(get("loadsBefore"), vec![0], "the hot path does not load the secondary");
     assert_eq!(get("loads"), vec![1], "the first cold call loads it, once");
     assert_eq!(get("marks"), vec![1, 1, 0, 0, 0], "run(5) ran run and hot_helper only");
+    let expected = if map.is_some() { 0 } else { 41 };
+    assert_eq!(get("dataBefore"), vec![expected], "the static at 4096 before the secondary is in");
 }
