@@ -12,7 +12,8 @@
 //!    page's loader for it (the `impnetSplitLoad` import, with a null argument), then calls the
 //!    real function through a table slot the secondary fills when it is instantiated.
 //!
-//! 3. with the linker's map, statics that only moved code can reach move too ([`data`]).
+//! 3. with the linker's map, statics that only moved code can reach move too ([`data`]);
+//! 4. [`minify_imports`] shortens the primary's import names in it and in the JS glue.
 //!
 //! The primary exports what the secondary needs under `split:` names (its memory, tables,
 //! globals and the functions moved code calls); the secondary imports them by the same names
@@ -20,10 +21,12 @@
 
 pub mod data;
 mod emit;
+mod imports;
 mod instrument;
 mod module;
 mod split;
 
+pub use imports::{minify_imports, Minified};
 pub use instrument::{instrument, Instrumented, MARKS_EXPORT, MARK_COUNT_EXPORT};
 pub use split::{split, Split, LOAD_IMPORT_PREFIX, READY_EXPORT};
 

@@ -28,6 +28,8 @@ enum Command {
         #[arg(long)]
         map: Option<PathBuf>,
     },
+    /// Rename wasm-bindgen's imports to short names in WASM and its JS glue, both in place.
+    MinifyImports { wasm: PathBuf, js: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,14 @@ fn run(command: Command) -> Result<(), String> {
                 s.primary.len(),
                 s.secondary.len()
             );
+        }
+        Command::MinifyImports { wasm, js } => {
+            let bytes = read(&wasm)?;
+            let text = String::from_utf8(read(&js)?).map_err(|_| format!("{}: not UTF-8 text", js.display()))?;
+            let out = impnet_split::minify_imports(&bytes, &text).map_err(|e| format!("{}: {e}", wasm.display()))?;
+            write(&wasm, &out.wasm)?;
+            write(&js, out.js.as_bytes())?;
+            println!("{} imports renamed in {} and {}", out.renamed, wasm.display(), js.display());
         }
     }
     Ok(())

@@ -22,6 +22,7 @@ pub struct FuncType {
 }
 
 pub struct Import<'a> {
+    pub module: &'a str,
     pub name: &'a str,
     pub ty: TypeRef,
 }
@@ -100,7 +101,7 @@ impl<'a> Module<'a> {
                             }
                             _ => return Err(Error::Unsupported(format!("import {}.{}: not a function, table, memory or global", import.module, import.name))),
                         }
-                        m.imports.push(Import { name: import.name, ty: import.ty });
+                        m.imports.push(Import { module: import.module, name: import.name, ty: import.ty });
                     }
                 }
                 Payload::FunctionSection(r) => {
@@ -146,6 +147,15 @@ impl<'a> Module<'a> {
     /// The raw contents of the first section with this id.
     pub fn section(&self, id: u8) -> Option<&'a [u8]> {
         self.sections.iter().find(|s| s.id == id).map(|s| &self.bytes[s.range.clone()])
+    }
+
+    /// The contents of the custom section with this name, after its name.
+    pub fn custom(&self, name: &str) -> Option<&'a [u8]> {
+        self.sections.iter().filter(|s| s.id == 0).find_map(|s| {
+            let reader = wasmparser::BinaryReader::new(&self.bytes[s.range.clone()], s.range.start);
+            let c = wasmparser::CustomSectionReader::new(reader).ok()?;
+            (c.name() == name).then(|| c.data())
+        })
     }
 
     /// A fresh reader over the section with this id (`None` when the module has none).

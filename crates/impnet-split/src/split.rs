@@ -228,7 +228,12 @@ pub fn split(wasm: &[u8], marks: &[u8], map: Option<&[Object]>) -> Result<Split,
         }
         sections.set(11, &section);
     }
-    let secondary = validated("secondary", emit::fresh(sections))?;
+    // wasm-opt reads the features a module may use from this section: the primary's.
+    if let Some(data) = m.custom("target_features") {
+        sections.set(0, &wasm_encoder::CustomSection { name: "target_features".into(), data: data.into() });
+    }
+    let secondary = emit::fresh(sections);
+    let secondary = validated("secondary", secondary)?;
 
     Ok(Split {
         primary,
