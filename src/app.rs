@@ -73,15 +73,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             move || drop(timer)
         });
     }
-    {
-        let persist = props.persist && !state.embed;
-        let valid = state.toml_error.is_none();
-        use_effect_with(state.toml_text.clone(), move |text| {
-            if persist && valid {
-                url::store(text);
-            }
-        });
-    }
+    use_remembered(&state, props.persist && !state.embed);
 
     let notice = state.notice.clone().map(|n| {
         let d = state.dispatcher();
@@ -145,6 +137,30 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
         }
     };
     html! { <ContextProvider<AppCtx> context={state.clone()}>{ body }</ContextProvider<AppCtx>> }
+}
+
+/// Remembers the scenario for the next visit (`url::store`) when `on`: each valid change as it
+/// happens, and what is on screen when the page is hidden (closed, reloaded, left). What the
+/// page opened with is not written at once: writing its TOML would put the TOML writer in the
+/// first paint (issue 10 item 6); a visit that changes nothing stores it on its way out.
+#[hook]
+fn use_remembered(state: &UseReducerHandle<State>, on: bool) {
+    let latest = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
+    {
+        let (state, opened) = (state.clone(), use_mut_ref(|| true));
+        use_effect_with(state.toml.clone(), move |_| {
+            let first = std::mem::replace(&mut *opened.borrow_mut(), false);
+            if on && !first && state.toml_error.is_none() {
+                url::store(&state.toml_text());
+            }
+        });
+    }
+    use_effect_with((), move |_| {
+        let store = move || url::store(&latest.borrow().valid_toml());
+        let listeners = on.then(|| url::on_page_hidden(store));
+        move || drop(listeners)
+    });
 }
 
 /// The page: reads the URL (and, outside embed mode, localStorage) once. A `?preset=` whose

@@ -1,7 +1,7 @@
 //! The impnet playground: a Yew app over `impnet-core`'s trace.
 //!
 //! - `logic`: pure functions (stepping, zoom, bucketing, formatting, CSV), tested natively.
-//! - `state`: the app state and its reducer.
+//! - `state`: the app state and its reducer; `toml_text`: the scenario as TOML, written when read.
 //! - `url`: share links, embed flag, localStorage.
 //! - `components`: one small function component per view; `app` wires them.
 //! - `live`: live mode (a run against `impnet serve` over a WebSocket) and its panel.
@@ -9,6 +9,7 @@
 
 pub mod logic;
 pub mod state;
+pub mod toml_text;
 pub mod url;
 pub mod fetch;
 pub mod presets;

@@ -11,6 +11,8 @@ use impnet_core::scenario::{parse_toml, Scenario, ScenarioError};
 use impnet_core::trace::Trace;
 use crate::presets;
 use crate::rules::RuleTexts;
+pub use crate::toml_text::to_toml;
+use crate::toml_text::TomlText;
 use impnet_core::{codec, run, RunOptions};
 use std::rc::Rc;
 use yew::Reducible;
@@ -70,7 +72,8 @@ pub fn preset_scenario(p: &impnet_core::presets::Preset, form: PresetForm) -> Re
 pub struct State {
     pub scenario: Rc<Scenario>,
     /// The TOML editor's text: the scenario's TOML, or what the user typed (maybe invalid).
-    pub toml_text: Rc<str>,
+    /// Read it with `toml_text()`.
+    pub toml: TomlText,
     pub toml_error: Option<ScenarioError>,
     /// The device code in the editor (issue 10): the scenario's `code` when it has one, or what
     /// was typed and does not compile yet (the trace on screen stays that of the last program
@@ -108,7 +111,7 @@ pub struct State {
 impl PartialEq for State {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.scenario, &o.scenario)
-            && Rc::ptr_eq(&self.toml_text, &o.toml_text)
+            && self.toml == o.toml
             && Rc::ptr_eq(&self.code, &o.code)
             && Rc::ptr_eq(&self.agent_code, &o.agent_code)
             && Rc::ptr_eq(&self.trace, &o.trace)
@@ -172,17 +175,6 @@ pub enum Action {
     Texts(RuleTexts),
 }
 
-/// The TOML the editor shows for a scenario. It goes through the JSON value share links are
-/// made of (`codec::encode`), so the bundle holds one `Serialize` of `Scenario` (for
-/// `serde_json::Value`) instead of one per format; the TOML text is the same (a test below
-/// checks every preset).
-pub fn to_toml(s: &Scenario) -> String {
-    serde_json::to_value(s)
-        .map_err(|e| e.to_string())
-        .and_then(|v| toml::to_string(&v).map_err(|e| e.to_string()))
-        .unwrap_or_else(|e| format!("# could not write this scenario as TOML: {e}\n"))
-}
-
 /// The scenario shown when nothing else was asked for: the first preset, as code.
 pub fn default_scenario() -> (Scenario, Option<&'static str>) {
     // The first preset's texts are always compiled in (`impnet_core::presets`).
@@ -234,10 +226,9 @@ impl State {
             preset = p;
             s
         };
-        let text: Rc<str> = to_toml(&scenario).into();
         let mut st = State {
             scenario: Rc::new(scenario),
-            toml_text: text,
+            toml: TomlText::of_scenario(),
             toml_error: None,
             code: crate::logic::code::STARTER.into(),
             agent_code: "".into(),
@@ -292,6 +283,20 @@ impl State {
         };
         self.view = if first_load { View::fit(self.model.total_us) } else { self.view.rescaled(self.model.total_us) };
         self.playing = false;
+    }
+
+    /// The TOML editor's text (written from the scenario the first time it is asked for).
+    pub fn toml_text(&self) -> Rc<str> {
+        self.toml.get(&self.scenario)
+    }
+
+    /// What to remember for the next visit: the editor's text when it is valid (it is the
+    /// scenario's), else the scenario on screen (the last valid text's).
+    pub fn valid_toml(&self) -> Rc<str> {
+        match self.toml_error {
+            None => self.toml_text(),
+            Some(_) => to_toml(&self.scenario).into(),
+        }
     }
 
     pub fn current_time(&self) -> Option<u64> {
@@ -352,7 +357,7 @@ impl State {
     fn run_edited(&mut self, sc: Scenario) {
         match run(&sc, &RunOptions::default()) {
             Ok(trace) => {
-                self.toml_text = to_toml(&sc).into();
+                self.toml = TomlText::of_scenario();
                 self.toml_error = None;
                 self.scenario = Rc::new(sc);
                 self.preset = None;
@@ -394,7 +399,7 @@ impl State {
     }
 
     fn set_scenario(&mut self, s: Scenario, text: Option<Rc<str>>) {
-        self.toml_text = text.unwrap_or_else(|| to_toml(&s).into());
+        self.toml = text.map_or_else(TomlText::of_scenario, TomlText::typed);
         self.toml_error = None;
         self.scenario = Rc::new(s);
         if self.scenario.code.is_some() {
@@ -415,7 +420,7 @@ impl State {
         let Some(e) = expect_for_line(&lines, index) else { return };
         let mut sc = (*self.scenario).clone();
         sc.expect.push(e);
-        self.toml_text = to_toml(&sc).into();
+        self.toml = TomlText::of_scenario();
         self.toml_error = None;
         self.scenario = Rc::new(sc);
         self.checks = Rc::new(check_trace(&self.scenario.expect, &self.trace));
@@ -463,7 +468,7 @@ impl Reducible for State {
                     s.preset = None;
                 }
                 Err(e) => {
-                    s.toml_text = text.into();
+                    s.toml = TomlText::typed(text.into());
                     s.toml_error = Some(e);
                 }
             },
@@ -590,7 +595,7 @@ mod tests {
         assert_eq!(s.preset, None, "an edited preset is the user's own");
         let logs: Vec<_> = crate::logic::log::log_lines(&s.trace).into_iter().map(|l| l.text).collect();
         assert_eq!(logs, ["one", "two"]);
-        assert!(s.toml_text.contains("code = "), "the TOML tab (and the stored scenario) follow: {}", s.toml_text);
+        assert!(s.toml_text().contains("code = "), "the TOML tab (and the stored scenario) follow: {}", s.toml_text());
         let (trace, generation) = (s.trace.clone(), s.generation);
         let s = reduce(s, Action::EditCode("server.log(\"one\";\n".into()));
         assert_eq!(&*s.code, "server.log(\"one\";\n", "the editor keeps what was typed");
@@ -686,7 +691,7 @@ mod tests {
         let err = s.toml_error.as_ref().expect("refused");
         assert!(err.path.contains("rtt_ms"), "{err:?}");
         assert!(Rc::ptr_eq(&s.scenario, &good), "the trace on screen stays that of the last valid text");
-        assert_eq!(&*s.toml_text, "[network]\nrtt_ms = \"slow\"\n", "the editor keeps what was typed");
+        assert_eq!(&*s.toml_text(), "[network]\nrtt_ms = \"slow\"\n", "the editor keeps what was typed");
         let s = reduce(s, Action::EditToml("title = \"ok\"\n".into()));
         assert!(s.toml_error.is_none());
         assert_eq!(s.scenario.title, "ok");
@@ -712,6 +717,27 @@ mod tests {
         }
     }
 
+    /// Issue 10 item 6: opening and stepping never write the scenario's TOML (the first paint
+    /// runs no TOML writer); the first read writes the scenario's, once for that scenario.
+    #[test]
+    fn issue10_the_toml_text_is_written_when_first_read() {
+        let s = reduce(State::new(Init::default()), Action::Go(Nav::NextCall));
+        assert!(!s.toml.is_written(), "opening and stepping leave it unwritten");
+        let text = s.toml_text();
+        assert_eq!(*text, to_toml(&s.scenario));
+        let stepped = reduce(s, Action::Go(Nav::NextCall));
+        assert!(Rc::ptr_eq(&stepped.toml_text(), &text), "a step keeps the text written for the scenario");
+        let mut sc = (*stepped.scenario).clone();
+        sc.title = "renamed".into();
+        let s = reduce(stepped, Action::SetScenario(Box::new(sc)));
+        assert!(!s.toml.is_written() && s.toml_text().contains("title = \"renamed\""), "a new scenario, a new text");
+        // S10: an invalid edit stays in the editor; what is remembered is the last valid scenario.
+        let s = reduce(s, Action::EditToml("title = ".into()));
+        assert_eq!(&*s.toml_text(), "title = ");
+        assert_eq!(parse_toml(&s.valid_toml()).unwrap(), *s.scenario);
+        assert_eq!(s.scenario.title, "renamed");
+    }
+
     #[test]
     fn scenario_edits_rewrite_the_toml_text_and_it_parses_back() {
         let s = State::new(Init { preset: Some(presets::ALL[0].id.into()), steps: true, ..Init::default() });
@@ -719,8 +745,8 @@ mod tests {
         sc.network.rtt_ms = 250;
         sc.steps.push(impnet_core::scenario::Step::new(impnet_core::scenario::Call::ServerLog { bytes: 200 }));
         let s = reduce(s, Action::SetScenario(Box::new(sc.clone())));
-        assert!(s.toml_text.contains("rtt_ms = 250"), "{}", s.toml_text);
-        assert_eq!(parse_toml(&s.toml_text).unwrap(), sc);
+        assert!(s.toml_text().contains("rtt_ms = 250"), "{}", s.toml_text());
+        assert_eq!(parse_toml(&s.toml_text()).unwrap(), sc);
     }
 
     #[test]
@@ -757,9 +783,9 @@ mod tests {
         assert_eq!(s.cursor, timeout);
         assert!(s.checks[0].passed, "{:?}", s.checks);
         assert_eq!(s.checks[0].evidence.as_ref().unwrap().index, timeout, "its evidence is the line");
-        assert!(s.toml_text.contains("[[expect]]"), "{}", s.toml_text);
+        assert!(s.toml_text().contains("[[expect]]"), "{}", s.toml_text());
         // The TOML (and so a link) carries it back.
-        assert_eq!(parse_toml(&s.toml_text).unwrap(), *s.scenario);
+        assert_eq!(parse_toml(&s.toml_text()).unwrap(), *s.scenario);
         assert_eq!(codec::decode(&codec::encode(&s.scenario)).unwrap().expect, s.scenario.expect);
         // An event line is not a call: nothing is added.
         let s = reduce(s, Action::ExpectLine(0));
@@ -774,16 +800,16 @@ mod tests {
         let agent_log = s.trace.entries.iter().position(|e| source::line_on(e, Side::Agent).is_some()).expect("the agent makes calls");
         let s = reduce(s, Action::ExpectLine(agent_log));
         assert_eq!(s.scenario.expect.len(), 1);
-        assert!(s.toml_text.contains("side = \"agent\""), "{}", s.toml_text);
+        assert!(s.toml_text().contains("side = \"agent\""), "{}", s.toml_text());
         assert!(s.checks[0].passed, "{:?}", s.checks);
         assert_eq!(s.checks[0].evidence.as_ref().unwrap().index, agent_log);
-        assert_eq!(parse_toml(&s.toml_text).unwrap(), *s.scenario);
+        assert_eq!(parse_toml(&s.toml_text()).unwrap(), *s.scenario);
     }
 
     #[test]
     fn issue12_a_failing_expectation_is_checked_after_an_edit() {
         let s = State::new(Init { preset: Some("zero-timeout-trap".into()), ..Init::default() });
-        let text = format!("{}\n[[expect]]\nsummary = \"lost_msgs\"\nmax = 0\n", s.toml_text);
+        let text = format!("{}\n[[expect]]\nsummary = \"lost_msgs\"\nmax = 0\n", s.toml_text());
         let s = reduce(s, Action::EditToml(text));
         assert!(s.toml_error.is_none(), "{:?}", s.toml_error);
         assert_eq!(s.checks.len(), 1);

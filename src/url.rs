@@ -93,6 +93,25 @@ pub fn store(toml_text: &str) {
     }
 }
 
+/// Calls `then` whenever the page is hidden: its tab is switched away from, or it is closed,
+/// reloaded or left (`pagehide`, which also covers the back/forward cache). The listeners stay
+/// while the returned value lives.
+pub fn on_page_hidden(then: impl Fn() + 'static) -> Option<[gloo_events::EventListener; 2]> {
+    let w = window()?;
+    let doc = w.document()?;
+    let then = std::rc::Rc::new(then);
+    let on_hide = then.clone();
+    let hidden = doc.clone();
+    Some([
+        gloo_events::EventListener::new(&doc, "visibilitychange", move |_| {
+            if hidden.hidden() {
+                on_hide();
+            }
+        }),
+        gloo_events::EventListener::new(&w, "pagehide", move |_| then()),
+    ])
+}
+
 /// Put `fragment` in the address bar without a reload or a history entry.
 pub fn replace_fragment(fragment: &str) {
     if let Some(h) = window().and_then(|w| w.history().ok()) {

@@ -155,6 +155,41 @@ async fn s10_toml_errors_name_the_field_inline() {
     assert!(text(&root, "#position").starts_with("1 / "), "the last good run stays on screen");
 }
 
+async fn type_toml(root: &Element, text: &str) {
+    let ta = root.query_selector("#toml").unwrap().unwrap().dyn_into::<web_sys::HtmlTextAreaElement>().unwrap();
+    ta.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    ta.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    support::settle().await;
+}
+
+/// The page remembers the scenario for the next visit (`url::store`): a valid edit at once,
+/// and what the page opened with only when the page is hidden, so that the first paint runs
+/// no TOML writer (issue 10 item 6). An invalid text is never what is remembered (S10).
+#[wasm_bindgen_test]
+async fn issue10_the_scenario_is_remembered_on_an_edit_and_when_the_page_is_hidden() {
+    const KEY: &str = "impnet.playground.scenario";
+    let window = web_sys::window().unwrap();
+    let storage = window.local_storage().unwrap().unwrap();
+    let stored = || storage.get_item(KEY).unwrap().map(|t| parse_toml(&t).expect("the stored text parses"));
+    let hide = || window.dispatch_event(&web_sys::Event::new("pagehide").unwrap()).unwrap();
+    storage.remove_item(KEY).unwrap();
+    let root = support::mount_remembering(preset(TRAP)).await;
+    assert_eq!(stored(), None, "opening writes nothing");
+    hide();
+    assert_eq!(stored(), Some(parse_toml(presets::find(TRAP).unwrap().toml).unwrap()), "leaving stores what was opened");
+    click(&root, "#tab-toml").await;
+    type_toml(&root, "title = \"edited\"\n").await;
+    assert_eq!(stored().unwrap().title, "edited", "a valid edit is stored at once");
+    type_toml(&root, "title = ").await;
+    assert_eq!(stored().unwrap().title, "edited", "an invalid text is not");
+    storage.remove_item(KEY).unwrap();
+    hide();
+    assert_eq!(stored().unwrap().title, "edited", "leaving stores the last valid scenario");
+    storage.remove_item(KEY).unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn spec_12_every_preset_renders_a_timeline_of_bounded_size() {
     for p in presets::ALL {

@@ -16,7 +16,7 @@ pub fn TomlEditor() -> Html {
     html! {
         <div class="toml-editor">
             <textarea id="toml" class={classes!("mono", app.toml_error.is_some().then_some("invalid"))} spellcheck="false"
-                value={app.toml_text.to_string()} {oninput} aria-label="Scenario as TOML" />
+                value={app.toml_text().to_string()} {oninput} aria-label="Scenario as TOML" />
             if let Some(e) = &app.toml_error {
                 <p class="error" id="toml-error" role="alert">
                     if !e.path.is_empty() { <code data-field="error-path">{ e.path.clone() }</code>{ ": " } }

@@ -14,18 +14,19 @@ pub async fn mount_playground(init: Init) -> Element {
 /// Like [`mount_playground`], with `header_extra` in the page's header (as `App` puts the live
 /// controls there).
 pub async fn mount_with_header(init: Init, header_extra: yew::Html) -> Element {
+    mount_props(impnet_playground::app::PlaygroundProps { init, persist: false, header_extra }).await
+}
+
+/// Like [`mount_playground`], remembering the scenario in localStorage as the page does.
+pub async fn mount_remembering(init: Init) -> Element {
+    mount_props(impnet_playground::app::PlaygroundProps { init, persist: true, header_extra: Default::default() }).await
+}
+
+async fn mount_props(props: impnet_playground::app::PlaygroundProps) -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(
-        root.clone(),
-        impnet_playground::app::PlaygroundProps {
-            init,
-            persist: false,
-            header_extra,
-        },
-    )
-    .render();
+    yew::Renderer::<impnet_playground::Playground>::with_root_and_props(root.clone(), props).render();
     settle().await;
     root
 }
