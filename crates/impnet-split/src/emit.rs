@@ -29,6 +29,8 @@ fn rank(id: u8) -> u32 {
 pub struct Sections {
     /// (id, contents) replacing or adding a section; contents without the id and size.
     new: Vec<(u8, Vec<u8>)>,
+    /// Custom sections left out.
+    dropped: Vec<&'static str>,
 }
 
 impl Sections {
@@ -40,6 +42,10 @@ impl Sections {
         let contents = framed.split_off(size_len);
         self.new.retain(|(i, _)| *i != id);
         self.new.push((id, contents));
+    }
+
+    pub fn drop_custom(&mut self, name: &'static str) {
+        self.dropped.push(name);
     }
 
     /// `from`'s sections with these replacements and additions.
@@ -64,7 +70,11 @@ impl Sections {
                     out.section(&RawSection { id, data: &data });
                 }
                 None => {
-                    out.section(&RawSection { id: s.id, data: &from.bytes[s.range.clone()] });
+                    let data = &from.bytes[s.range.clone()];
+                    if s.id == 0 && self.dropped.iter().any(|name| custom_name(data, s.range.start) == Some(name)) {
+                        continue;
+                    }
+                    out.section(&RawSection { id: s.id, data });
                 }
             }
         }
@@ -82,4 +92,8 @@ pub fn fresh(sections: Sections) -> Vec<u8> {
         out.section(&RawSection { id: *id, data });
     }
     out.finish()
+}
+
+fn custom_name(data: &[u8], offset: usize) -> Option<&str> {
+    wasmparser::CustomSectionReader::new(wasmparser::BinaryReader::new(data, offset)).ok().map(|c| c.name())
 }
