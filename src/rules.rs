@@ -49,22 +49,28 @@ pub struct Texts {
 
 impl Texts {
     /// Reads `rules.json` (`impnet_core::explain::texts_json`'s layout). Every rule must have
-    /// a text; the error names what is wrong.
-    pub fn parse(json: &str) -> Result<Texts, String> {
-        use serde_json::Value;
-        let v: Value = serde_json::from_str(json).map_err(|e| format!("rules.json is not JSON: {e}"))?;
-        let by_id = v.get("rules").and_then(Value::as_object).ok_or("rules.json has no \"rules\" object")?;
+    /// a text; the error names what is wrong. On the page the browser's own JSON parser reads
+    /// it (`json`): the first paint then runs no JSON deserializer of the bundle's (issue 10
+    /// item 6).
+    pub fn parse(text: &str) -> Result<Texts, String> {
+        use json::Doc;
+        let doc = Doc::parse(text).map_err(|e| format!("rules.json is not JSON: {e}"))?;
+        let by_id = doc.member("rules").filter(Doc::is_object).ok_or("rules.json has no \"rules\" object")?;
         let rules = Rule::ALL
             .iter()
-            .map(|r| by_id.get(r.id()).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("rules.json has no text for {r}")))
+            .map(|r| by_id.member(r.id()).and_then(|t| t.string()).ok_or_else(|| format!("rules.json has no text for {r}")))
             .collect::<Result<_, _>>()?;
-        let list = v.get("choices").and_then(Value::as_array).ok_or("rules.json has no \"choices\" list")?;
+        let list = doc.member("choices").and_then(|c| c.items()).ok_or("rules.json has no \"choices\" list")?;
         let choices = list
             .iter()
             .enumerate()
-            .map(|(i, c)| match (c.get(0).and_then(Value::as_str).and_then(Rule::from_id), c.get(1).and_then(Value::as_str)) {
-                (Some(rule), Some(text)) => Ok((rule, text.to_string())),
-                _ => Err(format!("rules.json: choices[{i}] is not [rule ID, text]")),
+            .map(|(i, c)| {
+                let pair = c.items().unwrap_or_default();
+                let rule = pair.first().and_then(Doc::string).and_then(|id| Rule::from_id(&id));
+                match (rule, pair.get(1).and_then(Doc::string)) {
+                    (Some(rule), Some(text)) => Ok((rule, text)),
+                    _ => Err(format!("rules.json: choices[{i}] is not [rule ID, text]")),
+                }
             })
             .collect::<Result<_, _>>()?;
         Ok(Texts { rules, choices })
@@ -133,6 +139,83 @@ pub fn fetch(then: impl FnOnce(RuleTexts) + 'static) {
                 }
             }
         });
+    }
+}
+
+/// The parsed JSON `Texts::parse` reads: the browser's (`JSON.parse`) in the bundle,
+/// serde_json's in native builds (the tests). Both answer the same few questions.
+mod json {
+    #[cfg(target_arch = "wasm32")]
+    pub use self::browser::Doc;
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use self::native::Doc;
+
+    #[cfg(target_arch = "wasm32")]
+    mod browser {
+        use js_sys::{Array, Reflect};
+        use wasm_bindgen::{JsCast, JsValue};
+
+        pub struct Doc(JsValue);
+
+        impl Doc {
+            pub fn parse(text: &str) -> Result<Doc, String> {
+                js_sys::JSON::parse(text).map(Doc).map_err(|e| match e.dyn_ref::<js_sys::Error>() {
+                    Some(e) => String::from(e.message()),
+                    None => "JSON.parse failed".into(),
+                })
+            }
+
+            /// An object's member. An inherited one (`toString`, `constructor`) is a function,
+            /// never the object or string the reader wants, so it is refused like a wrong type.
+            pub fn member(&self, key: &str) -> Option<Doc> {
+                if !self.is_object() {
+                    return None;
+                }
+                let v = Reflect::get(&self.0, &JsValue::from_str(key)).ok()?;
+                (!v.is_undefined()).then_some(Doc(v))
+            }
+
+            pub fn is_object(&self) -> bool {
+                self.0.is_object() && !Array::is_array(&self.0)
+            }
+
+            pub fn items(&self) -> Option<Vec<Doc>> {
+                Array::is_array(&self.0).then(|| self.0.unchecked_ref::<Array>().iter().map(Doc).collect())
+            }
+
+            pub fn string(&self) -> Option<String> {
+                self.0.as_string()
+            }
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod native {
+        use serde_json::Value;
+
+        pub struct Doc(Value);
+
+        impl Doc {
+            pub fn parse(text: &str) -> Result<Doc, String> {
+                serde_json::from_str(text).map(Doc).map_err(|e| e.to_string())
+            }
+
+            pub fn member(&self, key: &str) -> Option<Doc> {
+                self.0.as_object()?.get(key).cloned().map(Doc)
+            }
+
+            pub fn is_object(&self) -> bool {
+                self.0.is_object()
+            }
+
+            pub fn items(&self) -> Option<Vec<Doc>> {
+                Some(self.0.as_array()?.iter().cloned().map(Doc).collect())
+            }
+
+            pub fn string(&self) -> Option<String> {
+                self.0.as_str().map(str::to_string)
+            }
+        }
     }
 }
 

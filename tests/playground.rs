@@ -190,6 +190,26 @@ async fn issue10_the_scenario_is_remembered_on_an_edit_and_when_the_page_is_hidd
     storage.remove_item(KEY).unwrap();
 }
 
+/// Issue 10 item 6: in the bundle the browser's JSON parser reads rules.json
+/// (`rules::Texts::parse`); it reads the shipped file as the texts compiled in, and refuses a
+/// damaged one with the same reasons as the native build's (src/rules.rs tests).
+#[wasm_bindgen_test]
+fn issue10_the_browser_reads_the_shipped_rules_json_as_the_compiled_in_texts() {
+    use impnet_playground::rules::{Rule, RuleTexts, Texts};
+    let shipped = Texts::parse(include_str!("../www/rules.json")).expect("www/rules.json reads");
+    let RuleTexts::Here(compiled) = RuleTexts::at_start() else { panic!("tests have the texts compiled in") };
+    assert_eq!(shipped, *compiled);
+    assert_eq!(shipped.choice_of(Rule::U1), None, "U1 is no choice");
+    assert!(Texts::parse("<html>").unwrap_err().starts_with("rules.json is not JSON: "));
+    assert_eq!(Texts::parse("[]").unwrap_err(), "rules.json has no \"rules\" object");
+    assert_eq!(Texts::parse(r#"{"rules": []}"#).unwrap_err(), "rules.json has no \"rules\" object");
+    let without_s5 = include_str!("../www/rules.json").replace("\"S5\":", "\"S5x\":");
+    assert_eq!(Texts::parse(&without_s5).unwrap_err(), "rules.json has no text for S5");
+    assert_eq!(Texts::parse(r#"{"rules": {"toString": 1}, "choices": []}"#).unwrap_err(), "rules.json has no text for L1");
+    let bad_choice = include_str!("../www/rules.json").replacen("[\"", "[\"X9\", \"", 1);
+    assert!(Texts::parse(&bad_choice).unwrap_err().starts_with("rules.json: choices[0] is not"), "{:?}", Texts::parse(&bad_choice).err());
+}
+
 #[wasm_bindgen_test]
 async fn spec_12_every_preset_renders_a_timeline_of_bounded_size() {
     for p in presets::ALL {
