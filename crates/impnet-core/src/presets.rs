@@ -18,6 +18,8 @@ macro_rules! text {
     };
 }
 
+include!(concat!(env!("OUT_DIR"), "/first_preset.rs"));
+
 /// One shipped scenario.
 #[derive(Clone, Copy, Debug)]
 pub struct Preset {
@@ -178,11 +180,36 @@ impl Preset {
     /// The preset's conditions (parameters, outages, seed, `end_ms`) with its Squirrel twin as
     /// the program instead of its step lists (§14).
     pub fn twin_scenario(&self) -> Result<crate::Scenario, crate::scenario::ScenarioError> {
-        let mut sc = crate::scenario::parse_toml(self.toml)?;
+        // The first preset is also compiled in parsed (build.rs), for the playground's first
+        // screen; every other one is read from its text.
+        let mut sc = if self.id == FIRST_ID {
+            crate::scenario::load::read_toml_tree(FIRST_TREE.value())?
+        } else {
+            crate::scenario::parse_toml(self.toml)?
+        };
         sc.steps.clear();
         sc.on_connect.clear();
         sc.on_unexpected_disconnect.clear();
         sc.code = Some(self.twin.to_string());
         Ok(sc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #10 item 6: the first preset, compiled in as a literal tree by build.rs, is the
+    /// preset `ALL` lists first and reads to exactly the scenario its file parses to.
+    #[test]
+    fn the_first_preset_literal_is_its_file_parsed() {
+        assert_eq!(ALL[0].id, FIRST_ID);
+        let from_text = crate::scenario::parse_toml(ALL[0].toml).unwrap();
+        let from_literal = crate::scenario::load::read_toml_tree(FIRST_TREE.value()).unwrap();
+        assert_eq!(from_literal, from_text);
+        let mut twin = from_text;
+        twin.steps.clear();
+        twin.code = Some(ALL[0].twin.to_string());
+        assert_eq!(ALL[0].twin_scenario().unwrap(), twin);
     }
 }

@@ -76,6 +76,11 @@ pub fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
     let root = toml::de::DeTable::parse(text)
         .map_err(|e| toml_error(text, e.span().map(|s| s.start), e.message()))?;
     let v = Value::from_toml(root.into_inner()).map_err(|(offset, msg)| toml_error(text, Some(offset), msg))?;
+    read_toml_tree(v)
+}
+
+/// A TOML document already parsed into a tree (`tree::Lit`, the first preset).
+pub(crate) fn read_toml_tree(v: Value) -> Result<Scenario, ScenarioError> {
     checked(read::scenario(v, Format::Toml)?)
 }
 

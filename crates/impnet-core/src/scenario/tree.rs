@@ -31,6 +31,32 @@ pub(crate) enum Value {
     Table(Table),
 }
 
+/// A document compiled in as a literal: build.rs writes the first preset's TOML this way, so
+/// the playground's first screen reads it without the TOML parser (issue #10 item 6).
+#[allow(dead_code)] // build.rs writes only the kinds the first preset holds
+pub(crate) enum Lit {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'static str),
+    Array(&'static [Lit]),
+    Table(&'static [(&'static str, Lit)]),
+}
+
+impl Lit {
+    /// The tree `Value::from_toml` makes of the same document (tables sorted by key).
+    pub(crate) fn value(&self) -> Value {
+        match *self {
+            Lit::Bool(b) => Value::Bool(b),
+            Lit::Int(i) => Value::Int(i),
+            Lit::Float(f) => Value::Float(f),
+            Lit::Str(s) => Value::Str(s.to_string()),
+            Lit::Array(items) => Value::Array(items.iter().map(Lit::value).collect()),
+            Lit::Table(entries) => Value::sorted(entries.iter().map(|(k, v)| (k.to_string(), v.value())).collect()),
+        }
+    }
+}
+
 /// How toml's serde support spells a datetime: a table with this one key. Kept, so a datetime
 /// where a number or table belongs is refused with the words it always was.
 const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
