@@ -54,8 +54,10 @@ test('the detail panel shows the rule ID at once and its text once rules.json ar
     const s5 = TEXTS.choices.find(([id]) => id === 'S5')[1];
     assert.equal(await detail(b.page, 'choice').innerText(), `[choice] ${s5}`);
 
-    // "About the model" lists every choice of the file, in its order.
+    // "About the model" lists every choice of the file, in its order (its body is rendered
+    // when it is first opened).
     await b.page.locator('#about summary').click();
+    await b.page.locator('#about dl.choices dd').first().waitFor();
     const listed = await b.page.locator('#about dl.choices dd').allInnerTexts();
     assert.deepEqual(listed, TEXTS.choices.map(([, text]) => text));
   } finally {
@@ -74,6 +76,7 @@ test('a rules.json that does not load is said in the detail panel and the page g
     assert.equal(await detail(b.page, 'rule-text').innerText(), "(the rule's text could not be loaded: rules.json did not load)");
     assert.ok(await detail(b.page, 'rule').innerText(), 'the rule ID is still shown');
     await b.page.locator('#about summary').click();
+    await b.page.locator('#about p.muted').waitFor();
     assert.match(await b.page.locator('#about').innerText(), /the list of choices could not be loaded/);
     // Stepping still works and no stop bar came up.
     await b.page.locator('#btn-last').click();

@@ -123,7 +123,9 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                     <section class="viewer">
                         <Controls />
                         <Timeline />
-                        <ExpectList />
+                        // Views that show nothing are not rendered: the first paint then
+                        // runs none of their code (issue 10 item 6).
+                        if !state.scenario.expect.is_empty() { <ExpectList /> }
                         <LogConsole />
                         <div class="lower">
                             <DetailPanel />
@@ -132,7 +134,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
                         <About texts={state.texts.clone()} />
                     </section>
                 </div>
-                <ShareDialog />
+                if state.dialog.is_some() { <ShareDialog /> }
             </main>
         }
     };

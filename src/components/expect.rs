@@ -1,6 +1,7 @@
 //! The scenario's expectations as a checklist (issue #12): ✓/✗ per `[[expect]]`, checked in the
 //! browser by the same `impnet_core::expect` as `impnet check`. Clicking one steps the cursor
-//! to its evidence, the trace line that decided it.
+//! to its evidence, the trace line that decided it. `Playground` renders it only for a scenario
+//! with expectations.
 
 use super::use_app;
 use crate::logic::nav::Nav;
@@ -10,9 +11,6 @@ use yew::prelude::*;
 #[component]
 pub fn ExpectList() -> Html {
     let app = use_app();
-    if app.scenario.expect.is_empty() {
-        return html! {};
-    }
     if let Some(err) = &app.run_error {
         return html! {
             <section class="expects" id="expects">

@@ -1,4 +1,5 @@
 //! The Share dialog: the link (copied to the clipboard) and an iframe snippet for embedding.
+//! `Playground` renders it only while it is open.
 
 use super::use_app;
 use crate::state::{Action, Dialog};

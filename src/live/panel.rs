@@ -7,7 +7,7 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct LivePanelProps {
     /// The scenario to run (the editor's current one).
     pub scenario: Rc<Scenario>,
@@ -17,6 +17,14 @@ pub struct LivePanelProps {
     /// The editor holds a program that does not compile: `scenario` has the last one that did.
     #[prop_or_default]
     pub stale_code: bool,
+}
+
+/// The scenario by pointer (the state replaces it, never mutates it): `LiveHeader` renders on
+/// every step, and comparing scenarios field by field there would be work for nothing.
+impl PartialEq for LivePanelProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.scenario, &o.scenario) && self.on_trace == o.on_trace && self.stale_code == o.stale_code
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
