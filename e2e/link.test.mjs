@@ -106,7 +106,9 @@ test('two embeds on one page keep their own scenarios and never touch localStora
       <iframe id="two" src="${b.url}?embed=1#${c}" width="900" height="500"></iframe>`,
   }));
   await b.page.goto(b.url, { waitUntil: 'load' });
-  await b.page.locator('#detail').waitFor(); // let the wasm load finish before leaving
+  // Let the page's fetches (rules.json, the split bundle's secondary) finish before leaving.
+  await b.page.locator('#detail').waitFor();
+  await b.page.waitForLoadState('networkidle');
   await b.page.goto(host, { waitUntil: 'load' });
   const one = b.page.frameLocator('#one');
   const two = b.page.frameLocator('#two');

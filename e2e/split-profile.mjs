@@ -6,15 +6,43 @@
 // Exits non-zero with a message on any error: a page problem (console error, failed request,
 // the "stopped" bar), a missing mark export, or the time limit (default 120 s). The server and
 // the browser are closed in every case.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ARGS, LOOPBACK } from './browser.mjs';
 import { startServer } from './static-server.mjs';
 
+// The ways a page opens, each a fresh instance, in one browser profile so that later ones find
+// what earlier ones stored: every function any of them ran goes into the primary, so that none
+// of them needs the secondary before its first paint. `first`: a first visit only; `all` adds
+// a share link (the first visit's own: its Share button is pressed after its marks were read,
+// so the dialog's code is not counted), a returning visitor (the scenario restored from
+// localStorage), every preset by ?preset=, as its step list (&steps=1) and embedded (?embed=1, as
+// www/docs.html does). [name, url(base, link), after(page) -> link]
+function openings(which, presets) {
+  const shareLink = async (page) => {
+    await page.locator('#btn-share').click();
+    return page.locator('#share-link').inputValue();
+  };
+  const list = [['a first visit', (base) => base, shareLink]];
+  if (which === 'first') return list;
+  list.push(
+    ['its share link', (base, link) => link],
+    ['a returning visitor', (base) => base],
+    ...presets.map((id) => [`?preset=${id}`, (base) => `${base}?preset=${id}`]),
+    ...presets.map((id) => [`?preset=${id}&steps=1`, (base) => `${base}?preset=${id}&steps=1`]),
+    ...presets.map((id) => [`embedded ${id}`, (base) => `${base}index.html?embed=1&preset=${id}`]),
+  );
+  return list;
+}
+
 // What the e2e tests wait for before reading a page: the trace's first line in the detail
-// panel (the program ran), then no request for a while (rules.json has arrived), then two
-// frames (what arrived is painted).
-async function profile(page, url) {
+// panel (the program ran), then no request for a while (rules.json and preset files have
+// arrived), then two frames (what arrived is painted). Returns the marks so far.
+async function open(page, url) {
+  // From a blank page: a link that differs from the page before only in its #fragment would
+  // not load a new document.
+  await page.goto('about:blank');
   await page.goto(url, { waitUntil: 'load' });
   await page.locator('#detail[data-index]').waitFor();
   await page.waitForLoadState('networkidle');
@@ -30,7 +58,8 @@ async function profile(page, url) {
   });
 }
 
-async function main(dir, out, timeoutMs) {
+async function main(dir, out, timeoutMs, which) {
+  const presets = readdirSync(join(dir, 'presets')).filter((f) => f.endsWith('.toml')).map((f) => f.slice(0, -5)).sort();
   const server = await startServer(dir);
   let browser;
   let timer;
@@ -54,19 +83,27 @@ async function main(dir, out, timeoutMs) {
       await page.addInitScript(() => {
         addEventListener('TrunkApplicationStarted', (e) => { window.__impnetProfileWasm = e.detail.wasm; });
       });
-      return profile(page, server.url);
+      let marks;
+      let link;
+      for (const [name, url, after] of openings(which, presets)) {
+        const got = await open(page, url(server.url, link));
+        if (got.error) throw new Error(`${name}: ${got.error}`);
+        if (got.stopped) problems.push(`${name}: the page stopped: ${got.stopped}`);
+        if (problems.length) throw new Error(`the page had problems while profiling (${name}):\n  ${problems.join('\n  ')}`);
+        marks ??= new Uint8Array(got.marks.length);
+        got.marks.forEach((m, i) => { marks[i] |= m; });
+        if (after) link = await after(page);
+      }
+      return marks;
     })();
     const limit = new Promise((_, fail) => {
       timer = setTimeout(() => fail(new Error(`the page did not finish its first program within ${timeoutMs} ms`)), timeoutMs);
     });
-    const got = await Promise.race([run, limit]);
-    if (got.error) throw new Error(got.error);
-    if (got.stopped) problems.push(`the page stopped: ${got.stopped}`);
-    if (problems.length) throw new Error(`the page had problems while profiling:\n  ${problems.join('\n  ')}`);
-    const ran = got.marks.filter((m) => m !== 0).length;
+    const marks = await Promise.race([run, limit]);
+    const ran = marks.filter((m) => m !== 0).length;
     if (ran === 0) throw new Error('no function is marked as run: the marks were not written');
-    writeFileSync(out, Uint8Array.from(got.marks));
-    console.log(`profile: ${ran} of ${got.marks.length} functions ran while the page opened -> ${out}`);
+    writeFileSync(out, marks);
+    console.log(`profile (${which}): ${ran} of ${marks.length} functions ran while the page opened -> ${out}`);
   } finally {
     clearTimeout(timer);
     await browser?.close().catch(() => {});
@@ -74,12 +111,12 @@ async function main(dir, out, timeoutMs) {
   }
 }
 
-const [dir, out, timeout = '120000'] = process.argv.slice(2);
-if (!dir || !out || !(Number(timeout) > 0)) {
-  console.error('usage: node e2e/split-profile.mjs DIR OUT [TIMEOUT_MS]');
+const [dir, out, timeout = '120000', which = 'all'] = process.argv.slice(2);
+if (!dir || !out || !(Number(timeout) > 0) || !['first', 'all'].includes(which)) {
+  console.error('usage: node e2e/split-profile.mjs DIR OUT [TIMEOUT_MS [first|all]]');
   process.exit(2);
 }
-main(dir, out, Number(timeout)).catch((e) => {
+main(dir, out, Number(timeout), which).catch((e) => {
   console.error(`error: split-profile: ${e.message}`);
   process.exit(1);
 });

@@ -5,8 +5,10 @@
 #   3. imports     the core's wasm build imports nothing from `env`
 #   4. route B     Debian's rustc-web + build-std builds the core for wasm32 (skipped if absent)
 #   5. trunk       the release bundle (dist/): std rebuilt for size, panics abort at once
-#                  (lib.sh, bundle_env), wasm-opt -Oz; then its sizes
-#   6. e2e         e2e/*.test.mjs against dist/ in headless Chromium (node --test)
+#                  (lib.sh, bundle_env), wasm-opt -Oz
+#      split       dist/'s wasm in two halves by what the first paint runs (scripts/split.sh);
+#                  then the sizes
+#   6. e2e         e2e/*.test.mjs against dist/ (split) in headless Chromium (node --test)
 #   7. arm        impnet cross-built for aarch64 and armv7, run under qemu-user (scripts/cross.sh)
 #   8. bench       only with IMPNET_BENCH=1: tests/bench_wasm.rs (1e6 agent.send in Chromium)
 # Runs scripts/setup.sh first unless IMPNET_SKIP_SETUP=1.
@@ -63,6 +65,7 @@ phase "route B" route_b
 # The shipped bundle: std rebuilt for size, panic immediate-abort (lib.sh, bundle_env).
 say "bundle toolchain: $IMPNET_BUNDLE_ROUTE"
 phase trunk bundle_env trunk build --release=true
+phase split scripts/split.sh
 scripts/size.sh
 
 # Every e2e/*.test.mjs, one at a time (each starts its own Chromium).

@@ -1,0 +1,172 @@
+// End to end, issue 10 item 6: the bundle in two halves (scripts/split.sh, src/split.rs,
+// index.html's loader). The page fetches the primary wasm and the JS first; the secondary (what
+// the first paint did not run) is fetched once the primary starts and is not needed for the
+// first program; a feature outside the first paint, used before the secondary has arrived,
+// fetches it synchronously and works the same. Every other e2e test also runs on the split
+// dist/ (scripts/test.sh splits it before the e2e phase).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIST, openPlayground } from './browser.mjs';
+
+// The two halves dist/index.html names: the primary in trunk's preload, the secondary in the
+// meta that split.sh writes.
+function halves() {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const rest = html.match(/<meta name="impnet-rest" content="([^"]+)">/)?.[1];
+  assert.ok(rest, 'dist/ is split (run scripts/split.sh after trunk build; scripts/test.sh does)');
+  const primary = html.match(/<link rel="preload" href="([^"]+_bg\.wasm)"/)?.[1];
+  assert.ok(primary, 'dist/index.html preloads the primary wasm');
+  return { primary, rest };
+}
+
+// Requests for the secondary, in order, by how they were made: 'fetch' (the loader's streaming
+// compile as the primary starts) or 'xhr' (a stub needed it at once).
+function watchSecondary(page, rest) {
+  const seen = [];
+  const onRequest = (r) => {
+    if (new URL(r.url()).pathname === rest) seen.push(r.resourceType());
+  };
+  page.on('request', onRequest);
+  return { seen, stop: () => page.off('request', onRequest) };
+}
+
+// Holds the first request for the secondary (the streaming fetch) until release(); later ones
+// (the synchronous fetch) go through.
+async function holdFirst(page, rest) {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let n = 0;
+  await page.route((u) => u.pathname === rest, async (route) => {
+    if (n++ === 0) await held;
+    await route.continue().catch(() => {}); // the page may have gone
+  });
+  return release;
+}
+
+// The raw wasm exports (trunk's TrunkApplicationStarted event carries them).
+const ready = (page) => page.evaluate(() => window.__splitWasm['split:ready'].value);
+
+let b;
+before(async () => {
+  b = await openPlayground();
+  await b.page.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (e) => { window.__splitWasm = e.detail.wasm; });
+  });
+});
+after(async () => { await b?.close(); });
+
+// Opens `url` with the secondary's streaming fetch held back until the first program has run:
+// returns what asked for the secondary meanwhile (['fetch'] when nothing else needed it).
+async function openHeld(url, rest) {
+  const secondary = watchSecondary(b.page, rest);
+  const release = await holdFirst(b.page, rest);
+  try {
+    // networkidle never comes while a request is held: wait for the first program and the
+    // rule texts (fetched at startup), then let what they bring be painted.
+    const texts = b.page.waitForResponse((r) => r.url().endsWith('/rules.json'), { timeout: 30_000 });
+    await b.page.goto('about:blank'); // else a share link of this page only changes its #fragment
+    await b.page.goto(url, { waitUntil: 'load' });
+    await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+    await texts;
+    await b.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await b.page.waitForTimeout(100);
+    return { secondary: secondary.seen, ready: await ready(b.page) };
+  } finally {
+    secondary.stop();
+    release();
+    await b.page.unrouteAll({ behavior: 'wait' });
+    await b.page.waitForFunction(() => window.__splitWasm['split:ready'].value === 1, null, { timeout: 30_000 });
+  }
+}
+
+test('issue 10 item 6: the page loads the primary and the JS, then the secondary, and runs the first program', { timeout: 120_000 }, async () => {
+  const { primary, rest } = halves();
+  const order = [];
+  const onRequest = (r) => {
+    const path = new URL(r.url()).pathname;
+    if (/\.(wasm|js)$/.test(path)) order.push(path);
+  };
+  b.page.on('request', onRequest);
+  try {
+    await b.page.goto(b.url, { waitUntil: 'load' });
+    await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+    assert.match(await b.page.locator('#position').innerText(), /^1 \/ \d+$/, 'the first program ran');
+    await b.page.waitForFunction(() => window.__splitWasm['split:ready'].value === 1, null, { timeout: 30_000 });
+    await b.page.waitForLoadState('networkidle');
+  } finally {
+    b.page.off('request', onRequest);
+  }
+  const js = order.filter((p) => p.endsWith('.js'));
+  assert.equal(js.length, 1, `the JS glue, once (${order})`);
+  assert.deepEqual(order.filter((p) => p.endsWith('.wasm')), [primary, rest], 'the primary, then the secondary, each once');
+  assert.equal(await b.page.locator('#stopped').count(), 0);
+  assert.deepEqual(b.problems, []);
+});
+
+test('issue 10 item 6: no way of opening the page needs the secondary before its first program has run', { timeout: 180_000 }, async () => {
+  const { rest } = halves();
+  await b.page.goto(b.url, { waitUntil: 'load' });
+  await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+  await b.page.waitForLoadState('networkidle'); // leaving earlier would cancel its fetches
+  await b.page.evaluate(() => localStorage.clear());
+  // What scripts/split.sh profiled (e2e/split-profile.mjs, `all`), with other presets.
+  const first = await openHeld(b.url, rest);
+  await b.page.locator('#btn-share').click();
+  const link = await b.page.locator('#share-link').inputValue();
+  assert.match(link, /#./);
+  const ways = [
+    ['a first visit', first],
+    ['its share link', await openHeld(link, rest)],
+    ['a returning visitor', await openHeld(b.url, rest)],
+    ['?preset=udp-fragmented-under-loss', await openHeld(`${b.url}?preset=udp-fragmented-under-loss`, rest)],
+    ['?preset=ack-resend', await openHeld(`${b.url}?preset=ack-resend`, rest)],
+    ['an embed', await openHeld(`${b.url}index.html?embed=1&preset=window-bound`, rest)],
+  ];
+  for (const [way, got] of ways) {
+    assert.deepEqual(got, { secondary: ['fetch'], ready: 0 }, `${way}: only the streaming fetch asked for the secondary, still held`);
+  }
+  assert.equal(await b.page.locator('#stopped').count(), 0);
+  assert.deepEqual(b.problems, []);
+});
+
+test('issue 10 item 6: the Share dialog before the secondary arrived fetches it synchronously and gives the same link', { timeout: 120_000 }, async () => {
+  const { rest } = halves();
+  const shareLink = async () => {
+    await b.page.locator('#btn-share').click();
+    const link = await b.page.locator('#share-link').inputValue();
+    await b.page.locator('#share-dialog button').first().click();
+    return link;
+  };
+  const url = `${b.url}?preset=transmitter-retry`;
+
+  // The link with the secondary loaded the ordinary way.
+  await b.page.goto(url, { waitUntil: 'load' });
+  await b.page.waitForFunction(() => window.__splitWasm?.['split:ready'].value === 1, null, { timeout: 30_000 });
+  await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+  const want = await shareLink();
+  assert.match(want, /#./, 'the share link carries the scenario');
+
+  // Again with the streaming fetch held back: the dialog's code is in the secondary.
+  const secondary = watchSecondary(b.page, rest);
+  const release = await holdFirst(b.page, rest);
+  try {
+    await b.page.goto(url, { waitUntil: 'load' });
+    await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+    assert.deepEqual(secondary.seen, ['fetch']);
+    assert.equal(await ready(b.page), 0, 'held: not instantiated yet');
+    assert.equal(await shareLink(), want, 'the same link as with the secondary loaded ahead');
+    assert.deepEqual(secondary.seen, ['fetch', 'xhr'], 'a stub fetched the secondary synchronously');
+    assert.equal(await ready(b.page), 1);
+  } finally {
+    secondary.stop();
+    release();
+    await b.page.unrouteAll({ behavior: 'wait' });
+  }
+  await b.page.waitForLoadState('networkidle');
+  // The held streaming compile arrives after the synchronous one: the loader ignores it.
+  await b.page.waitForTimeout(200);
+  assert.equal(await b.page.locator('#stopped').count(), 0);
+  assert.deepEqual(b.problems, []);
+});

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The bundle in two halves (issue 10 item 6, docs/playground.md "The first load in two halves"):
+# run after `trunk build --release=true`; rewrites dist/ in place.
+#   1. `impnet-split instrument` the wasm into a copy of dist/ (a mark byte per function);
+#   2. open that copy in headless Chromium until the first program has run and the page is idle,
+#      and read which functions ran (e2e/split-profile.mjs);
+#   3. `impnet-split split`: those functions stay in the primary wasm (what the page loads
+#      first), the rest go to a secondary wasm that the page fetches as soon as the primary
+#      starts (index.html's loader, src/split.rs);
+#   4. put both in dist/ named by content hash and name them in dist/index.html: the primary in
+#      trunk's script and preload link, the secondary in <meta name="impnet-rest">.
+# Any failure exits non-zero and leaves dist/ as trunk wrote it (unsplit).
+#   scripts/split.sh             # dist/
+#   scripts/split.sh DIR         # another trunk output
+#   IMPNET_SPLIT_PROFILE=first scripts/split.sh   # profile a first visit only (default: all, see
+#                                                 # e2e/split-profile.mjs)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+DIST=${1:-dist}
+INDEX="$DIST/index.html"
+[ -f "$INDEX" ] || die "no $INDEX: run \`trunk build --release=true\` first"
+! grep -q '<meta name="impnet-rest" content=' "$INDEX" ||
+    die "$DIST is already split (its index.html names a secondary wasm): rebuild it with trunk first"
+shopt -s nullglob
+wasms=("$DIST"/*_bg.wasm)
+[ ${#wasms[@]} -eq 1 ] || die "expected one $DIST/*_bg.wasm from trunk, found ${#wasms[@]}"
+wasm=${wasms[0]}
+name=${wasm##*/}
+grep -qF "/$name" "$INDEX" || die "$INDEX does not name $name"
+# trunk's NAME-HASH_bg.wasm: the halves keep NAME with their own hashes.
+stem=${name%-*_bg.wasm}
+
+say "impnet-split (cargo build --profile native -p impnet-split)"
+cargo build --quiet --profile native -p impnet-split || die "cannot build impnet-split (crates/impnet-split)"
+tool="$ROOT/target/native/impnet-split"
+
+tmp=$(mktemp -d)
+# New files written into $DIST before index.html names them; removed unless the split finished.
+added=()
+cleanup() {
+    local rc=$?
+    [ $rc -eq 0 ] || { [ ${#added[@]} -eq 0 ] || rm -f "${added[@]}"; }
+    rm -rf "$tmp"
+    phase_report
+    return $rc
+}
+trap cleanup EXIT
+
+say "profile: instrument $name, open the page in headless Chromium"
+cp -r "$DIST" "$tmp/profile"
+"$tool" instrument "$wasm" "$tmp/profile/$name"
+node e2e/split-profile.mjs "$tmp/profile" "$tmp/marks.bin" "${IMPNET_SPLIT_TIMEOUT_MS:-300000}" "${IMPNET_SPLIT_PROFILE:-all}"
+
+say "split $name by the profile"
+"$tool" split "$wasm" --profile "$tmp/marks.bin" --primary "$tmp/primary.wasm" --secondary "$tmp/rest.wasm"
+
+hash16() { sha256sum "$1" | cut -c1-16; }
+primary="$stem-$(hash16 "$tmp/primary.wasm")_bg.wasm"
+rest="$stem-$(hash16 "$tmp/rest.wasm")_rest.wasm"
+# The page: trunk's references to the wasm name the primary; the meta names the secondary
+# (read by index.html's loader). The primary's path prefix is trunk's (its public_url).
+prefix=$(grep -o "[^'\"]*/$name" "$INDEX" | head -1)
+prefix=${prefix%"$name"}
+sed -e "s|/$name|/$primary|g" \
+    -e "s|</head>|<meta name=\"impnet-rest\" content=\"$prefix$rest\"></head>|" "$INDEX" >"$tmp/index.html"
+[ "$(grep -c '<meta name="impnet-rest" content=' "$tmp/index.html")" = 1 ] || die "could not add the impnet-rest meta to $INDEX"
+
+# Into dist/: the halves first, then index.html switches to them, then trunk's wasm goes.
+added=("$DIST/$primary" "$DIST/$rest")
+cp "$tmp/primary.wasm" "$DIST/$primary"
+cp "$tmp/rest.wasm" "$DIST/$rest"
+cp "$tmp/index.html" "$INDEX.split"
+mv "$INDEX.split" "$INDEX"
+added=()
+[ "$DIST/$primary" = "$wasm" ] || rm -f "$wasm"
+echo "split: $DIST/$primary (first load) + $DIST/$rest (fetched once the first half runs)"
