@@ -2,7 +2,7 @@
 // dist/ whose wasm `impnet-split instrument` marked), open its index.html in headless Chromium,
 // wait until the first program has run and the page is idle, and write the wasm's mark bytes
 // (one per defined function, != 0 = it ran) to OUT.
-//   node e2e/split-profile.mjs DIR OUT [TIMEOUT_MS]
+//   node e2e/split-profile.mjs DIR OUT [TIMEOUT_MS [WHICH]]   (WHICH: see `ways`; default all)
 // Exits non-zero with a message on any error: a page problem (console error, failed request,
 // the "stopped" bar), a missing mark export, or the time limit (default 120 s). The server and
 // the browser are closed in every case.
@@ -14,26 +14,38 @@ import { startServer } from './static-server.mjs';
 
 // The ways a page opens, each a fresh instance, in one browser profile so that later ones find
 // what earlier ones stored: every function any of them ran goes into the primary, so that none
-// of them needs the secondary before its first paint. `first`: a first visit only; `all` adds
-// a share link (the first visit's own: its Share button is pressed after its marks were read,
-// so the dialog's code is not counted), a returning visitor (the scenario restored from
-// localStorage), every preset by ?preset=, as its step list (&steps=1) and embedded (?embed=1, as
-// www/docs.html does). [name, url(base, link), after(page) -> link]
+// of them needs the secondary before its first paint. A first visit always; `which` adds
+// (comma-separated, or `all`; `first` adds none):
+//   link       a share link (the first visit's own: its Share button is pressed after its
+//              marks were read, so the dialog's code is not counted);
+//   returning  a returning visitor (the scenario restored from localStorage);
+//   presets    every preset by ?preset= (its Squirrel program);
+//   steps      every preset as its step list (&steps=1);
+//   embeds     every preset embedded (?embed=1, as www/docs.html does).
+// Each is [name, url(base, link), after(page) -> link].
+const WAYS = {
+  link: () => [['its share link', (base, link) => link]],
+  returning: () => [['a returning visitor', (base) => base]],
+  presets: (ids) => ids.map((id) => [`?preset=${id}`, (base) => `${base}?preset=${id}`]),
+  steps: (ids) => ids.map((id) => [`?preset=${id}&steps=1`, (base) => `${base}?preset=${id}&steps=1`]),
+  embeds: (ids) => ids.map((id) => [`embedded ${id}`, (base) => `${base}index.html?embed=1&preset=${id}`]),
+};
+
+function ways(which) {
+  if (which === 'first') return [];
+  if (which === 'all') return Object.keys(WAYS);
+  const named = which.split(',');
+  const unknown = named.filter((w) => !(w in WAYS));
+  if (unknown.length) throw new Error(`unknown way(s) ${unknown.join(', ')}: pick from first, all, ${Object.keys(WAYS).join(', ')}`);
+  return named;
+}
+
 function openings(which, presets) {
   const shareLink = async (page) => {
     await page.locator('#btn-share').click();
     return page.locator('#share-link').inputValue();
   };
-  const list = [['a first visit', (base) => base, shareLink]];
-  if (which === 'first') return list;
-  list.push(
-    ['its share link', (base, link) => link],
-    ['a returning visitor', (base) => base],
-    ...presets.map((id) => [`?preset=${id}`, (base) => `${base}?preset=${id}`]),
-    ...presets.map((id) => [`?preset=${id}&steps=1`, (base) => `${base}?preset=${id}&steps=1`]),
-    ...presets.map((id) => [`embedded ${id}`, (base) => `${base}index.html?embed=1&preset=${id}`]),
-  );
-  return list;
+  return [['a first visit', (base) => base, shareLink], ...ways(which).flatMap((w) => WAYS[w](presets))];
 }
 
 // What the e2e tests wait for before reading a page: the trace's first line in the detail
@@ -112,8 +124,8 @@ async function main(dir, out, timeoutMs, which) {
 }
 
 const [dir, out, timeout = '120000', which = 'all'] = process.argv.slice(2);
-if (!dir || !out || !(Number(timeout) > 0) || !['first', 'all'].includes(which)) {
-  console.error('usage: node e2e/split-profile.mjs DIR OUT [TIMEOUT_MS [first|all]]');
+if (!dir || !out || !(Number(timeout) > 0)) {
+  console.error('usage: node e2e/split-profile.mjs DIR OUT [TIMEOUT_MS [first|all|WAY,WAY...]]');
   process.exit(2);
 }
 main(dir, out, Number(timeout), which).catch((e) => {
