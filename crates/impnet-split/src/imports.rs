@@ -6,9 +6,8 @@
 //! old name must appear exactly once in the glue, as `name: function(`.
 
 use crate::emit::Sections;
-use crate::instrument::reencode_error;
 use crate::module::Module;
-use crate::{validated, Error};
+use crate::{reencode_error, validated, Error};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{EntityType, ImportSection};
 

@@ -3,7 +3,7 @@
 
 use crate::emit::Sections;
 use crate::module::Module;
-use crate::{validated, Error};
+use crate::{reencode_error, validated, Error};
 use wasm_encoder::{CodeSection, ConstExpr, ExportKind, ExportSection, GlobalSection, GlobalType, MemorySection, ValType};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 
@@ -90,12 +90,5 @@ fn sleb(out: &mut Vec<u8>, mut v: i64) {
         if done {
             break;
         }
-    }
-}
-
-pub(crate) fn reencode_error(e: wasm_encoder::reencode::Error) -> Error {
-    match e {
-        wasm_encoder::reencode::Error::ParseError(p) => Error::Parse(p),
-        other => Error::Unsupported(other.to_string()),
     }
 }

@@ -24,6 +24,9 @@ mod emit;
 mod imports;
 mod instrument;
 mod module;
+mod plan;
+mod primary;
+mod secondary;
 mod split;
 
 pub use imports::{minify_imports, Minified};
@@ -48,4 +51,11 @@ pub enum Error {
 fn validated(which: &'static str, bytes: Vec<u8>) -> Result<Vec<u8>, Error> {
     wasmparser::Validator::new().validate_all(&bytes).map_err(|source| Error::Invalid { which, source })?;
     Ok(bytes)
+}
+
+pub(crate) fn reencode_error(e: wasm_encoder::reencode::Error) -> Error {
+    match e {
+        wasm_encoder::reencode::Error::ParseError(p) => Error::Parse(p),
+        other => Error::Unsupported(other.to_string()),
+    }
 }
