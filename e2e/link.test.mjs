@@ -96,8 +96,8 @@ test('two embeds on one page keep their own scenarios and never touch localStora
   const a = impnet('link', join(ROOT, 'presets', 'window-bound.toml'), '--base', b.url).trim().split('#')[1];
   const c = impnet('link', join(ROOT, 'presets', 'udp-burst-rate-limit.toml'), '--base', b.url).trim().split('#')[1];
   // A page of the docs' kind, with two embeds, served from the same loopback origin. It
-  // empties localStorage before the embeds start: the full page opened below to warm the cache
-  // remembers its scenario when it is left for this one.
+  // empties localStorage before the embeds start (a full page left for it may store its
+  // scenario on the way out), so what is there afterwards is theirs.
   const host = `${b.url}two-embeds.html`;
   await b.page.route(host, (r) => r.fulfill({
     contentType: 'text/html',

@@ -73,7 +73,7 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
             move || drop(timer)
         });
     }
-    use_remembered(&state, props.persist && !state.embed);
+    use_remembered(&state, props.persist && !state.embed, props.init.link().is_some() || props.init.preset.is_some());
 
     let notice = state.notice.clone().map(|n| {
         let d = state.dispatcher();
@@ -142,24 +142,33 @@ pub fn Playground(props: &PlaygroundProps) -> Html {
 }
 
 /// Remembers the scenario for the next visit (`url::store`) when `on`: each valid change as it
-/// happens, and what is on screen when the page is hidden (closed, reloaded, left). What the
-/// page opened with is not written at once: writing its TOML would put the TOML writer in the
-/// first paint (issue 10 item 6); a visit that changes nothing stores it on its way out.
+/// happens. What the page opened with is written only when the page is hidden or left, and
+/// only when it came from the URL (a link, `?preset=`): writing its TOML at startup would put
+/// the TOML writer in the first paint, and the default or a stored scenario is what the next
+/// visit opens anyway (issue 10 item 6: a visitor who changed nothing opens as a first visit).
 #[hook]
-fn use_remembered(state: &UseReducerHandle<State>, on: bool) {
+fn use_remembered(state: &UseReducerHandle<State>, on: bool, opened_from_url: bool) {
     let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
+    // The scenario on screen is not in storage yet.
+    let unsaved = use_mut_ref(|| opened_from_url);
+    let opened = use_mut_ref(|| true);
     {
-        let (state, opened) = (state.clone(), use_mut_ref(|| true));
+        let (state, unsaved) = (state.clone(), unsaved.clone());
         use_effect_with(state.toml.clone(), move |_| {
             let first = std::mem::replace(&mut *opened.borrow_mut(), false);
             if on && !first && state.toml_error.is_none() {
                 url::store(&state.toml_text());
+                *unsaved.borrow_mut() = false;
             }
         });
     }
     use_effect_with((), move |_| {
-        let store = move || url::store(&latest.borrow().valid_toml());
+        let store = move || {
+            if std::mem::replace(&mut *unsaved.borrow_mut(), false) {
+                url::store(&latest.borrow().valid_toml());
+            }
+        };
         let listeners = on.then(|| url::on_page_hidden(store));
         move || drop(listeners)
     });
