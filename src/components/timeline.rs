@@ -44,10 +44,7 @@ fn lane_rects(runs: &[Run], y: f64, h: f64, class_of: impl Fn(u8) -> String) -> 
 
 fn axis(view: &View) -> Html {
     let span = view.span();
-    // About 8 ticks at a 1/2/5 step.
-    let raw = span / 8.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let step = crate::logic::view::tick_step(span);
     let first = (view.start / step).ceil() * step;
     let mut ticks = Vec::new();
     let mut t = first;

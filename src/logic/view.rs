@@ -73,9 +73,43 @@ impl View {
     }
 }
 
+/// The time axis's tick step for a window of `span` µs: about 8 ticks at a 1/2/5 step. The
+/// power of ten comes from multiplying rather than `powf(log10)`, which the first paint would
+/// otherwise run for this alone (issue 10 item 6); spans start at `MIN_SPAN_US`, so it is exact.
+pub fn tick_step(span: f64) -> f64 {
+    let raw = span / 8.0;
+    let mut mag = 1.0f64;
+    while mag.is_finite() && mag * 10.0 <= raw {
+        mag *= 10.0;
+    }
+    while mag > raw {
+        mag /= 10.0;
+    }
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The step is the one `10^floor(log10(span / 8))` gave (the axis's earlier formula), over
+    /// every span a window can have (1 ms to beyond a virtual day), powers of ten included.
+    #[test]
+    fn tick_steps_are_1_2_5_times_the_power_of_ten_below_an_eighth_of_the_span() {
+        let by_log = |span: f64| {
+            let raw = span / 8.0;
+            let mag = 10f64.powf(raw.log10().floor());
+            [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag)
+        };
+        let mut spans: Vec<f64> = (0..=12).flat_map(|k| [1.0, 2.0, 5.0, 8.0, 16.0, 40.0, 79.9, 80.0, 80.1].map(|m| m * 10f64.powi(k))).collect();
+        spans.extend((0..2000).map(|i| MIN_SPAN_US * 1.013f64.powi(i)));
+        for span in spans.into_iter().filter(|s| *s >= MIN_SPAN_US) {
+            assert_eq!(tick_step(span), by_log(span), "span {span}");
+        }
+        assert_eq!(tick_step(1_000.0), 200.0);
+        assert_eq!(tick_step(80_000.0), 10_000.0);
+        assert_eq!(tick_step(86_400e6), 20_000e6, "a virtual day: 20 000 s");
+    }
 
     #[test]
     fn zoom_keeps_the_anchor_time_under_the_pointer() {
