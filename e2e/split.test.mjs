@@ -150,6 +150,9 @@ test('issue 10 item 6: the Share dialog before the secondary arrived fetches it 
 
   // Again with the streaming fetch held back: the dialog's code is in the secondary.
   const secondary = watchSecondary(b.page, rest);
+  const failed = [];
+  const onFailed = (r) => { if (new URL(r.url()).pathname === rest) failed.push(`${r.resourceType()} ${r.failure()?.errorText}`); };
+  b.page.on('requestfailed', onFailed);
   const release = await holdFirst(b.page, rest);
   try {
     await b.page.goto(url, { waitUntil: 'load' });
@@ -159,14 +162,51 @@ test('issue 10 item 6: the Share dialog before the secondary arrived fetches it 
     assert.equal(await shareLink(), want, 'the same link as with the secondary loaded ahead');
     assert.deepEqual(secondary.seen, ['fetch', 'xhr'], 'a stub fetched the secondary synchronously');
     assert.equal(await ready(b.page), 1);
+    assert.deepEqual(failed, ['fetch net::ERR_ABORTED'], 'the loader stopped the streaming fetch rather than download twice');
   } finally {
+    b.page.off('requestfailed', onFailed);
     secondary.stop();
     release();
     await b.page.unrouteAll({ behavior: 'wait' });
   }
   await b.page.waitForLoadState('networkidle');
-  // The held streaming compile arrives after the synchronous one: the loader ignores it.
   await b.page.waitForTimeout(200);
   assert.equal(await b.page.locator('#stopped').count(), 0);
   assert.deepEqual(b.problems, []);
+});
+
+test('issue 10 item 6: a secondary that cannot load puts up the "stopped" bar saying why', { timeout: 120_000 }, async () => {
+  const { rest } = halves();
+  await b.page.goto(b.url, { waitUntil: 'load' });
+  await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+  await b.page.waitForLoadState('networkidle');
+  // The streaming fetch is held, the synchronous one finds nothing.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let n = 0;
+  await b.page.route((u) => u.pathname === rest, async (route) => {
+    if (n++ > 0) return route.fulfill({ status: 404, body: 'not found\n' });
+    await held;
+    await route.continue().catch(() => {}); // the page may have stopped it
+  });
+  try {
+    await b.page.goto('about:blank');
+    await b.page.goto(b.url, { waitUntil: 'load' });
+    await b.page.locator('#detail[data-index]').waitFor({ timeout: 30_000 });
+    assert.equal(await ready(b.page), 0);
+    // From the page: the handler's error goes to window's error event, as a reader's click's does.
+    await b.page.evaluate(() => document.getElementById('btn-share').click());
+    const bar = b.page.locator('#stopped');
+    await bar.waitFor({ timeout: 10_000 });
+    assert.match(await bar.innerText(), /The playground stopped .*the second half of the bundle cannot load: \S+_rest\.wasm answered HTTP 404/s);
+  } finally {
+    release();
+    await b.page.unrouteAll({ behavior: 'wait' });
+  }
+  // What the page reported: the 404 (also as the console's "Failed to load resource") and the
+  // error the bar shows; nothing else.
+  const problems = b.problems.splice(0);
+  assert.ok(problems.some((p) => /^HTTP 404: .*_rest\.wasm$/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /^page error: the second half of the bundle cannot load/.test(p)), problems.join('\n'));
+  assert.deepEqual(problems.filter((p) => !/_rest\.wasm|second half of the bundle|status of 404/.test(p)), []);
 });
