@@ -49,7 +49,9 @@ export async function openPlayground({ url } = {}) {
   const problems = [];
   await context.route('**/*', (route) => {
     const u = new URL(route.request().url());
-    if (LOOPBACK.has(u.hostname)) return route.continue();
+    // A request the page gave up on meanwhile (a navigation, the split loader's aborted
+    // streaming fetch) cannot be continued; that is not a problem of the page.
+    if (LOOPBACK.has(u.hostname)) return route.continue().catch(() => {});
     problems.push(`blocked non-loopback request: ${u.href}`);
     return route.abort();
   });

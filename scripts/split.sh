@@ -2,8 +2,9 @@
 # The bundle in two halves (issue 10 item 6, docs/playground.md "The first load in two halves"):
 # run after `trunk build --release=true`; rewrites dist/ in place.
 #   1. `impnet-split instrument` the wasm into a copy of dist/ (a mark byte per function);
-#   2. open that copy in headless Chromium every way a reader arrives, until the first program
-#      has run and the page is idle, and read which functions ran (e2e/split-profile.mjs);
+#   2. open that copy in headless Chromium on its bare address (a first visit), until the first
+#      program has run and the page is idle, and read which functions ran
+#      (e2e/split-profile.mjs); any other way in waits for the secondary (src/split.rs);
 #   3. `impnet-split split --map`: those functions stay in the primary wasm (what the page loads
 #      first), the rest, and the statics only they use (wasm-ld's map of the build, written by
 #      build.rs), go to a secondary wasm that the page fetches as soon as the primary starts
@@ -15,8 +16,8 @@
 # Any failure exits non-zero and leaves dist/ as trunk wrote it (unsplit).
 #   scripts/split.sh             # dist/
 #   scripts/split.sh DIR         # another trunk output
-#   IMPNET_SPLIT_PROFILE=first scripts/split.sh   # profile a first visit only (default: all, see
-#                                                 # e2e/split-profile.mjs)
+#   IMPNET_SPLIT_PROFILE=all scripts/split.sh     # profile every way in, not only a bare first
+#                                                 # visit (e2e/split-profile.mjs)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -63,7 +64,7 @@ trap cleanup EXIT
 say "profile: instrument $name, open the page in headless Chromium"
 cp -r "$DIST" "$tmp/profile"
 "$tool" instrument "$wasm" "$tmp/profile/$name"
-node e2e/split-profile.mjs "$tmp/profile" "$tmp/marks.bin" "${IMPNET_SPLIT_TIMEOUT_MS:-300000}" "${IMPNET_SPLIT_PROFILE:-all}"
+node e2e/split-profile.mjs "$tmp/profile" "$tmp/marks.bin" "${IMPNET_SPLIT_TIMEOUT_MS:-300000}" "${IMPNET_SPLIT_PROFILE:-first}"
 
 say "split $name by the profile"
 "$tool" split "$wasm" --profile "$tmp/marks.bin" --map "$MAP" --primary "$tmp/primary.wasm" --secondary "$tmp/rest.wasm"

@@ -124,6 +124,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn issue10_6_the_split_loader_knows_where_a_returning_visitors_scenario_is() {
+        // index.html's impnetSplitWait starts the app at once only on a bare first visit: it
+        // must look under the key this module stores the scenario under.
+        let page = include_str!("../index.html");
+        assert!(page.contains(&format!("localStorage.getItem('{STORAGE_KEY}')")), "index.html reads {STORAGE_KEY}");
+    }
+
+    #[test]
     fn embed_flag_and_preset_come_from_the_query() {
         let q = |s: &str| {
             let i = parse_query(s);
