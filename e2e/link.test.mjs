@@ -119,6 +119,10 @@ test('two embeds on one page keep their own scenarios and never touch localStora
   assert.equal(await one.locator('#scenario-panel').count(), 0, 'embeds are read-only');
   await one.locator('#btn-next-call').click();
   assert.match(await two.locator('#position').innerText(), /^1 \//, 'stepping one embed leaves the other alone');
+  // "Open in playground" carries the embed's scenario once the pointer is on it (the link is
+  // written then, not at every render: issue 10 item 6).
+  await one.locator('#open-in-playground').hover();
+  assert.equal(await one.locator('#open-in-playground').getAttribute('href'), `${b.url}#${a}`);
   assert.equal(await b.page.evaluate(() => localStorage.length), 0, 'embed mode never writes localStorage');
   assert.deepEqual(b.problems, []);
 });

@@ -136,6 +136,10 @@ async fn embed_mode_hides_the_editor_and_keeps_the_controls() {
     assert!(root.query_selector("#btn-share").unwrap().is_none());
     assert!(root.query_selector("#btn-next").unwrap().is_some());
     let open = root.query_selector("#open-in-playground").unwrap().unwrap();
+    // The link is written when the reader reaches for it (issue 10 item 6): a pointer down.
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    open.dispatch_event(&web_sys::Event::new_with_event_init_dict("pointerdown", &init).unwrap()).unwrap();
     let href = open.get_attribute("href").unwrap();
     let frag = href.split_once('#').unwrap().1;
     assert_eq!(codec::decode(frag).unwrap(), parse_toml(presets::find(TRAP).unwrap().toml).unwrap(), "the link carries the scenario");

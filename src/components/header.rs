@@ -39,6 +39,30 @@ fn copy_to_clipboard(text: &str, done: impl FnOnce() + 'static) {
     });
 }
 
+/// An embed's "Open in playground ↗": the full playground's link carrying the scenario. The
+/// link is written when the reader reaches for it (pointer over or down, focus, click) rather
+/// than at every render, so that an embed's first paint runs no `codec::encode` (the
+/// serializer, deflate, base64; issue 10 item 6). Until then it points at the playground.
+#[component]
+fn OpenInPlayground() -> Html {
+    let app = use_app();
+    let link = use_node_ref();
+    let fill = {
+        let link = link.clone();
+        move || {
+            if let Some(a) = link.cast::<web_sys::HtmlAnchorElement>() {
+                a.set_href(&url::share_url(&url::page_base(), &codec::encode(&app.scenario)));
+            }
+        }
+    };
+    let (f1, f2, f3, f4) = (fill.clone(), fill.clone(), fill.clone(), fill);
+    html! {
+        <a class="open-full" id="open-in-playground" ref={link} href={url::page_base()} target="_blank" rel="noopener"
+            onpointerenter={move |_: PointerEvent| f1()} onpointerdown={move |_: PointerEvent| f2()}
+            onfocus={move |_: FocusEvent| f3()} onclick={move |_: MouseEvent| f4()}>{ "Open in playground ↗" }</a>
+    }
+}
+
 #[component]
 pub fn Header(props: &HeaderProps) -> Html {
     let app = use_app();
@@ -48,14 +72,12 @@ pub fn Header(props: &HeaderProps) -> Html {
         TraceSource::Live { label } => html! { <span class="badge live">{ format!("live: {label}") }</span> },
     };
     if app.embed {
-        let frag = codec::encode(&app.scenario);
-        let open = url::share_url(&url::page_base(), &frag);
         return html! {
             <header class="header compact">
                 <span class="brand">{ "impnet" }</span>
                 <span class="title" id="scenario-title">{ title }</span>
                 { source }
-                <a class="open-full" id="open-in-playground" href={open} target="_blank" rel="noopener">{ "Open in playground ↗" }</a>
+                <OpenInPlayground />
             </header>
         };
     }
