@@ -1,12 +1,16 @@
 // Code bytes of a .wasm file by crate, from its name section (what twiggy's `garbage`/`top`
-// would say, summed per crate): node scripts/wasm-crates.mjs FILE.wasm [TOP]
+// would say, summed per crate): node scripts/wasm-crates.mjs FILE.wasm [TOP] [MARKS]
+// With MARKS (the profile `impnet-split instrument` + e2e/split-profile.mjs take of FILE: a byte
+// per defined function, nonzero = it ran while the page opened), each crate's code is split
+// into what the first paint runs (the primary's) and the rest, each gzipped -9 on its own.
 // Use a file that still has its name section: after wasm-bindgen, before wasm-opt (which
 // strips names). A function is charged to the first path segment of its demangled name
 // (`<impnet_core::scenario::Scenario as serde::Deserialize>::deserialize` → impnet_core);
 // generic code lands with the crate of the type it was instantiated for, as twiggy counts it.
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, marksFile] = process.argv.slice(2);
 if (!file) {
     console.error('usage: node scripts/wasm-crates.mjs FILE.wasm [TOP]');
     process.exit(2);
@@ -31,6 +35,7 @@ const name = () => {
 
 let imported = 0;
 const bodies = []; // byte size per defined function
+const code = []; // their bytes
 const names = new Map();
 let dataBytes = 0;
 while (pos < buf.length) {
@@ -51,6 +56,7 @@ while (pos < buf.length) {
         for (let n = u32(); n > 0; n--) {
             const len = u32();
             bodies.push(len);
+            code.push(buf.subarray(pos, pos + len));
             pos += len;
         }
     } else if (id === 11) {
@@ -84,6 +90,37 @@ const crateOf = (n) => {
     const c = m[1];
     return ['alloc', 'core', 'std', 'compiler_builtins', 'dlmalloc'].includes(c) ? 'std/core/alloc' : c;
 };
+if (marksFile) {
+    const marks = readFileSync(marksFile);
+    if (marks.length !== bodies.length) {
+        console.error(`${marksFile} has ${marks.length} marks for ${bodies.length} functions: not a profile of ${file}`);
+        process.exit(2);
+    }
+    const groups = new Map(); // crate -> [ran bodies, other bodies]
+    bodies.forEach((_, i) => {
+        const c = crateOf(names.get(imported + i));
+        if (!groups.has(c)) groups.set(c, [[], []]);
+        groups.get(c)[marks[i] ? 0 : 1].push(code[i]);
+    });
+    const size = (list) => list.reduce((a, b) => a + b.length, 0);
+    const gz = (list) => (list.length ? gzipSync(Buffer.concat(list), { level: 9 }).length : 0);
+    const rows = [...groups].map(([c, [ran, rest]]) => [c, size(ran), gz(ran), size(rest), gz(rest)]);
+    rows.sort((a, b) => b[2] - a[2]);
+    const top = Number(topArg || 20);
+    const fmt = (n) => n.toLocaleString('en');
+    console.log('| crate | first paint runs: code | gzip -9 | the rest: code | gzip -9 |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const r of rows.slice(0, top)) console.log(`| ${r[0]} | ${fmt(r[1])} | ${fmt(r[2])} | ${fmt(r[3])} | ${fmt(r[4])} |`);
+    const others = rows.slice(top);
+    if (others.length) {
+        const sum = (k) => others.reduce((a, r) => a + r[k], 0);
+        console.log(`| (${others.length} others) | ${fmt(sum(1))} | ${fmt(sum(2))} | ${fmt(sum(3))} | ${fmt(sum(4))} |`);
+    }
+    const all = (k) => rows.reduce((a, r) => a + r[k], 0);
+    console.log(`| **all code** | ${fmt(all(1))} | ${fmt(all(2))} | ${fmt(all(3))} | ${fmt(all(4))} |`);
+    process.exit(0);
+}
+
 const byCrate = new Map();
 let total = 0;
 bodies.forEach((len, i) => {
