@@ -4,7 +4,7 @@
 use crate::emit::Sections;
 use crate::module::Module;
 use crate::{reencode_error, validated, Error};
-use wasm_encoder::{CodeSection, ConstExpr, ExportKind, ExportSection, GlobalSection, GlobalType, MemorySection, ValType};
+use wasm_encoder::{CodeSection, ConstExpr, Encode, ExportKind, ExportSection, GlobalSection, GlobalType, Instruction, MemArg, MemorySection, ValType};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 
 /// The exported i32 globals that locate the marks: their address and how many there are.
@@ -68,10 +68,14 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, Error> {
         let all = body.range();
         let ops = m.instructions(body)?;
         let mut new = wasm[all.start..ops.start].to_vec();
-        // i32.const address+k; i32.const 1; i32.store8 align=0 offset=0
-        new.push(0x41);
-        sleb(&mut new, i64::from(address) + k as i64);
-        new.extend_from_slice(&[0x41, 0x01, 0x3a, 0x00, 0x00]);
+        let mark = i64::from(address) + k as i64;
+        for i in [
+            Instruction::I32Const(mark as i32),
+            Instruction::I32Const(1),
+            Instruction::I32Store8(MemArg { offset: 0, align: 0, memory_index: 0 }),
+        ] {
+            i.encode(&mut new);
+        }
         new.extend_from_slice(&wasm[ops]);
         code.raw(&new);
     }
@@ -81,14 +85,3 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, Error> {
     Ok(Instrumented { bytes, functions: count as u32, address })
 }
 
-fn sleb(out: &mut Vec<u8>, mut v: i64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
-        out.push(if done { byte } else { byte | 0x80 });
-        if done {
-            break;
-        }
-    }
-}

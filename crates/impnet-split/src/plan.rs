@@ -123,6 +123,18 @@ fn movable(body: &wasmparser::FunctionBody) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// The names the primary exports what the secondary imports under (module `p`): its memory,
+/// each table and global by index, and each function moved code calls.
+pub(crate) const MEMORY_EXPORT: &str = "split:m";
+
+pub(crate) fn table_export(i: usize) -> String {
+    format!("split:t{i}")
+}
+
+pub(crate) fn global_export(i: usize) -> String {
+    format!("split:g{i}")
+}
+
 /// Moved code calls primary functions through exports named by index, short because there
 /// are a thousand of them in the playground's primary.
 const FUNCTION_EXPORT_PREFIX: &str = "~";

@@ -4,7 +4,7 @@
 use crate::data::DataSplit;
 use crate::emit::Sections;
 use crate::module::Module;
-use crate::plan::Plan;
+use crate::plan::{global_export, table_export, Plan, MEMORY_EXPORT};
 use crate::split::READY_EXPORT;
 use crate::{reencode_error, validated, Error};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -50,12 +50,12 @@ pub(crate) fn write(m: &Module, plan: &Plan, data: Option<&DataSplit>) -> Result
         exports.export(name, RoundtripReencoder.export_kind(kind).map_err(reencode_error)?, index);
     }
     exports.export(READY_EXPORT, ExportKind::Global, plan.ready);
-    exports.export("split:m", ExportKind::Memory, 0);
-    for i in 0..m.tables.len() as u32 {
-        exports.export(&format!("split:t{i}"), ExportKind::Table, i);
+    exports.export(MEMORY_EXPORT, ExportKind::Memory, 0);
+    for i in 0..m.tables.len() {
+        exports.export(&table_export(i), ExportKind::Table, i as u32);
     }
-    for i in 0..m.globals.len() as u32 {
-        exports.export(&format!("split:g{i}"), ExportKind::Global, i);
+    for i in 0..m.globals.len() {
+        exports.export(&global_export(i), ExportKind::Global, i as u32);
     }
     for (&f, name) in &plan.called {
         exports.export(name, ExportKind::Func, plan.perm[f as usize]);
@@ -135,7 +135,7 @@ fn ensure_body(ready: u32, (load, externref): (u32, bool)) -> Function {
 
 /// The index of a `[] -> []` function type, and the type section rewritten with one added
 /// at its end when the module has none.
-pub(crate) fn unit_type(m: &Module) -> Result<(Option<TypeSection>, u32), Error> {
+fn unit_type(m: &Module) -> Result<(Option<TypeSection>, u32), Error> {
     let mut at = None;
     for (i, ty) in m.types.iter().enumerate() {
         if ty.as_ref().is_some_and(|t| t.params.is_empty() && t.results == 0) {

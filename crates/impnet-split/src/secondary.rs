@@ -4,7 +4,7 @@
 use crate::data::DataSplit;
 use crate::emit::{self, Sections};
 use crate::module::Module;
-use crate::plan::Plan;
+use crate::plan::{global_export, table_export, Plan, MEMORY_EXPORT};
 use crate::{reencode_error, validated, Error};
 use std::collections::BTreeMap;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -15,21 +15,21 @@ const FROM: &str = "p";
 
 pub(crate) fn write(m: &Module, plan: &Plan, data: Option<&DataSplit>) -> Result<Vec<u8>, Error> {
     let mut sections = Sections::default();
-    match (m.section(1), crate::primary::unit_type(m)?.0) {
-        (_, Some(types)) => sections.set(1, &types),
-        (Some(types), None) => sections.set(1, &RawSection { id: 1, data: types }),
-        (None, None) => {}
+    // The primary's types keep their indices (it may add one at the end, which no moved
+    // function uses), so the secondary's are the input's as they were.
+    if let Some(types) = m.section(1) {
+        sections.set(1, &RawSection { id: 1, data: types });
     }
     let mut imports = ImportSection::new();
     let memory = m.memory.ok_or_else(|| Error::Unsupported("no memory".into()))?;
-    imports.import(FROM, "split:m", EntityType::Memory(RoundtripReencoder.memory_type(memory).map_err(reencode_error)?));
+    imports.import(FROM, MEMORY_EXPORT, EntityType::Memory(RoundtripReencoder.memory_type(memory).map_err(reencode_error)?));
     for (i, t) in m.tables.iter().enumerate() {
         let t = if i == 0 { plan.grown } else { *t };
-        imports.import(FROM, &format!("split:t{i}"), EntityType::Table(RoundtripReencoder.table_type(t).map_err(reencode_error)?));
+        imports.import(FROM, &table_export(i), EntityType::Table(RoundtripReencoder.table_type(t).map_err(reencode_error)?));
     }
     for (i, g) in m.globals.iter().enumerate() {
         let ty = RoundtripReencoder.global_type(*g).map_err(reencode_error)?;
-        imports.import(FROM, &format!("split:g{i}"), EntityType::Global(ty));
+        imports.import(FROM, &global_export(i), EntityType::Global(ty));
     }
     let mut remap = Remap { index: BTreeMap::new() };
     for (n, (&f, name)) in plan.called.iter().enumerate() {
